@@ -1,0 +1,262 @@
+"""Settings and where they come from, in one documented order (later wins):
+
+1. defaults (below);
+2. the user file: `$CANDOR_CONFIG`, else `<user config dir>/candor/config.toml`;
+3. the project file: `--config FILE`, else the nearest `candor.toml`, `.candor.toml` or `pyproject.toml` with a
+   `[tool.candor]` table, walking up from the current directory;
+4. environment variables `CANDOR_<KEY>` (e.g. `CANDOR_ENGINE=rules`), plus `OPENAI_API_KEY` and `OPENAI_BASE_URL`
+   as the usual fallbacks for `api_key` and `base_url`;
+5. command-line flags the user typed.
+
+The project file beats the user file because a team's shared gate should apply to everyone on the project; the
+environment beats both so CI can override without editing files. The API key is read from the environment only (a key
+in a file that gets committed is a leak): a file that sets `api_key` is rejected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reviewer.errors import ConfigError
+from reviewer.scoring import Gate
+
+ENV_PREFIX = "CANDOR_"
+PROJECT_FILES = ("candor.toml", ".candor.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be configured with. Attribute docstrings are the reference for the config keys."""
+
+    engine: str = "rules"
+    """rules, llm or rules+llm."""
+    send_at: float = 3.6
+    """Overall score at or above which the verdict may be "send"."""
+    block_below: float = 2.4
+    """Overall score below which the verdict is "block"."""
+    max_major_for_send: int = 1
+    """More major findings than this keep a message from "send"."""
+    fail_on: str = "block"
+    """Which verdicts fail `candor check` (exit 1): "block", or "revise" to fail on revise and block."""
+    disable: tuple[str, ...] = ()
+    """Dimension ids to switch off."""
+    rubric_dirs: tuple[Path, ...] = ()
+    """Extra folders of dimension files; a file with the same id as a built-in one replaces it."""
+    prompts_dir: Path | None = None
+    """Use another prompts folder instead of the built-in one."""
+    max_input_bytes: int = 2_000_000
+    """Larger input files are refused (an .eml with attachments counts in full)."""
+    max_input_chars: int = 50_000
+    """Longer message bodies (after quoted replies are stripped) are refused: about 8,000 words."""
+    color: str = "auto"
+    """auto, always or never."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1; OPENAI_BASE_URL is the fallback."""
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    """From CANDOR_API_KEY or OPENAI_API_KEY only; never printed, logged or cached."""
+    temperature: float = 0.0
+    max_output_tokens: int = 1500
+    token_budget: int = 6000
+    """Most prompt tokens to send; longer threads are trimmed to the newest message."""
+    timeout: float = 60.0
+    max_retries: int = 3
+    concurrency: int = 4
+    fail_open: bool = False
+    """When the model fails, return the rules review with a warning instead of failing."""
+    cache: bool = True
+    cache_dir: Path | None = None
+    """Defaults to the user cache directory."""
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """USD per million tokens, by model: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}."""
+
+    @property
+    def gate(self) -> Gate:
+        return Gate(send_at=self.send_at, block_below=self.block_below, max_major_for_send=self.max_major_for_send)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_CHOICES = {"fail_on": ("block", "revise"), "color": ("auto", "always", "never")}
+_FILE_FORBIDDEN = {"api_key"}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    """Turn a TOML or environment value into the field's type, or raise a one-line ConfigError."""
+    kind = str(_FIELDS[key].type)
+    from_env = isinstance(value, str) and source.startswith("$")
+    try:
+        if kind == "bool":
+            if from_env:
+                lowered = value.strip().lower()
+                if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                    raise ValueError
+                return lowered in {"1", "true", "yes", "on"}
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value) if from_env or isinstance(value, int) else _fail()
+        if kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value) if from_env or isinstance(value, int | float) else _fail()
+        if kind.startswith("tuple[str"):
+            items = value.split(",") if from_env else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise ValueError
+            return tuple(i.strip() for i in items if i.strip())
+        if kind.startswith("tuple[Path"):
+            items = value.split(os.pathsep) if from_env else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise ValueError
+            return tuple(Path(i).expanduser() for i in items if i)
+        if kind.startswith("Path"):
+            if not isinstance(value, str):
+                raise ValueError
+            return Path(value).expanduser()
+        if kind.startswith("Mapping"):
+            if not isinstance(value, dict):
+                raise ValueError
+            return {str(m): {str(k): float(v) for k, v in table.items()} for m, table in value.items()}
+        if not isinstance(value, str):
+            raise ValueError
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise ConfigError(f"{source}: {key}: must be one of {', '.join(_CHOICES[key])}, got {value!r}")
+        return value
+    except (ValueError, TypeError, AttributeError):
+        raise ConfigError(f"{source}: {key}: expected {kind.replace(' | None', '')}, got {value!r}") from None
+
+
+def _fail() -> Any:
+    raise ValueError
+
+
+def _apply(layer: Mapping[str, Any], source: str, into: dict[str, Any], provenance: dict[str, str]) -> None:
+    for key, value in layer.items():
+        if key not in _FIELDS:
+            raise ConfigError(f"{source}: unknown key {key!r}")
+        if key in _FILE_FORBIDDEN and not source.startswith(("$", "--")):
+            raise ConfigError(f"{source}: {key}: set it in the environment (CANDOR_API_KEY), never in a file")
+        into[key] = _coerce(key, value, source)
+        provenance[key] = source
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read config: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        return dict(tool.get("candor", {})) if isinstance(tool, dict) else {}
+    return data
+
+
+def _search_directories(start: Path) -> Iterator[Path]:
+    """Where project files are looked for: the start directory and its parents. Tests patch this."""
+    yield start
+    yield from start.parents
+
+
+def find_project_file(start: Path) -> Path | None:
+    for directory in _search_directories(start):
+        for name in PROJECT_FILES:
+            candidate = directory / name
+            if candidate.is_file():
+                if name == "pyproject.toml" and not _read_toml(candidate):
+                    continue
+                return candidate
+    return None
+
+
+def user_config_file(environ: Mapping[str, str]) -> Path:
+    if explicit := environ.get("CANDOR_CONFIG"):
+        return Path(explicit).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("candor", appauthor=False)) / "config.toml"
+
+
+def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for fallback, key in (("OPENAI_API_KEY", "api_key"), ("OPENAI_BASE_URL", "base_url")):
+        if environ.get(fallback):
+            layer[key] = environ[fallback]
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name != "CANDOR_CONFIG" and name != "CANDOR_PROMPTS_DIR":
+            key = name[len(ENV_PREFIX) :].lower()
+            if key in _FIELDS:
+                layer[key] = value
+    return layer
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    settings: Settings
+    provenance: Mapping[str, str]
+    """Which source set each non-default key: a file path, $ENV_VAR or --flag."""
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Merge every source in the documented order. `flags` holds only what the user typed."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    provenance: dict[str, str] = {}
+    user_file = user_config_file(environ)
+    if user_file.is_file():
+        _apply(_read_toml(user_file), str(user_file), values, provenance)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"{config_file}: config file not found")
+    project = config_file or find_project_file((cwd or Path.cwd()).resolve())
+    if project is not None:
+        _apply(_read_toml(project), str(project), values, provenance)
+    env = env_layer(environ)
+    for key, value in env.items():
+        source = f"${ENV_PREFIX}{key.upper()}"
+        if key == "api_key" and f"{ENV_PREFIX}API_KEY" not in environ:
+            source = "$OPENAI_API_KEY"
+        if key == "base_url" and f"{ENV_PREFIX}BASE_URL" not in environ:
+            source = "$OPENAI_BASE_URL"
+        _apply({key: value}, source, values, provenance)
+    for key, value in (flags or {}).items():
+        if value is not None:
+            values[key] = value
+            provenance[key] = "--" + key.replace("_", "-")
+    settings = Settings(**values)
+    if settings.block_below > settings.send_at:
+        raise ConfigError(f"block_below ({settings.block_below}) must not exceed send_at ({settings.send_at})")
+    return LoadedSettings(settings, provenance)
+
+
+def describe(loaded: LoadedSettings) -> str:
+    """`candor config show`: every setting, its value and where it came from (the key is masked)."""
+    lines = []
+    for name in _FIELDS:
+        value = getattr(loaded.settings, name)
+        if name == "api_key" and value:
+            value = "***" + (value[-4:] if len(value) > 8 else "")
+        lines.append(f"{name} = {value!r}  # {loaded.provenance.get(name, 'default')}")
+    return "\n".join(lines)
+
+
+__all__ = ["Settings", "LoadedSettings", "load_settings", "describe"]

@@ -1,0 +1,290 @@
+"""The rules engine: deterministic, offline and instant; every score is explained by findings in the text.
+
+Cues and checks come from the rubric files. A cue is a set of regular expressions whose matches become findings and
+move the dimension's score by the cue's weight; a check is a structural test (is there a new date? an owner? is most
+of the message about causes?) that reports a missing element or a finding. What a message owes the client depends
+on its news: a routine update owes no apology, a delay owes a new date (`reviewer.text.profile`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
+from reviewer.rewrite import scaffold_rewrite
+from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
+from reviewer.scoring import Gate, overall_score, verdict_for
+from reviewer.text import DATE_PATTERN, Profile, has_date, profile, sentence_at, sentences, words
+
+DATE_TOKEN = "@date"
+"""A cue pattern written as "@date" stands for Candor's date-and-time pattern."""
+
+_FORWARD = re.compile(
+    r"\b(?:will|we'll|i'll|new|revised|now|expect\w*|target\w*|aim\w*|plan\w*|eta|moved? to|reschedul\w*|by|until|"
+    r"should|ready|deliver\w*|restor\w*|back (?:up|online)|complete\w*|confirm\w*|land\w*|go(?:es)? live|launch\w*|"
+    r"ship\w*|resum\w*|next|from|instead|rather than|going to|on track|expected|estimate\w*)\b",
+    re.IGNORECASE,
+)
+_BACKWARD = re.compile(
+    r"\b(?:was due|were due|originally|had planned|had been planned|planned for|scheduled for|supposed to|missed|"
+    r"agreed date|promised|was set for|last week|yesterday|earlier)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _CompiledCue:
+    cue: Cue
+    dimension: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+    @property
+    def family(self) -> str:
+        return self.cue.id.split("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class _Contribution:
+    dimension: str
+    weight: float
+    label: str
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    if pattern == DATE_TOKEN:
+        return DATE_PATTERN
+    return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+
+
+@lru_cache(maxsize=8)
+def _compiled(rubric: Rubric) -> tuple[_CompiledCue, ...]:
+    return tuple(
+        _CompiledCue(
+            cue=cue,
+            dimension=dim.id,
+            patterns=tuple(_compile(p) for p in cue.patterns),
+            unless=tuple(_compile(p) for p in cue.unless),
+        )
+        for dim in rubric.dimensions
+        for cue in dim.cues
+    )
+
+
+def _applies(applies: Applies, news: Profile) -> bool:
+    if applies == "always":
+        return True
+    if applies == "problem":
+        return news.problem != "none"
+    if applies == "failure":
+        return news.problem == "failure"
+    return news.problem != "none" and news.timing
+
+
+def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
+    """Every cue match in the text, without overlaps inside one family, in text order."""
+    found: list[Finding] = []
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for compiled in _compiled(rubric):
+        cue = compiled.cue
+        if not _applies(cue.applies, news):
+            continue
+        spans = taken.setdefault(compiled.family, [])
+        for pattern in compiled.patterns:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                while end > start and text[end - 1] in " ,;:":
+                    end -= 1
+                if end <= start or any(start < e and end > s for s, e in spans):
+                    continue
+                sentence = sentence_at(text, start)
+                if any(u.search(sentence.text) for u in compiled.unless):
+                    continue
+                if cue.unless_date_in_sentence and has_date(sentence.text):
+                    continue
+                spans.append((start, end))
+                replacement = cue.replacement
+                if replacement and "\\g<" in replacement:
+                    try:
+                        replacement = match.expand(replacement)
+                    except (IndexError, re.error):
+                        replacement = None
+                found.append(
+                    Finding(
+                        rule=cue.id,
+                        dimension=compiled.dimension,
+                        severity=cue.severity,
+                        start=start,
+                        end=end,
+                        quote=text[start:end],
+                        message=cue.message,
+                        replacement=replacement,
+                    )
+                )
+    found.sort(key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
+    return found
+
+
+def _has_new_date(text: str) -> bool:
+    for match in DATE_PATTERN.finditer(text):
+        sentence = sentence_at(text, match.start()).text
+        if _FORWARD.search(sentence) or not _BACKWARD.search(sentence):
+            return True
+    return False
+
+
+def _over_explaining(text: str, check: Check) -> Finding | None:
+    """Most of the message is about causes: a finding spanning the cause sentences, or None."""
+    markers = [re.compile(p, re.IGNORECASE) for p in check.patterns]
+    all_sentences = sentences(text)
+    causal = [s for s in all_sentences if any(m.search(s.text) for m in markers)]
+    total = max(words(text), 1)
+    cause_words = sum(words(s.text) for s in causal)
+    share = cause_words / total
+    if len(causal) < 3 or share < 0.4:
+        return None
+    start, end = causal[0].start, causal[-1].end
+    return Finding(
+        rule=f"{check.id}-cause_share",
+        dimension="",
+        severity=check.severity,
+        start=start,
+        end=end,
+        quote=text[start:end],
+        message=f"{check.message} ({len(causal)} of {len(all_sentences)} sentences, {share:.0%} of the words.)",
+    )
+
+
+def run_checks(
+    text: str, rubric: Rubric, news: Profile, cue_findings: list[Finding]
+) -> tuple[list[Finding], list[Missing], list[_Contribution]]:
+    families = {f.family for f in cue_findings}
+    findings: list[Finding] = []
+    missing: list[Missing] = []
+    contributions: list[_Contribution] = []
+    for dim in rubric.dimensions:
+        for check in dim.checks:
+            if not _applies(check.applies, news):
+                continue
+            if check.check == "over_explaining":
+                finding = _over_explaining(text, check)
+                if finding is not None:
+                    findings.append(finding.model_copy(update={"dimension": dim.id}))
+                    contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
+                continue
+            present = (
+                _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
+            )
+            label = check.id.replace("_", " ")
+            if present:
+                if check.credit:
+                    contributions.append(_Contribution(dim.id, check.credit, label))
+            else:
+                missing.append(
+                    Missing(
+                        id=check.id,
+                        dimension=dim.id,
+                        severity=check.severity,
+                        message=check.message,
+                        placeholder=check.placeholder,
+                        placement=check.placement,
+                    )
+                )
+                contributions.append(_Contribution(dim.id, check.weight, f"no {label}"))
+    return findings, missing, contributions
+
+
+def _cue_contributions(rubric: Rubric, findings: list[Finding]) -> list[_Contribution]:
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    out: list[_Contribution] = []
+    for dim in rubric.dimensions:
+        for cue in dim.cues:
+            count = by_rule.get(cue.id, 0)
+            if count:
+                label = cue.id.split("-", 1)[0].replace("_", " ")
+                out.append(_Contribution(dim.id, cue.weight * min(count, cue.max_count), label))
+    return out
+
+
+def _round_half_up(value: float) -> int:
+    return int(math.floor(value + 0.5))
+
+
+def _rationale(score: int, parts: list[_Contribution], news: Profile) -> str:
+    hurt = sorted((p for p in parts if p.weight < 0), key=lambda p: p.weight)
+    helped = sorted((p for p in parts if p.weight > 0), key=lambda p: -p.weight)
+    pieces = []
+    if hurt:
+        pieces.append("hurt by " + ", ".join(dict.fromkeys(p.label for p in hurt)))
+    if helped:
+        pieces.append("helped by " + ", ".join(dict.fromkeys(p.label for p in helped)))
+    if not pieces:
+        pieces.append("no cues either way" if news.problem != "none" else "nothing here to own or excuse")
+    text = "; ".join(pieces)
+    return f"{score}/5: {text[0].upper()}{text[1:]}."
+
+
+def score_dimension(dim: Dimension, news: Profile, parts: list[_Contribution]) -> int:
+    base = dim.base if news.problem != "none" else dim.base_no_problem
+    return max(1, min(5, _round_half_up(base + sum(p.weight for p in parts))))
+
+
+class RulesEngine:
+    """Deterministic review from the rubric's cues and checks."""
+
+    name = "rules"
+
+    def __init__(self, gate: Gate | None = None) -> None:
+        self.gate = gate or Gate()
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        text = message.text
+        news = profile(text, message.situation)
+        findings = find_cues(text, rubric, news)
+        check_findings, missing, check_parts = run_checks(text, rubric, news, findings)
+        findings = sorted(findings + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
+        parts = _cue_contributions(rubric, findings) + check_parts
+        dimensions: list[DimensionScore] = []
+        for dim in rubric.dimensions:
+            own = [p for p in parts if p.dimension == dim.id]
+            score = score_dimension(dim, news, own)
+            evidence = tuple(
+                Evidence(start=f.start, end=f.end, quote=f.quote) for f in findings if f.dimension == dim.id
+            )
+            dimensions.append(
+                DimensionScore(
+                    id=dim.id, title=dim.title, score=score, rationale=_rationale(score, own, news), evidence=evidence
+                )
+            )
+        scores = {d.id: d.score for d in dimensions}
+        overall = overall_score(scores, rubric, findings)
+        return Review(
+            engine=self.name,
+            rubric=rubric.ref,
+            text=text,
+            situation=message.situation,
+            overall=overall,
+            verdict=verdict_for(overall, findings, self.gate),
+            dimensions=tuple(dimensions),
+            findings=tuple(findings),
+            missing=tuple(missing),
+            suggestions=suggestions_for(findings, missing),
+            rewrite=scaffold_rewrite(message, findings, missing),
+            usage=Usage(),
+        )
+
+
+def suggestions_for(findings: list[Finding], missing: list[Missing], limit: int = 6) -> tuple[str, ...]:
+    """The most useful fixes first: what is missing, then the worst phrases, one line each."""
+    lines: list[str] = []
+    for item in sorted(missing, key=lambda m: -SEVERITY_ORDER[m.severity]):
+        lines.append(item.message)
+    for f in sorted(findings, key=lambda f: -SEVERITY_ORDER[f.severity]):
+        if f.severity != "positive":
+            lines.append(f"“{f.quote}”: {f.message}")
+    return tuple(dict.fromkeys(lines))[:limit]

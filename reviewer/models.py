@@ -1,0 +1,159 @@
+"""The review data model: frozen, typed, and serialised as a stable, versioned JSON document.
+
+Every front end (CLI, hook, TUI, batch, evals) consumes `Review`; every engine produces it. Offsets are character
+offsets into `Review.text`, the text that was actually reviewed (after quoted replies and signatures were stripped),
+so any front end can highlight without re-parsing. The JSON Schema in `review.schema.json` is generated from these
+classes (`candor schema --write`) and a test fails when the two drift.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "candor.review/1"
+
+Severity = Literal["positive", "minor", "major", "critical"]
+Verdict = Literal["send", "revise", "block"]
+SEVERITY_ORDER: dict[str, int] = {"positive": 0, "minor": 1, "major": 2, "critical": 3}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Message(_Frozen):
+    """A draft to review, with optional context that changes what is expected of it."""
+
+    text: str
+    situation: str | None = None
+    """What the message is about (missed_deadline, outage, ...); None lets the engine infer it."""
+    client: str | None = None
+    """The client's name, so a rewrite can address them; never invented when absent."""
+    source: str | None = None
+    """Where the text came from (a path, "-", an archive id), for reports."""
+
+
+class Evidence(_Frozen):
+    """A quoted stretch of the reviewed text that supports a score."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+
+
+class Finding(_Frozen):
+    """One phrase that helps or hurts, located exactly in the text."""
+
+    rule: str
+    """Stable rule id, e.g. "blame-vendor"; the family is the part before the first dash."""
+    dimension: str
+    severity: Severity
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+    message: str
+    replacement: str | None = None
+    """Text to put in place of the quote, when a mechanical fix makes sense."""
+
+    @property
+    def family(self) -> str:
+        return self.rule.split("-", 1)[0]
+
+
+class Missing(_Frozen):
+    """Something the message owes the client and does not contain (no new date, no owner, ...)."""
+
+    id: str
+    dimension: str
+    severity: Severity
+    message: str
+    placement: Literal["opening", "next_steps"] = "next_steps"
+    placeholder: str | None = None
+    """The line a scaffold rewrite adds for it, with [brackets] where only the writer knows the answer."""
+
+
+class DimensionScore(_Frozen):
+    id: str
+    title: str
+    score: int = Field(ge=1, le=5)
+    rationale: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+class ChangedFact(_Frozen):
+    """A fact (date, amount, name, link...) that a rewrite dropped, changed or invented."""
+
+    kind: str
+    change: Literal["dropped", "added"]
+    value: str
+
+
+class Rewrite(_Frozen):
+    text: str
+    source: Literal["scaffold", "model"]
+    changed_facts: tuple[ChangedFact, ...] = ()
+
+
+class Usage(_Frozen):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    cached: bool = False
+    cost_usd: float | None = None
+
+
+class RubricRef(_Frozen):
+    name: str
+    hash: str
+    dimensions: tuple[str, ...]
+
+
+class Review(_Frozen):
+    """The result of reviewing one message; identical in shape for every engine."""
+
+    schema_id: str = Field(default=SCHEMA_ID, alias="schema")
+    engine: str
+    rubric: RubricRef
+    text: str
+    situation: str | None = None
+    overall: float = Field(ge=1, le=5)
+    verdict: Verdict
+    dimensions: tuple[DimensionScore, ...]
+    findings: tuple[Finding, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    rewrite: Rewrite | None = None
+    usage: Usage = Usage()
+    notes: tuple[str, ...] = ()
+    """Things the user should know about how the review was made (trimmed thread, dropped quotes, fallback)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def score(self, dimension: str) -> int:
+        for dim in self.dimensions:
+            if dim.id == dimension:
+                return dim.score
+        raise KeyError(dimension)
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        """Findings that hurt, worst first, then in text order."""
+        hurt = [f for f in self.findings if f.severity != "positive"]
+        return tuple(sorted(hurt, key=lambda f: (-SEVERITY_ORDER[f.severity], f.start)))
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(by_alias=True, indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Review:
+        return cls.model_validate_json(data)
+
+
+def review_json_schema() -> dict[str, object]:
+    """The JSON Schema of the review document, generated from the classes above."""
+    schema = Review.model_json_schema(by_alias=True, mode="serialization")
+    schema["$id"] = "https://candor.invalid/schema/" + SCHEMA_ID
+    schema["title"] = "Candor review (" + SCHEMA_ID + ")"
+    return schema

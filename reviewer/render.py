@@ -1,0 +1,72 @@
+"""Human-readable text for a review (the CLI's default output). Pure: returns strings; colour is a parameter."""
+
+from __future__ import annotations
+
+import textwrap
+
+from reviewer.models import Review
+
+_COLORS = {
+    "send": "32",
+    "revise": "33",
+    "block": "31",
+    "critical": "31;1",
+    "major": "31",
+    "minor": "33",
+    "positive": "32",
+    "dim": "2",
+    "bold": "1",
+}
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, as editors count them."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def render_text(review: Review, *, source: str = "draft", color: bool = False, show_rewrite: bool = True) -> str:
+    def paint(value: str, style: str) -> str:
+        return f"\x1b[{_COLORS[style]}m{value}\x1b[0m" if color else value
+
+    out: list[str] = []
+    verdict = paint(review.verdict.upper(), review.verdict)
+    out.append(f"{source}: {verdict}  overall {review.overall:.1f}/5  ({review.engine})")
+    out.append("")
+    width = max(len(d.title) for d in review.dimensions)
+    for dim in review.dimensions:
+        bar = "█" * dim.score + "░" * (5 - dim.score)
+        out.append(f"  {dim.title:<{width}}  {bar} {dim.score}  {paint(dim.rationale, 'dim')}")
+    problems = review.problems
+    if problems:
+        out.append("")
+        out.append(paint("Phrases to fix", "bold"))
+        for f in problems:
+            line, col = line_col(review.text, f.start)
+            fix = ""
+            if f.replacement is not None:
+                fix = f"  → {f.replacement!r}" if f.replacement else "  → delete"
+            quote = f.quote if len(f.quote) <= 70 else f.quote[:67] + "..."
+            out.append(f"  {line}:{col}  {paint(f.severity, f.severity)}  {f.rule}  “{quote}”{fix}")
+            out.append(textwrap.indent(textwrap.fill(f.message, 96), "      "))
+    if review.missing:
+        out.append("")
+        out.append(paint("Missing", "bold"))
+        for item in review.missing:
+            out.append(f"  - {paint(item.severity, item.severity)}  {item.message}")
+    credits = [f for f in review.findings if f.severity == "positive"]
+    if credits:
+        out.append("")
+        out.append(paint("Working well", "bold"))
+        for f in credits:
+            out.append(f"  + {f.message} “{f.quote[:60]}”")
+    for note in review.notes:
+        out.append(paint(f"note: {note}", "dim"))
+    if show_rewrite and review.rewrite is not None:
+        out.append("")
+        out.append(paint(f"Suggested rewrite ({review.rewrite.source}; fill in the [brackets])", "bold"))
+        out.append(textwrap.indent(review.rewrite.text, "  │ "))
+        for fact in review.rewrite.changed_facts:
+            out.append(paint(f"  ! rewrite {fact.change} a {fact.kind}: {fact.value}", "major"))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,207 @@
+"""The rubric as data: one TOML file per dimension, validated on load.
+
+A dimension file holds what a person needs (definition, the question it answers, an anchor for each score 1-5,
+good and bad examples for prompts) and what the rules engine needs (cues: regular expressions that raise or lower
+the score and become findings; checks: named structural tests, such as "is there a new date?", implemented in
+`reviewer.checks`). Adding a dimension means adding a file; switching one off is config (`disable`).
+Any problem is reported as one line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reviewer.errors import RubricError
+from reviewer.models import RubricRef, Severity
+
+Applies = Literal["always", "problem", "failure", "timing"]
+"""When a check applies: always; when the message reports a problem (risk or failure); a failure only; or a
+problem with a date at stake (a delay, a missed deadline, an outage)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cue(_Strict):
+    """Phrases that raise (positive) or lower (negative) a dimension's score, reported as findings."""
+
+    id: str = Field(pattern=r"^[a-z_]+-[a-z0-9_]+$")
+    """family-name, e.g. "blame-vendor"; the family (before the dash) groups cues for reports and evals."""
+    severity: Severity
+    weight: float = Field(ge=-3, le=3)
+    patterns: tuple[str, ...] = Field(min_length=1)
+    message: str = Field(min_length=1)
+    replacement: str | None = None
+    """Text for the matched phrase: "" deletes it, "\\g<keep>" keeps the pattern's `keep` group."""
+    unless: tuple[str, ...] = ()
+    """Patterns that, found in the same sentence, cancel a match (e.g. "talk soon" is not vague timing)."""
+    unless_date_in_sentence: bool = False
+    """Cancel a match when its sentence also names a concrete date or time ("shortly, by 5pm today")."""
+    max_count: int = Field(default=2, ge=1)
+    """How many matches count toward the score; more are still reported."""
+    applies: Applies = "always"
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(f"bad regular expression {pattern!r}: {err}") from None
+        return patterns
+
+
+class Check(_Strict):
+    """A structural test implemented in code (`reviewer.checks`), configured here."""
+
+    id: str = Field(pattern=r"^[a-z_]+$")
+    """Id of the missing element or finding family it reports, e.g. "new_date"."""
+    check: Literal["present", "new_date", "over_explaining"]
+    """present: satisfied when a cue of a `satisfied_by` family matched (in any dimension); new_date: a date in a
+    forward-looking sentence; over_explaining: too much of the message is cause (sentences matching `patterns`)."""
+    severity: Severity
+    weight: float = Field(ge=-3, le=3)
+    """Added to the score when the element is missing (or the finding fires)."""
+    credit: float = Field(default=0.0, ge=0, le=3)
+    """Added to the score when the element is present."""
+    message: str = Field(min_length=1)
+    placeholder: str | None = None
+    placement: Literal["opening", "next_steps"] = "next_steps"
+    """Where a scaffold rewrite puts the placeholder: after the greeting, or in the next-steps block."""
+    applies: Applies = "always"
+    satisfied_by: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+class Examples(_Strict):
+    good: tuple[str, ...] = ()
+    bad: tuple[str, ...] = ()
+
+
+class Dimension(_Strict):
+    id: str = Field(pattern=r"^[a-z_]+$")
+    title: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    weight: float = Field(default=1.0, gt=0)
+    order: int = 100
+    """Position in reports (lower first); ties sort by id."""
+    base: float = Field(default=3.0, ge=1, le=5)
+    """Score before any cue, for a message that reports a problem."""
+    base_no_problem: float = Field(default=4.0, ge=1, le=5)
+    """Score before any cue, for good news or a routine update with nothing to own or excuse."""
+    scale: dict[str, str]
+    cues: tuple[Cue, ...] = ()
+    checks: tuple[Check, ...] = ()
+    examples: Examples = Examples()
+
+    @field_validator("scale")
+    @classmethod
+    def _five_anchors(cls, scale: dict[str, str]) -> dict[str, str]:
+        missing = [level for level in "12345" if not scale.get(level, "").strip()]
+        if missing:
+            raise ValueError(f"needs an anchor for every level 1-5; missing {', '.join(missing)}")
+        extra = sorted(set(scale) - set("12345"))
+        if extra:
+            raise ValueError(f"unknown levels {', '.join(extra)}; use 1-5")
+        return scale
+
+
+@dataclass(frozen=True, eq=False)
+class Rubric:
+    """The dimensions in force, with a hash of their source so caches and recordings know when it changed."""
+
+    name: str
+    dimensions: tuple[Dimension, ...]
+    hash: str
+    sources: tuple[Path, ...] = field(default=(), compare=False)
+
+    def __hash__(self) -> int:
+        # The content hash identifies the rubric; it lets engines cache compiled cues per rubric.
+        return hash((self.name, self.hash))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rubric) and (self.name, self.hash) == (other.name, other.hash)
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for dim in self.dimensions:
+            if dim.id == dimension_id:
+                return dim
+        raise KeyError(dimension_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.dimensions)
+
+    @property
+    def ref(self) -> RubricRef:
+        return RubricRef(name=self.name, hash=self.hash, dimensions=self.ids)
+
+
+def _field_path(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
+
+
+def parse_dimension(text: str, source: str) -> Dimension:
+    """Parse and validate one dimension file's text; errors name the source and field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise RubricError(f"{source}: not valid TOML: {err}") from None
+    try:
+        dim = Dimension.model_validate(data)
+    except ValidationError as err:
+        raise RubricError(f"{source}: {_field_path(err)}") from None
+    stem = Path(source).stem
+    if dim.id != stem:
+        raise RubricError(f"{source}: id: {dim.id!r} must match the file name {stem!r}")
+    return dim
+
+
+def load_rubric(
+    directories: Sequence[Path],
+    *,
+    disable: Iterable[str] = (),
+    name: str = "candor",
+) -> Rubric:
+    """Load every `*.toml` dimension file from the directories; a later directory overrides an earlier one by id."""
+    by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise RubricError(f"{directory}: rubric directory not found")
+        for path in sorted(directory.glob("*.toml")):
+            try:
+                raw = path.read_bytes()
+                text = raw.decode("utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise RubricError(f"{path}: cannot read: {err}") from None
+            dim = parse_dimension(text, str(path))
+            by_id[dim.id] = (dim, path, raw)
+    disabled = set(disable)
+    unknown = disabled - set(by_id)
+    if unknown:
+        raise RubricError(f"disable: unknown dimension {', '.join(sorted(unknown))}; known: {', '.join(sorted(by_id))}")
+    chosen = sorted((e for i, e in by_id.items() if i not in disabled), key=lambda e: (e[0].order, e[0].id))
+    if not chosen:
+        raise RubricError("rubric: no dimensions left (all disabled or none found)")
+    digest = hashlib.sha256()
+    for dim, _path, raw in chosen:
+        digest.update(dim.id.encode() + b"\0" + raw + b"\0")
+    return Rubric(
+        name=name,
+        dimensions=tuple(dim for dim, _, _ in chosen),
+        hash=digest.hexdigest()[:16],
+        sources=tuple(path for _, path, _ in chosen),
+    )

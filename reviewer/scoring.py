@@ -1,0 +1,48 @@
+"""Pure scoring shared by every engine: overall score from dimension scores, and the send/revise/block gate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from reviewer.models import Finding, Verdict
+from reviewer.rubric import Rubric
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Thresholds that turn scores and findings into a verdict (all configurable)."""
+
+    send_at: float = 3.6
+    """Overall score at or above which a message may be sent as is."""
+    block_below: float = 2.4
+    """Overall score below which a message is blocked."""
+    max_major_for_send: int = 1
+    """More major findings than this turn a would-be "send" into "revise"."""
+    block_on_critical: bool = True
+    """A critical finding (blaming the client) blocks whatever the scores."""
+
+
+CRITICAL_CAP = 2.0
+"""A message that blames the client would damage trust whatever else it does well."""
+
+
+def overall_score(scores: Mapping[str, int], rubric: Rubric, findings: Iterable[Finding] = ()) -> float:
+    """Weighted mean of the dimension scores, capped when a critical finding is present."""
+    total_weight = sum(rubric.dimension(d).weight for d in scores)
+    value = sum(rubric.dimension(d).weight * s for d, s in scores.items()) / total_weight
+    if any(f.severity == "critical" for f in findings):
+        value = min(value, CRITICAL_CAP)
+    return round(value, 2)
+
+
+def verdict_for(overall: float, findings: Iterable[Finding], gate: Gate) -> Verdict:
+    findings = list(findings)
+    if gate.block_on_critical and any(f.severity == "critical" for f in findings):
+        return "block"
+    if overall < gate.block_below:
+        return "block"
+    majors = sum(1 for f in findings if f.severity == "major")
+    if overall >= gate.send_at and majors <= gate.max_major_for_send:
+        return "send"
+    return "revise"

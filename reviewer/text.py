@@ -1,0 +1,176 @@
+"""Pure text analysis the rules engine and the fact checker share: sentences, dates, what kind of news it is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+_ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+
+DATE_PATTERN = re.compile(
+    "|".join(
+        [
+            rf"\b{_ORD}(?:\s+of)?\s+{_MONTH}\b\.?(?:,?\s+\d{{4}})?",  # 14 March, 3rd of May
+            rf"\b{_MONTH}\.?\s+{_ORD}\b(?:,?\s+\d{{4}})?",  # March 14th, 2026
+            rf"\b(?:next|this|on|by|until|before|from|coming)\s+{_DAY}\b",  # by Friday
+            rf"\b{_DAY}\b(?=[\s,]+(?:{_ORD}|{_MONTH}|morning|afternoon|evening|at|by|eod|cob|noon))",
+            rf"\b{_DAY}\b",
+            r"\b\d{4}-\d{2}-\d{2}\b",
+            r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+            r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)",
+            r"\b\d{1,2}:\d{2}\b(?:\s?(?:utc|gmt|[a-z]{1,2}t))?",
+            r"\b(?:today|tonight|tomorrow|noon|midday|midnight)\b",
+            r"\b(?:eod|cob|eow|eom)\b",
+            r"\bend\s+of\s+(?:the\s+)?(?:day|week|month|quarter|sprint|play)\b",
+            r"\b(?:within|in)\s+(?:the\s+next\s+)?(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|24|48|72)"
+            r"(?:\s*(?:-|to)\s*\d+)?\s+(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|months?)\b",
+            r"\bq[1-4]\b(?:\s+\d{4})?",
+            r"\b(?:next|this|the\s+week\s+of)\s+(?:week|month)\b",
+            r"\bweek\s+of\s+\S+",
+            rf"\b(?:early|mid|late|end\s+of|beginning\s+of|start\s+of)[\s-]+{_MONTH}\b",
+            rf"\bin\s+{_MONTH}\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)]|[A-Za-z][A-Za-z ]{0,20}:\s)")
+WRAP_WIDTH = 45
+"""A line shorter than this is not wrapped prose (a greeting, a heading, a signature): it ends a sentence."""
+
+Problem = Literal["none", "risk", "failure"]
+
+_FAILURE = re.compile(
+    r"\b(?:miss(?:ed|ing)|late(?:r than)?|delay(?:ed|s)?|slip(?:ped|page|s)?|behind(?: schedule)?|postpon\w*|"
+    r"push(?:ed|ing)? back|outage|down(?:time)?|incident|error|mistake|bug|broke(?:n)?|fail(?:ed|ure|ing)?|"
+    r"over ?budget|overrun|overspen\w*|exceed(?:ed|s)?|wrong|problem|issue|glitch|hiccup|setback|"
+    r"disrupt\w*|unavailable|degraded|interrupt\w*|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
+    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|"
+    r"cost (?:more|increase)|additional cost|over (?:the )?(?:estimate|quote)|sorry|apologi[sz]e)\b",
+    re.IGNORECASE,
+)
+_RISK = re.compile(
+    r"\b(?:risk\w*|may (?:not|slip|need|affect|impact|delay)|might (?:not|slip|need|affect)|could (?:slip|delay|"
+    r"affect|impact|push|mean|cost)|concern\w*|flag(?:ging)?|heads[- ]up|potential(?:ly)?|uncertain\w*|"
+    r"scope change|change request|additional (?:work|scope|budget))\b",
+    re.IGNORECASE,
+)
+_TIMING = re.compile(
+    r"\b(?:miss(?:ed|ing)? (?:the )?(?:deadline|date|milestone|launch|go-live)|deadline|late|delay\w*|slip\w*|"
+    r"behind|postpon\w*|push(?:ed|ing)? (?:back|out)|reschedul\w*|outage|down(?:time)?|incident|unavailable|"
+    r"degraded|restor\w*|timeline|go-live|launch|eta|won't (?:make|be ready)|not (?:be )?ready|revised date)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What kind of news a message carries, which decides what it owes the client."""
+
+    problem: Problem
+    timing: bool
+    """A date is at stake (delay, missed deadline, outage), so a new date or restore time is owed."""
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of running prose: hard-wrapped lines are joined; blank lines, bullets and short lines break."""
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        line_start, pos = pos, pos + len(line)
+        if not stripped:
+            if line_start > start:
+                blocks.append((start, line_start))
+            start = pos
+            continue
+        if line_start > start and _BULLET.match(line):
+            blocks.append((start, line_start))
+            start = line_start
+        if len(stripped) < WRAP_WIDTH or stripped.endswith(":"):
+            blocks.append((start, pos))
+            start = pos
+    if start < len(text):
+        blocks.append((start, len(text)))
+    return blocks
+
+
+@lru_cache(maxsize=64)
+def sentences(text: str) -> tuple[Sentence, ...]:
+    """Split into sentences (and bullets, short lines), keeping character offsets into the text."""
+    out: list[Sentence] = []
+    for block_start, block_end in _blocks(text):
+        pos = block_start
+        for match in _SENTENCE_END.finditer(text, block_start, block_end):
+            _append(out, text, pos, match.start())
+            pos = match.end()
+        _append(out, text, pos, block_end)
+    return tuple(out)
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))
+
+
+def sentence_at(text: str, offset: int) -> Sentence:
+    for sentence in sentences(text):
+        if sentence.start <= offset < sentence.end:
+            return sentence
+    return Sentence(0, len(text), text)
+
+
+def has_date(text: str) -> bool:
+    return DATE_PATTERN.search(text) is not None
+
+
+def profile(text: str, situation: str | None = None) -> Profile:
+    """Infer whether the message reports a failure, a risk or nothing, unless the writer said so."""
+    known: dict[str, Profile] = {
+        "good_news": Profile("none", False),
+        "status_update": Profile("none", False),
+        "new_risk": Profile("risk", False),
+        "scope_change": Profile("risk", False),
+        "budget_overrun": Profile("failure", False),
+        "missed_deadline": Profile("failure", True),
+        "delay": Profile("failure", True),
+        "outage": Profile("failure", True),
+        "mistake_apology": Profile("failure", False),
+    }
+    failure_hits = len(_FAILURE.findall(text))
+    timing = _TIMING.search(text) is not None
+    if situation in known:
+        base = known[situation]
+        if base.problem == "none" and failure_hits >= 2:
+            # A status update can bury a problem: judge it by what it says, not by its label.
+            return Profile("failure", timing)
+        return Profile(base.problem, base.timing or (base.problem != "none" and timing))
+    if failure_hits >= 1:
+        return Profile("failure", timing)
+    if _RISK.search(text):
+        return Profile("risk", timing)
+    return Profile("none", False)
+
+
+def words(text: str) -> int:
+    return len(text.split())

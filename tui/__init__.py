@@ -1,0 +1,1 @@
+"""Candor's terminal UI: a thin Textual shell over `reviewer`."""
