@@ -1,0 +1,77 @@
+"""Render eval figures as a terminal table and as a Markdown report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _fmt(estimate: dict[str, float]) -> str:
+    return f"{estimate['value']:.2f} [{estimate['low']:.2f}, {estimate['high']:.2f}]"
+
+
+def _rows(figures: dict[str, Any]) -> list[list[str]]:
+    return [
+        [dim, _fmt(v["spearman"]), _fmt(v["qwk"]), _fmt(v["mae"]), _fmt(v["within_1"])]
+        for dim, v in figures["dimensions"].items()
+    ]
+
+
+def _table(header: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return lines + ["| " + " | ".join(row) + " |" for row in rows]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*row) for row in rows]
+
+
+def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = False) -> str:
+    h = "## " if markdown else ""
+    out = []
+    title = f"Candor eval: engine {meta['engine']}, split {meta['split']}, {figures['n']} examples"
+    out.append(("# " if markdown else "") + title)
+    out.append("")
+    out.append(f"{h}Agreement with gold scores (95% bootstrap intervals)")
+    out += _table(["dimension", "spearman", "qwk", "mae", "within-1"], _rows(figures), markdown)
+    out.append("")
+    verdict = figures["verdict"]
+    out.append(f"{h}Verdict accuracy: {_fmt(verdict['accuracy'])}")
+    labels = list(verdict["confusion"])
+    out += _table(
+        ["gold \\ predicted", *labels],
+        [[g, *(str(verdict["confusion"][g][p]) for p in labels)] for g in labels],
+        markdown,
+    )
+    out.append("")
+    out.append(f"{h}Phrase spans (overlap match)")
+    out += _table(
+        ["family", "gold", "predicted", "precision", "recall", "f1"],
+        [
+            [fam, str(v["gold"]), str(v["predicted"]), f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}"]
+            for fam, v in figures["spans"].items()
+        ],
+        markdown,
+    )
+    out.append("")
+    out.append(f"{h}Most wrong examples")
+    out += _table(
+        ["id", "situation", "gold verdict", "verdict", "gold overall", "overall", "abs error"],
+        [
+            [w["id"], w["situation"], w["gold_verdict"], w["verdict"], str(w["gold_overall"]), f"{w['overall']:.2f}",
+             f"{w['abs_error']:.1f}"]
+            for w in figures["worst"]
+        ],
+        markdown,
+    )
+    if "consistency" in figures:
+        out.append("")
+        out.append(f"{h}Consistency across repeated runs")
+        out += _table(
+            ["dimension", "mean spread", "max spread", "messages"],
+            [[d, f"{v['mean_spread']:.2f}", f"{v['max_spread']:.0f}", str(v["messages"])]
+             for d, v in figures["consistency"].items()],
+            markdown,
+        )
+    out.append("")
+    out.append(f"median review time {figures['timing']['median_ms']} ms")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,209 @@
+"""Run an engine over the labelled examples and measure its agreement with the gold labels.
+
+The solver is `reviewer.service.Reviewer.review`, the same code path as `candor check`. Messages are reviewed
+without their situation label, as real drafts arrive; `with_situation=True` measures the engine when it is told.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evals.metrics import (
+    SpanScore,
+    add_span_scores,
+    bootstrap,
+    confusion,
+    mae,
+    quadratic_weighted_kappa,
+    span_score,
+    spearman,
+    within_one,
+)
+from reviewer.errors import InputError
+from reviewer.models import Message, Review
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
+SPLITS = ("dev", "test", "all")
+VERDICTS = ("send", "revise", "block")
+SPAN_FAMILIES = ("blame", "passive_evasion", "vague_timing", "minimising", "formulaic_apology", "over_promising")
+BASELINE_TOLERANCE = 0.03
+"""How far a test-split figure may fall below the baseline before the baseline test fails: about one example in
+the verdict accuracy of a 120-example split, and under the bootstrap noise of the correlations."""
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    situation: str
+    quality: str
+    text: str
+    gold: dict[str, int]
+    verdict: str
+    spans: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class Outcome:
+    example: Example
+    review: Review
+    seconds: float
+
+
+@dataclass
+class EvalResult:
+    engine: str
+    split: str
+    outcomes: list[Outcome]
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def load_examples(split: str, data_dir: Path = DATA_DIR) -> list[Example]:
+    names = ("dev", "test") if split == "all" else (split,)
+    if split not in SPLITS:
+        raise InputError(f"eval: unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    examples = []
+    for name in names:
+        path = data_dir / f"{name}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                raw = json.loads(line)
+                examples.append(
+                    Example(
+                        id=raw["id"],
+                        situation=raw["situation"],
+                        quality=raw["quality"],
+                        text=raw["text"],
+                        gold=raw["gold"],
+                        verdict=raw["verdict"],
+                        spans=tuple(raw["spans"]),
+                    )
+                )
+    return examples
+
+
+def run_engine(
+    review: Callable[[Message], Review],
+    examples: Sequence[Example],
+    *,
+    with_situation: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Outcome]:
+    outcomes = []
+    for i, ex in enumerate(examples, 1):
+        message = Message(text=ex.text, situation=ex.situation if with_situation else None, source=ex.id)
+        started = time.perf_counter()
+        result = review(message)
+        outcomes.append(Outcome(ex, result, time.perf_counter() - started))
+        if progress:
+            progress(i, len(examples))
+    return outcomes
+
+
+def _round_half_up(value: float) -> int:
+    return int(math.floor(value + 0.5))
+
+
+def predicted_score(review: Review, dimension: str) -> float:
+    return review.overall if dimension == "overall" else float(review.score(dimension))
+
+
+def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, Any]:
+    """Every figure of the report, as plain JSON-ready data."""
+    if not outcomes:
+        raise InputError("eval: no examples to measure")
+    dims = [d.id for d in outcomes[0].review.dimensions if d.id in outcomes[0].example.gold] + ["overall"]
+    dimensions: dict[str, Any] = {}
+    for dim in dims:
+        gold = [float(o.example.gold[dim]) for o in outcomes]
+        pred = [predicted_score(o.review, dim) for o in outcomes]
+        pred_int = [float(_round_half_up(p)) for p in pred]
+        dimensions[dim] = {
+            "spearman": bootstrap(spearman, gold, pred, resamples=resamples).as_dict(),
+            "qwk": bootstrap(
+                lambda g, p: quadratic_weighted_kappa([int(x) for x in g], [int(x) for x in p]),
+                gold,
+                pred_int,
+                resamples=resamples,
+            ).as_dict(),
+            "mae": bootstrap(mae, gold, pred_int, resamples=resamples).as_dict(),
+            "within_1": bootstrap(within_one, gold, pred_int, resamples=resamples).as_dict(),
+        }
+    gold_v = [o.example.verdict for o in outcomes]
+    pred_v = [o.review.verdict for o in outcomes]
+    verdict = {
+        "accuracy": bootstrap(
+            lambda g, p: sum(a == b for a, b in zip(g, p, strict=True)) / len(g),
+            [VERDICTS.index(v) for v in gold_v],
+            [VERDICTS.index(v) for v in pred_v],
+            resamples=resamples,
+        ).as_dict(),
+        "confusion": confusion(gold_v, pred_v, VERDICTS),
+    }
+    spans: dict[str, Any] = {}
+    for family in SPAN_FAMILIES:
+        per_example: list[SpanScore] = []
+        for o in outcomes:
+            gold_spans = [(s["start"], s["end"]) for s in o.example.spans if s["family"] == family]
+            pred_spans = [(f.start, f.end) for f in o.review.findings if f.family == family]
+            per_example.append(span_score(gold_spans, pred_spans))
+        spans[family] = add_span_scores(per_example).as_dict()
+    seconds = sorted(o.seconds for o in outcomes)
+    return {
+        "n": len(outcomes),
+        "dimensions": dimensions,
+        "verdict": verdict,
+        "spans": spans,
+        "worst": worst_examples(outcomes, dims),
+        "timing": {"median_ms": round(seconds[len(seconds) // 2] * 1000, 3), "total_s": round(sum(seconds), 3)},
+    }
+
+
+def worst_examples(outcomes: Sequence[Outcome], dims: Sequence[str], limit: int = 10) -> list[dict[str, Any]]:
+    """The examples the engine gets most wrong: total absolute error over the dimensions, verdict misses first."""
+    rows = []
+    for o in outcomes:
+        errors = {d: round(predicted_score(o.review, d) - o.example.gold[d], 2) for d in dims}
+        rows.append(
+            {
+                "id": o.example.id,
+                "situation": o.example.situation,
+                "gold_verdict": o.example.verdict,
+                "verdict": o.review.verdict,
+                "gold_overall": o.example.gold["overall"],
+                "overall": o.review.overall,
+                "abs_error": round(sum(abs(e) for e in errors.values()), 2),
+                "errors": errors,
+            }
+        )
+    rows.sort(key=lambda r: (r["gold_verdict"] == r["verdict"], -r["abs_error"]))
+    return rows[:limit]
+
+
+def headline(figures: dict[str, Any]) -> dict[str, float]:
+    """The figures a baseline guards: per-dimension Spearman, verdict accuracy, span F1 per family."""
+    out = {f"spearman.{d}": v["spearman"]["value"] for d, v in figures["dimensions"].items()}
+    out["verdict.accuracy"] = figures["verdict"]["accuracy"]["value"]
+    out.update({f"span_f1.{fam}": v["f1"] for fam, v in figures["spans"].items()})
+    return out
+
+
+def compare_to_baseline(
+    figures: dict[str, Any], baseline: dict[str, float], tolerance: float = BASELINE_TOLERANCE
+) -> list[str]:
+    """One line per guarded figure that fell more than `tolerance` below the baseline."""
+    now = headline(figures)
+    drops = []
+    for key, before in baseline.items():
+        value = now.get(key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            drops.append(f"{key}: missing now (baseline {before})")
+        elif not math.isnan(before) and value < before - tolerance:
+            drops.append(f"{key}: {value:.3f} < baseline {before:.3f} - {tolerance}")
+    return drops
