@@ -36,9 +36,9 @@ class Settings:
 
     engine: str = "rules"
     """rules, llm or rules+llm."""
-    send_at: float = 3.6
+    send_at: float = 3.8
     """Overall score at or above which the verdict may be "send"."""
-    block_below: float = 2.4
+    block_below: float = 2.6
     """Overall score below which the verdict is "block"."""
     max_major_for_send: int = 1
     """More major findings than this keep a message from "send"."""

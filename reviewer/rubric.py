@@ -66,9 +66,11 @@ class Check(_Strict):
 
     id: str = Field(pattern=r"^[a-z_]+$")
     """Id of the missing element or finding family it reports, e.g. "new_date"."""
-    check: Literal["present", "new_date", "over_explaining"]
-    """present: satisfied when a cue of a `satisfied_by` family matched (in any dimension); new_date: a date in a
-    forward-looking sentence; over_explaining: too much of the message is cause (sentences matching `patterns`)."""
+    check: Literal["present", "found", "new_date", "over_explaining"]
+    """present: satisfied when a cue of a `satisfied_by` family matched (in any dimension), else reported missing;
+    found: adds `weight` when a cue of a `satisfied_by` family matched (a cue that also hurts this dimension, e.g.
+    blame lowers accountability as well as limited excuses); new_date: a date in a forward-looking sentence;
+    over_explaining: too much of the message is cause (sentences matching `patterns`)."""
     severity: Severity
     weight: float = Field(ge=-3, le=3)
     """Added to the score when the element is missing (or the finding fires)."""

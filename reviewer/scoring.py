@@ -13,9 +13,9 @@ from reviewer.rubric import Rubric
 class Gate:
     """Thresholds that turn scores and findings into a verdict (all configurable)."""
 
-    send_at: float = 3.6
+    send_at: float = 3.8
     """Overall score at or above which a message may be sent as is."""
-    block_below: float = 2.4
+    block_below: float = 2.6
     """Overall score below which a message is blocked."""
     max_major_for_send: int = 1
     """More major findings than this turn a would-be "send" into "revise"."""
@@ -23,14 +23,19 @@ class Gate:
     """A critical finding (blaming the client) blocks whatever the scores."""
 
 
+WEAKEST_WEIGHT = 0.3
+"""Overall is not a plain average: a client judges a message by its worst failing too, so the weakest dimension
+counts this much on top of the weighted mean (chosen on the dev split; 0.2-0.4 all do about as well)."""
+
 CRITICAL_CAP = 2.0
 """A message that blames the client would damage trust whatever else it does well."""
 
 
 def overall_score(scores: Mapping[str, int], rubric: Rubric, findings: Iterable[Finding] = ()) -> float:
-    """Weighted mean of the dimension scores, capped when a critical finding is present."""
+    """Weighted mean of the dimension scores blended with the weakest, capped when a critical finding is present."""
     total_weight = sum(rubric.dimension(d).weight for d in scores)
-    value = sum(rubric.dimension(d).weight * s for d, s in scores.items()) / total_weight
+    mean = sum(rubric.dimension(d).weight * s for d, s in scores.items()) / total_weight
+    value = (1 - WEAKEST_WEIGHT) * mean + WEAKEST_WEIGHT * min(scores.values())
     if any(f.severity == "critical" for f in findings):
         value = min(value, CRITICAL_CAP)
     return round(value, 2)

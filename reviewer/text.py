@@ -49,12 +49,16 @@ WRAP_WIDTH = 45
 Problem = Literal["none", "risk", "failure"]
 
 _FAILURE = re.compile(
-    r"\b(?:miss(?:ed|ing)|late(?:r than)?|delay(?:ed|s)?|slip(?:ped|page|s)?|behind(?: schedule)?|postpon\w*|"
-    r"push(?:ed|ing)? back|outage|down(?:time)?|incident|error|mistake|bug|broke(?:n)?|fail(?:ed|ure|ing)?|"
-    r"over ?budget|overrun|overspen\w*|exceed(?:ed|s)?|wrong|problem|issue|glitch|hiccup|setback|"
-    r"disrupt\w*|unavailable|degraded|interrupt\w*|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
-    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|"
-    r"cost (?:more|increase)|additional cost|over (?:the )?(?:estimate|quote)|sorry|apologi[sz]e)\b",
+    r"\b(?:miss(?:ed|ing)|late(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|"
+    r"next|this|q[1-4]))|delay(?:ed|s)?|slip(?:ped|page|s)?|behind schedule|postpon\w*|push(?:ed|ing)? back|outage|"
+    r"downtime|(?:went|go|goes|gone|is|was|were|been|be) down|incident|error|mistake|bug|broke(?:n)?|"
+    r"fail(?:ed|ure|ing)?|over ?budget|overrun|overspen\w*|wrong|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
+    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|sorry|apologi[sz]\w*)\b",
+    re.IGNORECASE,
+)
+_FAILURE_WEAK = re.compile(
+    r"\b(?:issue|problem|glitch|hiccup|setback|disrupt\w*|unavailable|degraded|interrupt\w*|exceed(?:ed|s)?|"
+    r"additional cost|cost (?:more|increase))\b",
     re.IGNORECASE,
 )
 _RISK = re.compile(
@@ -157,7 +161,7 @@ def profile(text: str, situation: str | None = None) -> Profile:
         "outage": Profile("failure", True),
         "mistake_apology": Profile("failure", False),
     }
-    failure_hits = len(_FAILURE.findall(text))
+    failure_hits = len(_FAILURE.findall(text)) + len(_FAILURE_WEAK.findall(text)) // 2
     timing = _TIMING.search(text) is not None
     if situation in known:
         base = known[situation]

@@ -17,10 +17,10 @@ from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, M
 from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
 from reviewer.scoring import Gate, overall_score, verdict_for
-from reviewer.text import DATE_PATTERN, Profile, has_date, profile, sentence_at, sentences, words
+from reviewer.text import DATE_PATTERN, Profile, profile, sentence_at, sentences, words
 
 DATE_TOKEN = "@date"
-"""A cue pattern written as "@date" stands for Candor's date-and-time pattern."""
+"""Inside a cue pattern, "@date" stands for Candor's date-and-time pattern (`reviewer.text.DATE_PATTERN`)."""
 
 _FORWARD = re.compile(
     r"\b(?:will|we'll|i'll|new|revised|now|expect\w*|target\w*|aim\w*|plan\w*|eta|moved? to|reschedul\w*|by|until|"
@@ -57,6 +57,7 @@ class _Contribution:
 def _compile(pattern: str) -> re.Pattern[str]:
     if pattern == DATE_TOKEN:
         return DATE_PATTERN
+    pattern = pattern.replace(DATE_TOKEN, f"(?:{DATE_PATTERN.pattern})")
     return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
 
 
@@ -103,7 +104,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 sentence = sentence_at(text, start)
                 if any(u.search(sentence.text) for u in compiled.unless):
                     continue
-                if cue.unless_date_in_sentence and has_date(sentence.text):
+                if cue.unless_date_in_sentence and _date_elsewhere(sentence.text, start - sentence.start, end - sentence.start):
                     continue
                 spans.append((start, end))
                 replacement = cue.replacement
@@ -126,6 +127,11 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 )
     found.sort(key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
     return found
+
+
+def _date_elsewhere(sentence: str, start: int, end: int) -> bool:
+    """A concrete date in the sentence outside the matched phrase ("shortly, by 5pm" is not vague)."""
+    return any(m.end() <= start or m.start() >= end for m in DATE_PATTERN.finditer(sentence))
 
 
 def _has_new_date(text: str) -> bool:
@@ -175,6 +181,11 @@ def run_checks(
                     findings.append(finding.model_copy(update={"dimension": dim.id}))
                     contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
                 continue
+            if check.check == "found":
+                hits = [f for f in cue_findings if f.family in check.satisfied_by]
+                if hits:
+                    contributions.append(_Contribution(dim.id, check.weight, hits[0].family.replace("_", " ")))
+                continue
             present = (
                 _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
             )
@@ -198,16 +209,22 @@ def run_checks(
 
 
 def _cue_contributions(rubric: Rubric, findings: list[Finding]) -> list[_Contribution]:
-    by_rule: dict[str, int] = {}
+    """Each cue moves its dimension by its weight per match, up to `max_count` matches of that cue, and at most the
+    two strongest matches of a family count (ten vague phrases are not five times worse than two)."""
+    weights: dict[str, Cue] = {cue.id: cue for dim in rubric.dimensions for cue in dim.cues}
+    counted: dict[str, int] = {}
+    by_family: dict[tuple[str, str], list[float]] = {}
     for f in findings:
-        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        cue = weights.get(f.rule)
+        if cue is None or not cue.weight:
+            continue
+        counted[f.rule] = counted.get(f.rule, 0) + 1
+        if counted[f.rule] <= cue.max_count:
+            by_family.setdefault((f.dimension, f.family), []).append(cue.weight)
     out: list[_Contribution] = []
-    for dim in rubric.dimensions:
-        for cue in dim.cues:
-            count = by_rule.get(cue.id, 0)
-            if count:
-                label = cue.id.split("-", 1)[0].replace("_", " ")
-                out.append(_Contribution(dim.id, cue.weight * min(count, cue.max_count), label))
+    for (dimension, family), values in by_family.items():
+        strongest = sorted(values, key=abs, reverse=True)[:2]
+        out.append(_Contribution(dimension, sum(strongest), family.replace("_", " ")))
     return out
 
 
