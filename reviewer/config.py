@@ -75,6 +75,10 @@ class Settings:
     """Defaults to the user cache directory."""
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """USD per million tokens, by model: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}."""
+    structured_output: str = "auto"
+    """How the llm engine asks for JSON: auto (json_schema, then json_object with a schema as llama.cpp takes it,
+    then plain json_object, remembering what the server accepted), json_schema, json_object_schema, json_object,
+    or none (the prompt alone asks for JSON)."""
 
     @property
     def gate(self) -> Gate:
@@ -85,7 +89,11 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_CHOICES = {"fail_on": ("block", "revise"), "color": ("auto", "always", "never")}
+_CHOICES = {
+    "fail_on": ("block", "revise"),
+    "color": ("auto", "always", "never"),
+    "structured_output": ("auto", "json_schema", "json_object_schema", "json_object", "none"),
+}
 _FILE_FORBIDDEN = {"api_key"}
 
 

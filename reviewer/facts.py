@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reviewer.models import ChangedFact
-from reviewer.text import DATE_PATTERN, sentences
+from reviewer.text import DATE_PATTERN, lowered, sentences
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,80}\]")
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -27,6 +28,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "identifier": re.compile(r"\b[A-Z]{2,}-\d+\b|#\d{2,}\b"),
     "date": DATE_PATTERN,
 }
+_LOWERED_KINDS = {"amount", "percentage", "date"}
+"""Kinds whose patterns run on lower-cased text without IGNORECASE (several times faster in `re`)."""
+_FAST = {kind: re.compile(p.pattern) if kind in _LOWERED_KINDS else p for kind, p in _PATTERNS.items()}
 _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’-]*[a-zA-Z]\b|\b[A-Z]{2,}\b")
 _NOT_NAMES = frozenset(
@@ -50,19 +54,21 @@ def strip_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(" ", text)
 
 
-def extract_facts(text: str) -> list[Fact]:
+@lru_cache(maxsize=32)
+def extract_facts(text: str) -> tuple[Fact, ...]:
     """Every fact in the text, with its span; overlapping kinds keep the first (most specific) match."""
+    low = lowered(text)
     taken: list[tuple[int, int]] = []
     facts: list[Fact] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for kind, pattern in _PATTERNS.items():
-        for m in pattern.finditer(text):
+    for kind, pattern in _FAST.items():
+        for m in pattern.finditer(low if kind in _LOWERED_KINDS else text):
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))
-                facts.append(Fact(kind, m.group(0), m.start(), m.end()))
+                facts.append(Fact(kind, text[m.start() : m.end()], m.start(), m.end()))
     for m in _NUMBER.finditer(text):
         if free(m.start(), m.end()):
             taken.append((m.start(), m.end()))
@@ -73,7 +79,7 @@ def extract_facts(text: str) -> list[Fact]:
         if m.start() in starts or word in _NOT_NAMES or not free(m.start(), m.end()):
             continue
         facts.append(Fact("name", word, m.start(), m.end()))
-    return sorted(facts, key=lambda f: f.start)
+    return tuple(sorted(facts, key=lambda f: f.start))
 
 
 def _normal(value: str) -> str:

@@ -41,6 +41,23 @@ DATE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+_DATE_LOWER = re.compile(DATE_PATTERN.pattern)
+"""The same pattern without IGNORECASE, run on lower-cased text: Python's `re` is several times faster so."""
+
+
+def lowered(text: str) -> str:
+    """Lower-case with the same length, so offsets found in the result are offsets into the text."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of every concrete date or time in the text."""
+    return [m.span() for m in _DATE_LOWER.finditer(lowered(text))]
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)]|[A-Za-z][A-Za-z ]{0,20}:\s)")
 WRAP_WIDTH = 45
@@ -54,25 +71,21 @@ _FAILURE = re.compile(
     r"downtime|(?:went|go|goes|gone|is|was|were|been|be) down|incident|error|mistake|bug|broke(?:n)?|"
     r"fail(?:ed|ure|ing)?|over ?budget|overrun|overspen\w*|wrong|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
     r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|sorry|apologi[sz]\w*)\b",
-    re.IGNORECASE,
-)
+    )
 _FAILURE_WEAK = re.compile(
     r"\b(?:issue|problem|glitch|hiccup|setback|disrupt\w*|unavailable|degraded|interrupt\w*|exceed(?:ed|s)?|"
     r"additional cost|cost (?:more|increase))\b",
-    re.IGNORECASE,
-)
+    )
 _RISK = re.compile(
     r"\b(?:risk\w*|may (?:not|slip|need|affect|impact|delay)|might (?:not|slip|need|affect)|could (?:slip|delay|"
     r"affect|impact|push|mean|cost)|concern\w*|flag(?:ging)?|heads[- ]up|potential(?:ly)?|uncertain\w*|"
     r"scope change|change request|additional (?:work|scope|budget))\b",
-    re.IGNORECASE,
-)
+    )
 _TIMING = re.compile(
     r"\b(?:miss(?:ed|ing)? (?:the )?(?:deadline|date|milestone|launch|go-live)|deadline|late|delay\w*|slip\w*|"
     r"behind|postpon\w*|push(?:ed|ing)? (?:back|out)|reschedul\w*|outage|down(?:time)?|incident|unavailable|"
     r"degraded|restor\w*|timeline|go-live|launch|eta|won't (?:make|be ready)|not (?:be )?ready|revised date)\b",
-    re.IGNORECASE,
-)
+    )
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,7 @@ def sentence_at(text: str, offset: int) -> Sentence:
 
 
 def has_date(text: str) -> bool:
-    return DATE_PATTERN.search(text) is not None
+    return _DATE_LOWER.search(lowered(text)) is not None
 
 
 def profile(text: str, situation: str | None = None) -> Profile:
@@ -161,6 +174,7 @@ def profile(text: str, situation: str | None = None) -> Profile:
         "outage": Profile("failure", True),
         "mistake_apology": Profile("failure", False),
     }
+    text = lowered(text)
     failure_hits = len(_FAILURE.findall(text)) + len(_FAILURE_WEAK.findall(text)) // 2
     timing = _TIMING.search(text) is not None
     if situation in known:

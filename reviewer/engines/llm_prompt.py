@@ -1,0 +1,183 @@
+"""Prompts as data: the files in `prompts/` rendered with langchain-core (mustache) from the rubric.
+
+`system.md`, `review.md`, `rewrite.md` and `repair.md` are mustache templates; this module only builds the values
+they are rendered with. Every dimension of the rubric (its question, definition, anchors and examples) is passed as
+a list the template loops over, and the reply schema is generated from the rubric's ids, so a new dimension file
+changes both the prompt and the schema with no code change.
+
+The draft is passed as data between two markers that carry a hash of the draft itself: a draft cannot close the
+block early, because it would have to contain a hash of its own text.
+
+`PromptSet.hash` covers the template files and `RENDER_VERSION` (bump it when the rendering code changes what is
+sent); with the rubric hash it keys the cache and the eval recordings. Reading and hashing the files is cheap and
+needs no langchain, so a cache hit never imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from reviewer.prompts import read_prompt
+from reviewer.rubric import Rubric
+
+RENDER_VERSION = "1"
+PROMPT_FILES = ("system.md", "review.md", "rewrite.md", "repair.md")
+MAX_EVIDENCE = 3
+MAX_LIST = 6
+
+
+@dataclass(frozen=True, eq=False)
+class PromptSet:
+    """The prompt templates' text and their hash; the langchain templates are compiled on first render."""
+
+    system: str
+    review: str
+    rewrite: str
+    repair: str
+    hash: str
+    _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> PromptSet:
+        texts = {name: read_prompt(name, directory) for name in PROMPT_FILES}
+        digest = hashlib.sha256(RENDER_VERSION.encode())
+        for name in PROMPT_FILES:
+            digest.update(b"\0" + name.encode() + b"\0" + texts[name].encode("utf-8"))
+        return cls(
+            system=texts["system.md"],
+            review=texts["review.md"],
+            rewrite=texts["rewrite.md"],
+            repair=texts["repair.md"],
+            hash=digest.hexdigest()[:16],
+        )
+
+    def _templates(self) -> dict[str, Any]:
+        if not self._compiled:
+            from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
+
+            self._compiled["chat"] = ChatPromptTemplate.from_messages(
+                [("system", self.system), ("human", self.review)], template_format="mustache"
+            )
+            self._compiled["rewrite"] = PromptTemplate.from_template(self.rewrite, template_format="mustache")
+            self._compiled["repair"] = PromptTemplate.from_template(self.repair, template_format="mustache")
+        return self._compiled
+
+    def render(
+        self, rubric: Rubric, draft: str, *, situation: str | None = None, client: str | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        """(role, content) messages for one review: system, then the user message with rubric and draft."""
+        templates = self._templates()
+        static = rubric_context(rubric)
+        marker = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:10]
+        values = {
+            "draft_open": f"<<<DRAFT {marker}>>>",
+            "draft_close": f"<<<END DRAFT {marker}>>>",
+            "situation": situation or "",
+            "client": client or "",
+        }
+        rewrite = templates["rewrite"].format(**values).strip()
+        messages = templates["chat"].format_messages(
+            **static, **values, draft=draft, rewrite_instructions=rewrite
+        )
+        roles = {"system": "system", "human": "user"}
+        return tuple((roles[m.type], _clean(str(m.content))) for m in messages)
+
+    def render_repair(self, errors: list[str]) -> str:
+        return _clean(str(self._templates()["repair"].format(errors=errors[:8])))
+
+
+def _clean(text: str) -> str:
+    # Only the ends: the draft sits inside and must reach the model exactly as written.
+    return text.strip()
+
+
+@lru_cache(maxsize=16)
+def rubric_context(rubric: Rubric) -> dict[str, Any]:
+    """The rubric-dependent template values, built once per rubric."""
+    dimensions = [
+        {
+            "id": d.id,
+            "title": d.title,
+            "question": d.question.strip(),
+            "definition": " ".join(d.definition.split()),
+            "weight": d.weight,
+            "scale": [{"level": level, "anchor": d.scale[level].strip()} for level in "12345"],
+            "good": list(d.examples.good),
+            "bad": list(d.examples.bad),
+        }
+        for d in rubric.dimensions
+    ]
+    return {"rubric_name": rubric.name, "dimensions": dimensions, "output_shape": output_shape(rubric)}
+
+
+def output_shape(rubric: Rubric) -> str:
+    """An illustration of the reply for the prompt (the schema itself goes to the server when it takes one)."""
+    dims = ",\n".join(
+        f'    "{d.id}": {{"evidence": ["<exact phrase from the draft>"], "rationale": "<one or two sentences>", '
+        f'"score": <1-5>}}'
+        for d in rubric.dimensions
+    )
+    return (
+        "{\n"
+        f'  "dimensions": {{\n{dims}\n  }},\n'
+        '  "missing": [{"dimension": "<dimension id>", "what": "<what the message leaves out>"}],\n'
+        '  "suggestions": ["<one change, most important first>"],\n'
+        '  "rewrite": "<the whole message, rewritten>"\n'
+        "}"
+    )
+
+
+@lru_cache(maxsize=16)
+def _schema_json(rubric: Rubric) -> str:
+    ids = list(rubric.ids)
+    dimension = {
+        "type": "object",
+        "properties": {
+            "evidence": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_EVIDENCE},
+            "rationale": {"type": "string"},
+            "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+        },
+        "required": ["evidence", "rationale", "score"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "properties": {
+            "dimensions": {
+                "type": "object",
+                "properties": {i: dimension for i in ids},
+                "required": ids,
+                "additionalProperties": False,
+            },
+            "missing": {
+                "type": "array",
+                "maxItems": MAX_LIST,
+                "items": {
+                    "type": "object",
+                    "properties": {"dimension": {"type": "string", "enum": ids}, "what": {"type": "string"}},
+                    "required": ["dimension", "what"],
+                    "additionalProperties": False,
+                },
+            },
+            "suggestions": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_LIST},
+            "rewrite": {"type": "string"},
+        },
+        "required": ["dimensions", "missing", "suggestions", "rewrite"],
+        "additionalProperties": False,
+    }
+    # No maxLength: llama.cpp expands it into a grammar so large that the server aborts on it.
+    return json.dumps(schema, sort_keys=True)
+
+
+def reply_schema(rubric: Rubric) -> dict[str, Any]:
+    """The JSON Schema of the model's reply for this rubric (a fresh copy each call)."""
+    schema: dict[str, Any] = json.loads(_schema_json(rubric))
+    return schema
+
+
+__all__ = ["PROMPT_FILES", "RENDER_VERSION", "PromptSet", "output_shape", "reply_schema", "rubric_context"]

@@ -1,0 +1,216 @@
+"""`OpenAIBackend`: chat completions from any OpenAI-compatible server. The only module that imports openai.
+
+The SDK's own retries are off (`max_retries=0`): the engine retries, so the policy (what is retried, how long to
+wait, Retry-After) is one piece of code whichever backend is in use. Every SDK error becomes one `EngineError`
+subclass with one line naming the server, never the key: messages are scrubbed of the key in case a server echoes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from typing import Any
+
+import httpx2
+import openai
+
+from reviewer.engines.llm_backend import (
+    OPENAI_BASE_URL,
+    BackendError,
+    ChatReply,
+    ChatRequest,
+    TransientError,
+    UnsupportedFormat,
+    messages_for_api,
+)
+
+NO_KEY = "candor-no-key"
+"""Sent as the bearer token to servers that need no key (llama.cpp, vLLM, Ollama): the SDK insists on one."""
+
+
+def response_format(request: ChatRequest) -> dict[str, Any] | None:
+    """The `response_format` body for the request's mode."""
+    if request.response_mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "candor_review", "schema": dict(request.schema), "strict": True}}
+    if request.response_mode == "json_object_schema":
+        return {"type": "json_object", "schema": dict(request.schema)}  # llama.cpp / Anyscale extension
+    if request.response_mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def _retry_after(headers: httpx2.Headers | None) -> float | None:
+    """Seconds from Retry-After (seconds or an HTTP date) or retry-after-ms."""
+    if headers is None:
+        return None
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+class OpenAIBackend:
+    """Talks to `base_url` with the openai SDK; `http_client`/`async_http_client` let tests inject a transport."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        http_client: httpx2.Client | None = None,
+        async_http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        self._api_key = api_key or NO_KEY
+        self.timeout = timeout
+        self._timeout = httpx2.Timeout(timeout, connect=min(timeout, 10.0))
+        self._client = openai.OpenAI(
+            api_key=self._api_key, base_url=self.base_url, timeout=self._timeout, max_retries=0, http_client=http_client
+        )
+        self._async_http_client = async_http_client
+        self._async: tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI] | None = None
+        self._max_completion_tokens = False
+        """Set once a server says max_tokens is unsupported (OpenAI reasoning models want max_completion_tokens)."""
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(base_url={self.base_url!r})"  # never the key
+
+    def _async_client(self) -> openai.AsyncOpenAI:
+        # An async HTTP pool belongs to the event loop that created it; a new loop (a new asyncio.run) gets a new one.
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            client = openai.AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                timeout=self._timeout,
+                max_retries=0,
+                http_client=self._async_http_client,
+            )
+            self._async = (loop, client)
+        return self._async[1]
+
+    def _kwargs(self, request: ChatRequest) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages_for_api(request.messages),
+            "temperature": request.temperature,
+        }
+        if self._max_completion_tokens:
+            kwargs["max_completion_tokens"] = request.max_tokens
+        else:
+            kwargs["max_tokens"] = request.max_tokens
+        fmt = response_format(request)
+        if fmt is not None:
+            # extra_body sends the dict as is: the SDK's typed response_format has no `schema` key for llama.cpp.
+            kwargs["extra_body"] = {"response_format": fmt}
+        return kwargs
+
+    def _reply(self, completion: Any, started: float) -> ChatReply:
+        elapsed = (time.perf_counter() - started) * 1000
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            raise BackendError(f"{self.base_url} returned no choices")
+        choice = choices[0]
+        message = choice.message
+        content = message.content
+        if content is None:
+            refusal = getattr(message, "refusal", None)
+            raise BackendError(f"the model returned no content{f' (refusal: {refusal})' if refusal else ''}")
+        usage = getattr(completion, "usage", None)
+        return ChatReply(
+            content=content,
+            finish_reason=choice.finish_reason,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            model=getattr(completion, "model", None),
+            elapsed_ms=elapsed,
+        )
+
+    def complete(self, request: ChatRequest) -> ChatReply:
+        for _ in range(2):
+            started = time.perf_counter()
+            try:
+                completion = self._client.chat.completions.create(**self._kwargs(request))
+            except openai.OpenAIError as err:
+                if self._switch_token_param(err):
+                    continue
+                raise self._translate(err, request) from None
+            return self._reply(completion, started)
+        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+
+    async def acomplete(self, request: ChatRequest) -> ChatReply:
+        for _ in range(2):
+            started = time.perf_counter()
+            try:
+                completion = await self._async_client().chat.completions.create(**self._kwargs(request))
+            except openai.OpenAIError as err:
+                if self._switch_token_param(err):
+                    continue
+                raise self._translate(err, request) from None
+            return self._reply(completion, started)
+        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+
+    def _switch_token_param(self, err: openai.OpenAIError) -> bool:
+        if (
+            isinstance(err, openai.BadRequestError)
+            and not self._max_completion_tokens
+            and "max_completion_tokens" in str(err)
+        ):
+            self._max_completion_tokens = True
+            return True
+        return False
+
+    def _scrub(self, text: str) -> str:
+        text = " ".join(text.split())
+        if self._api_key != NO_KEY and len(self._api_key) >= 4:
+            text = text.replace(self._api_key, "***")
+        return text[:300]
+
+    def _translate(self, err: openai.OpenAIError, request: ChatRequest) -> BackendError:
+        """One line per failure, naming the server and what to do; the key is never included."""
+        where = self.base_url
+        if isinstance(err, openai.APITimeoutError):
+            return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout); raise `timeout` or check the server")
+        if isinstance(err, openai.APIConnectionError):
+            cause = err.__cause__
+            if isinstance(cause, httpx2.ConnectError):
+                return BackendError(f"cannot connect to {where} (connection refused or unreachable): is the server running?")
+            return TransientError(f"connection to {where} dropped ({type(cause).__name__ if cause else 'connection error'})")
+        if isinstance(err, openai.APIStatusError):
+            status = err.status_code
+            detail = self._scrub(str(getattr(err, "message", "") or err))
+            lowered = detail.lower()
+            if request.response_mode != "none" and status in (400, 422, 500) and (
+                "response_format" in lowered or "json_schema" in lowered
+            ):
+                # llama.cpp answers an unknown response_format type with a 500 naming the field: not transient.
+                return UnsupportedFormat(f"{where} does not accept response_format {request.response_mode}: {detail}")
+            if status == 401:
+                return BackendError(f"{where} rejected the API key (401): set CANDOR_API_KEY or OPENAI_API_KEY")
+            if status == 403:
+                return BackendError(f"{where} refused access (403) for model {request.model!r}")
+            if status == 404:
+                return BackendError(f"{where} has no model {request.model!r} or no chat endpoint (404): check --model and --base-url")
+            if status == 429:
+                return TransientError(f"{where} is rate limiting (429)", retry_after=_retry_after(err.response.headers))
+            if status >= 500:
+                return TransientError(f"{where} failed ({status}): {detail}", retry_after=_retry_after(err.response.headers))
+            return BackendError(f"{where} rejected the request ({status}): {detail}")
+        return BackendError(f"{where}: {self._scrub(str(err))}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+__all__ = ["OPENAI_BASE_URL", "OpenAIBackend", "response_format"]

@@ -1,0 +1,60 @@
+"""The context row: the situation (what the message is about) and the client's name, both optional.
+
+They go into `Message.situation` and `Message.client`: the situation decides what the message owes the client (a
+delay owes a new date, a status update owes no apology); the name lets a rewrite address the client.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Select
+
+SITUATIONS: tuple[tuple[str, str], ...] = (
+    ("Missed deadline", "missed_deadline"),
+    ("Delay", "delay"),
+    ("New risk", "new_risk"),
+    ("Budget overrun", "budget_overrun"),
+    ("Scope change", "scope_change"),
+    ("Outage", "outage"),
+    ("Mistake / apology", "mistake_apology"),
+    ("Status update", "status_update"),
+    ("Reply to an angry client", "angry_client_reply"),
+    ("Good news", "good_news"),
+)
+"""The situations `candor check --situation` accepts, with labels for people."""
+
+
+class ContextBar(Horizontal):
+    """Two compact fields on one line, so the editor keeps the height at 80x24."""
+
+    def __init__(self, situation: str | None = None, client: str | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._initial = (situation, client)
+
+    def compose(self) -> ComposeResult:
+        situation, client = self._initial
+        known = {value for _, value in SITUATIONS}
+        options = list(SITUATIONS)
+        if situation and situation not in known:
+            options.append((situation, situation))
+        yield Label("Situation", classes="field-label")
+        yield Select(
+            options,
+            prompt="infer from the text",
+            value=situation if situation else Select.NULL,
+            compact=True,
+            id="situation",
+        )
+        yield Label("Client", classes="field-label")
+        yield Input(client or "", placeholder="client's name (optional)", compact=True, id="client")
+
+    @property
+    def situation(self) -> str | None:
+        value = self.query_one("#situation", Select).value
+        return value if isinstance(value, str) else None
+
+    @property
+    def client(self) -> str | None:
+        value = self.query_one("#client", Input).value.strip()
+        return value or None
