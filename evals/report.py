@@ -57,8 +57,15 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
     out += _table(
         ["id", "situation", "gold verdict", "verdict", "gold overall", "overall", "abs error"],
         [
-            [w["id"], w["situation"], w["gold_verdict"], w["verdict"], str(w["gold_overall"]), f"{w['overall']:.2f}",
-             f"{w['abs_error']:.1f}"]
+            [
+                w["id"],
+                w["situation"],
+                w["gold_verdict"],
+                w["verdict"],
+                str(w["gold_overall"]),
+                f"{w['overall']:.2f}",
+                f"{w['abs_error']:.1f}",
+            ]
             for w in figures["worst"]
         ],
         markdown,
@@ -68,8 +75,10 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
         out.append(f"{h}Consistency across repeated runs")
         out += _table(
             ["dimension", "mean spread", "max spread", "messages"],
-            [[d, f"{v['mean_spread']:.2f}", f"{v['max_spread']:.0f}", str(v["messages"])]
-             for d, v in figures["consistency"].items()],
+            [
+                [d, f"{v['mean_spread']:.2f}", f"{v['max_spread']:.0f}", str(v["messages"])]
+                for d, v in figures["consistency"].items()
+            ],
             markdown,
         )
     out.append("")

@@ -167,7 +167,7 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
 
 def worst_examples(outcomes: Sequence[Outcome], dims: Sequence[str], limit: int = 10) -> list[dict[str, Any]]:
     """The examples the engine gets most wrong: total absolute error over the dimensions, verdict misses first."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for o in outcomes:
         errors = {d: round(predicted_score(o.review, d) - o.example.gold[d], 2) for d in dims}
         rows.append(
@@ -182,7 +182,7 @@ def worst_examples(outcomes: Sequence[Outcome], dims: Sequence[str], limit: int 
                 "errors": errors,
             }
         )
-    rows.sort(key=lambda r: (r["gold_verdict"] == r["verdict"], -r["abs_error"]))
+    rows.sort(key=lambda r: (r["gold_verdict"] == r["verdict"], -float(r["abs_error"])))
     return rows[:limit]
 
 

@@ -13,9 +13,9 @@ from collections import defaultdict
 import numpy as np
 
 from evals.runner import load_examples
+from reviewer.config import Settings
 from reviewer.engines.rules import find_cues, run_checks
 from reviewer.service import rubric_for
-from reviewer.config import Settings
 from reviewer.text import profile
 
 
@@ -46,7 +46,7 @@ def main() -> None:
         pred = X1 @ w
         corr = np.corrcoef(pred, y)[0, 1]
         print(f"== {dim}: intercept {w[-1]:.2f}, in-sample r {corr:.2f}")
-        for n, v in sorted(zip(names, w[:-1]), key=lambda t: -abs(t[1])):
+        for n, v in sorted(zip(names, w[:-1], strict=True), key=lambda t: -abs(t[1])):
             if abs(v) >= 0.2:
                 print(f"   {n:<34} {v:+.2f}")
 

@@ -106,7 +106,8 @@ class ReviewCache:
             conn = self._connect()
             try:
                 conn.execute(
-                    "INSERT OR REPLACE INTO reviews (key, engine, model, created, hits, review) VALUES (?, ?, ?, ?, 0, ?)",
+                    "INSERT OR REPLACE INTO reviews (key, engine, model, created, hits, review) "
+                    "VALUES (?, ?, ?, ?, 0, ?)",
                     (key, review.engine.split(":", 1)[0], model, time.time(), review.to_json(indent=None)),
                 )
             except sqlite3.Error:

@@ -30,8 +30,13 @@ def _review_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rubric-dir", action="append", type=Path, dest="rubric_dirs", help="extra rubric folder")
     parser.add_argument("--model", help="model name for the llm engine")
     parser.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint for the llm engine")
-    parser.add_argument("--fail-open", action="store_const", const=True, dest="fail_open",
-                        help="if the model fails, fall back to the rules review (exit as its verdict) with a warning")
+    parser.add_argument(
+        "--fail-open",
+        action="store_const",
+        const=True,
+        dest="fail_open",
+        help="if the model fails, fall back to the rules review (exit as its verdict) with a warning",
+    )
     parser.add_argument("--no-cache", action="store_const", const=False, dest="cache", help="bypass the cache")
 
 
@@ -82,7 +87,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write(review.to_json() + "\n")
     else:
         name = "<stdin>" if source == "-" else source
-        sys.stdout.write(render_text(review, source=name, color=_use_color(settings.color), show_rewrite=not args.no_rewrite))
+        sys.stdout.write(
+            render_text(review, source=name, color=_use_color(settings.color), show_rewrite=not args.no_rewrite)
+        )
     failing = {"block"} if settings.fail_on == "block" else {"block", "revise"}
     return ExitCode.BLOCKED if review.verdict in failing else ExitCode.OK
 
@@ -132,8 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="review one draft (file, .eml, or - for stdin)")
     check.add_argument("file", nargs="?", help="path to .txt, .md or .eml; '-' reads stdin")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--situation", help="what the message is about: missed_deadline, delay, new_risk, "
-                       "budget_overrun, scope_change, outage, mistake_apology, status_update, angry_client_reply, good_news")
+    check.add_argument(
+        "--situation",
+        help="what the message is about: missed_deadline, delay, new_risk, "
+        "budget_overrun, scope_change, outage, mistake_apology, status_update, angry_client_reply, good_news",
+    )
     check.add_argument("--client", help="the client's name")
     check.add_argument("--encoding", help="text encoding of the input if not UTF-8 (e.g. latin-1)")
     check.add_argument("--fail-on", choices=("block", "revise"), dest="fail_on", help="which verdicts exit 1")

@@ -93,9 +93,7 @@ def _counter(text: str) -> Counter[tuple[str, str]]:
 def compare_facts(draft: str, rewrite: str) -> tuple[ChangedFact, ...]:
     """Facts dropped from the draft and facts the rewrite added (invented or changed)."""
     before, after = _counter(draft), _counter(rewrite)
-    changes = [
-        ChangedFact(kind=kind, change="dropped", value=value) for (kind, value) in (before - after).elements()
-    ]
+    changes = [ChangedFact(kind=kind, change="dropped", value=value) for (kind, value) in (before - after).elements()]
     changes += [ChangedFact(kind=kind, change="added", value=value) for (kind, value) in (after - before).elements()]
     return tuple(changes)
 

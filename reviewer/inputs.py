@@ -15,7 +15,7 @@ import html
 import re
 import sys
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -111,7 +111,7 @@ def decode(data: bytes, where: str, charset: str | None = None) -> str:
         ) from None
 
 
-def _is_attachment(part: EmailMessage) -> bool:
+def _is_attachment(part: MIMEPart) -> bool:
     return part.get_content_disposition() == "attachment"
 
 
@@ -137,12 +137,17 @@ def parse_email(data: bytes, where: str) -> ParsedInput:
 
 def looks_like_email(data: bytes) -> bool:
     head = data[:2048].decode("utf-8", "replace")
-    return re.match(r"(?:[A-Za-z-]+:[^\n]*\n)+", head) is not None and re.search(
-        r"^(?:From|Subject|Message-ID|Content-Type|MIME-Version):", head, re.MULTILINE | re.IGNORECASE
-    ) is not None and "\n\n" in data[:65536].decode("utf-8", "replace").replace("\r\n", "\n")
+    return (
+        re.match(r"(?:[A-Za-z-]+:[^\n]*\n)+", head) is not None
+        and re.search(r"^(?:From|Subject|Message-ID|Content-Type|MIME-Version):", head, re.MULTILINE | re.IGNORECASE)
+        is not None
+        and "\n\n" in data[:65536].decode("utf-8", "replace").replace("\r\n", "\n")
+    )
 
 
-def parse_bytes(data: bytes, where: str, *, suffix: str = "", max_chars: int, encoding: str | None = None) -> ParsedInput:
+def parse_bytes(
+    data: bytes, where: str, *, suffix: str = "", max_chars: int, encoding: str | None = None
+) -> ParsedInput:
     """Bytes of a file or stdin to the text to review; every refusal is an InputError with one line."""
     if not data.strip():
         raise InputError(f"{where}: empty input: nothing to review")
@@ -166,9 +171,7 @@ def parse_bytes(data: bytes, where: str, *, suffix: str = "", max_chars: int, en
     return ParsedInput(text=text, subject=parsed.subject, source=where)
 
 
-def read_source(
-    source: str, *, max_bytes: int, max_chars: int, encoding: str | None = None
-) -> ParsedInput:
+def read_source(source: str, *, max_bytes: int, max_chars: int, encoding: str | None = None) -> ParsedInput:
     """Read a path, or "-" for stdin, and parse it."""
     if source == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
@@ -181,7 +184,9 @@ def read_source(
                 raise InputError(f"{where}: is a directory; give a file (batch review takes folders)")
             size = path.stat().st_size
             if size > max_bytes:
-                raise InputError(f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)")
+                raise InputError(
+                    f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)"
+                )
             data = path.read_bytes()
         except FileNotFoundError:
             raise InputError(f"{where}: no such file") from None

@@ -70,22 +70,23 @@ _FAILURE = re.compile(
     r"next|this|q[1-4]))|delay(?:ed|s)?|slip(?:ped|page|s)?|behind schedule|postpon\w*|push(?:ed|ing)? back|outage|"
     r"downtime|(?:went|go|goes|gone|is|was|were|been|be) down|incident|error|mistake|bug|broke(?:n)?|"
     r"fail(?:ed|ure|ing)?|over ?budget|overrun|overspen\w*|wrong|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
-    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|sorry|apologi[sz]\w*)\b",
-    )
+    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|"
+    r"sorry|apologi[sz]\w*)\b",
+)
 _FAILURE_WEAK = re.compile(
     r"\b(?:issue|problem|glitch|hiccup|setback|disrupt\w*|unavailable|degraded|interrupt\w*|exceed(?:ed|s)?|"
     r"additional cost|cost (?:more|increase))\b",
-    )
+)
 _RISK = re.compile(
     r"\b(?:risk\w*|may (?:not|slip|need|affect|impact|delay)|might (?:not|slip|need|affect)|could (?:slip|delay|"
     r"affect|impact|push|mean|cost)|concern\w*|flag(?:ging)?|heads[- ]up|potential(?:ly)?|uncertain\w*|"
     r"scope change|change request|additional (?:work|scope|budget))\b",
-    )
+)
 _TIMING = re.compile(
     r"\b(?:miss(?:ed|ing)? (?:the )?(?:deadline|date|milestone|launch|go-live)|deadline|late|delay\w*|slip\w*|"
     r"behind|postpon\w*|push(?:ed|ing)? (?:back|out)|reschedul\w*|outage|down(?:time)?|incident|unavailable|"
     r"degraded|restor\w*|timeline|go-live|launch|eta|won't (?:make|be ready)|not (?:be )?ready|revised date)\b",
-    )
+)
 
 
 @dataclass(frozen=True)

@@ -56,14 +56,14 @@ def _load_json(content: str) -> Any:
         text = fenced.group(1).strip()
     try:
         return json.loads(text)
-    except ValueError:
+    except json.JSONDecodeError:
         pass
     # JSON mode without a schema sometimes wraps the object in a sentence; take the outermost braces.
     start, end = text.find("{"), text.rfind("}")
     if start >= 0 and end > start:
         try:
             return json.loads(text[start : end + 1])
-        except ValueError as err:
+        except json.JSONDecodeError as err:
             raise InvalidReply([f"the reply is not valid JSON ({err.msg} at character {err.pos})"]) from None
     raise InvalidReply(["the reply is not a JSON object"])
 

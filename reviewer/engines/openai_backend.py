@@ -32,7 +32,8 @@ NO_KEY = "candor-no-key"
 def response_format(request: ChatRequest) -> dict[str, Any] | None:
     """The `response_format` body for the request's mode."""
     if request.response_mode == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "candor_review", "schema": dict(request.schema), "strict": True}}
+        spec = {"name": "candor_review", "schema": dict(request.schema), "strict": True}
+        return {"type": "json_schema", "json_schema": spec}
     if request.response_mode == "json_object_schema":
         return {"type": "json_object", "schema": dict(request.schema)}  # llama.cpp / Anyscale extension
     if request.response_mode == "json_object":
@@ -181,12 +182,13 @@ class OpenAIBackend:
         """One line per failure, naming the server and what to do; the key is never included."""
         where = self.base_url
         if isinstance(err, openai.APITimeoutError):
-            return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout); raise `timeout` or check the server")
+            return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout): check the server")
         if isinstance(err, openai.APIConnectionError):
             cause = err.__cause__
             if isinstance(cause, httpx2.ConnectError):
-                return BackendError(f"cannot connect to {where} (connection refused or unreachable): is the server running?")
-            return TransientError(f"connection to {where} dropped ({type(cause).__name__ if cause else 'connection error'})")
+                return BackendError(f"cannot connect to {where} (refused or unreachable): is the server running?")
+            reason = type(cause).__name__ if cause else "connection error"
+            return TransientError(f"connection to {where} dropped ({reason})")
         if isinstance(err, openai.APIStatusError):
             status = err.status_code
             detail = self._scrub(str(getattr(err, "message", "") or err))
@@ -201,11 +203,12 @@ class OpenAIBackend:
             if status == 403:
                 return BackendError(f"{where} refused access (403) for model {request.model!r}")
             if status == 404:
-                return BackendError(f"{where} has no model {request.model!r} or no chat endpoint (404): check --model and --base-url")
+                return BackendError(f"{where} has no model {request.model!r} or no chat endpoint (404)")
+            wait = _retry_after(err.response.headers)
             if status == 429:
-                return TransientError(f"{where} is rate limiting (429)", retry_after=_retry_after(err.response.headers))
+                return TransientError(f"{where} is rate limiting (429)", retry_after=wait)
             if status >= 500:
-                return TransientError(f"{where} failed ({status}): {detail}", retry_after=_retry_after(err.response.headers))
+                return TransientError(f"{where} failed ({status}): {detail}", retry_after=wait)
             return BackendError(f"{where} rejected the request ({status}): {detail}")
         return BackendError(f"{where}: {self._scrub(str(err))}")
 

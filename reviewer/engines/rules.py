@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +19,7 @@ from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
 from reviewer.scoring import Gate, overall_score, verdict_for
 from reviewer.text import DATE_PATTERN, Profile, date_spans, lowered, profile, sentence_at, sentences, words
+from reviewer.triggers import triggers
 
 DATE_TOKEN = "@date"
 """Inside a cue pattern, "@date" stands for Candor's date-and-time pattern (`reviewer.text.DATE_PATTERN`)."""
@@ -41,7 +43,6 @@ class _Branch:
 
     cue: Cue
     dimension: str
-    keep_group: str | None
     unless: tuple[re.Pattern[str], ...]
 
     @property
@@ -50,31 +51,50 @@ class _Branch:
 
 
 @dataclass(frozen=True)
-class _Family:
-    """All patterns of one cue family in two combined regexes, so a review scans the text once per family.
+class _Pattern:
+    """One compiled cue pattern, with the literals any match must contain (None: always scan)."""
 
-    Case-insensitive matching is what makes Python's `re` slow, so most patterns are lower-cased and run without
-    IGNORECASE on a lower-cased copy of the text; patterns that need case (`(?-i:...)`, names) run on the original.
-    """
+    regex: re.Pattern[str]
+    on_lowered: bool
+    """Runs without IGNORECASE on a lower-cased copy of the text: Python's `re` is several times faster so."""
+    triggers: frozenset[str] | None
+    branch: _Branch
 
-    name: str
-    lowered: re.Pattern[str] | None
-    cased: re.Pattern[str] | None
-    branches: tuple[tuple[re.Pattern[str], bool, _Branch], ...]
-    """Each pattern alone (and whether it runs on the lowered text), to tell which cue a combined match came from.
-    Named groups around each branch would say so directly, but they stop `re` from skipping branches by their
-    first character, which made the combined scan six times slower."""
+    def windows(self, index: _TextIndex) -> list[tuple[int, int]]:
+        """Where a match can be: the sentences holding a trigger word, or the whole text if there is no trigger.
 
-    def branch_at(self, lowered: str, text: str, start: int, end: int) -> tuple[_Branch, re.Match[str]]:
-        for regex, on_lowered, branch in self.branches:
-            match = regex.match(lowered if on_lowered else text, start)
-            if match and match.end() == end:
-                return branch, match
-        for regex, on_lowered, branch in self.branches:
-            match = regex.match(lowered if on_lowered else text, start)
-            if match:
-                return branch, match
-        raise AssertionError("a combined match must come from one of its branches")
+        Scanning a few sentences instead of the whole message is what keeps a few hundred patterns fast.
+        """
+        if self.triggers is None:
+            return [(0, len(index.lowered))]
+        chosen: set[int] = set()
+        for trigger in self.triggers:
+            chosen |= index.sentences_with(trigger)
+        return [index.spans[i] for i in sorted(chosen)]
+
+
+class _TextIndex:
+    """The lower-cased text, its sentence spans, and which sentences hold a given literal (memoised per review)."""
+
+    def __init__(self, text: str) -> None:
+        self.lowered = lowered(text)
+        found = sentences(text)
+        starts = [0] + [s.start for s in found[1:]] if found else [0]
+        ends = starts[1:] + [len(text)]
+        self.spans = tuple(zip(starts, ends, strict=True))
+        self._starts = starts
+        self._memo: dict[str, frozenset[int]] = {}
+
+    def sentences_with(self, literal: str) -> frozenset[int]:
+        hit = self._memo.get(literal)
+        if hit is None:
+            found = set()
+            at = self.lowered.find(literal)
+            while at != -1:
+                found.add(max(0, bisect_right(self._starts, at) - 1))
+                at = self.lowered.find(literal, at + 1)
+            hit = self._memo[literal] = frozenset(found)
+        return hit
 
 
 @dataclass(frozen=True)
@@ -97,32 +117,26 @@ def _expand(pattern: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _compiled(rubric: Rubric) -> tuple[_Family, ...]:
-    parts: dict[str, tuple[list[str], list[str], list[tuple[re.Pattern[str], bool, _Branch]]]] = {}
+def _compiled(rubric: Rubric) -> tuple[tuple[_Pattern, ...], ...]:
+    """Every cue pattern, grouped by family (overlaps are resolved within a family)."""
+    families: dict[str, list[_Pattern]] = {}
     for dim in rubric.dimensions:
         for cue in dim.cues:
             family = cue.id.split("-", 1)[0]
-            lowered, cased, branches = parts.setdefault(family, ([], [], []))
             unless = tuple(re.compile(_expand(u), re.IGNORECASE) for u in cue.unless)
+            branch = _Branch(cue, dim.id, unless)
             for pattern in cue.patterns:
                 body = _expand(pattern)
-                branch = _Branch(cue, dim.id, "keep" if "(?P<keep>" in pattern else None, unless)
                 if "(?-i:" in pattern:
-                    cased.append(f"(?:{body.replace('(?P<keep>', '(?:')})")
-                    branches.append((re.compile(body, re.IGNORECASE | re.MULTILINE), False, branch))
+                    # Case matters inside (?-i:...); the literals elsewhere still work as lower-case triggers.
+                    compiled = _Pattern(
+                        re.compile(body, re.IGNORECASE | re.MULTILINE), False, triggers(_lower_pattern(body)), branch
+                    )
                 else:
                     body = _lower_pattern(body)
-                    lowered.append(f"(?:{body.replace('(?P<keep>', '(?:')})")
-                    branches.append((re.compile(body, re.MULTILINE), True, branch))
-    return tuple(
-        _Family(
-            name=family,
-            lowered=re.compile("|".join(lowered), re.MULTILINE) if lowered else None,
-            cased=re.compile("|".join(cased), re.IGNORECASE | re.MULTILINE) if cased else None,
-            branches=tuple(branches),
-        )
-        for family, (lowered, cased, branches) in parts.items()
-    )
+                    compiled = _Pattern(re.compile(body, re.MULTILINE), True, triggers(body), branch)
+                families.setdefault(family, []).append(compiled)
+    return tuple(tuple(patterns) for patterns in families.values())
 
 
 def _applies(applies: Applies, news: Profile) -> bool:
@@ -138,13 +152,18 @@ def _applies(applies: Applies, news: Profile) -> bool:
 def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     """Every cue match in the text, without overlaps inside one family, in text order."""
     found: list[Finding] = []
-    low = lowered(text)
+    index = _TextIndex(text)
+    low = index.lowered
     for family in _compiled(rubric):
         spans: list[tuple[int, int]] = []
-        matches = [m for regex, subject in ((family.lowered, low), (family.cased, text)) if regex
-                   for m in regex.finditer(subject)]
-        for combined in sorted(matches, key=lambda m: m.start()):
-            branch, match = family.branch_at(low, text, *combined.span())
+        matches = [
+            (match, pattern.branch)
+            for pattern in family
+            for window_start, window_end in pattern.windows(index)
+            for match in pattern.regex.finditer(low if pattern.on_lowered else text, window_start, window_end)
+        ]
+        matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
+        for match, branch in matches:
             cue = branch.cue
             if not _applies(cue.applies, news):
                 continue
@@ -156,13 +175,15 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             sentence = sentence_at(text, start)
             if branch.unless and any(u.search(sentence.text) for u in branch.unless):
                 continue
-            if cue.unless_date_in_sentence and _date_elsewhere(sentence.text, start - sentence.start, end - sentence.start):
+            if cue.unless_date_in_sentence and _date_elsewhere(
+                sentence.text, start - sentence.start, end - sentence.start
+            ):
                 continue
             spans.append((start, end))
             replacement = cue.replacement
             if replacement and "\\g<keep>" in replacement:
-                kept = match.group(branch.keep_group) if branch.keep_group else None
-                replacement = text[match.start(branch.keep_group) : match.end(branch.keep_group)] if kept else None
+                has_keep = "keep" in match.re.groupindex and match.group("keep") is not None
+                replacement = text[match.start("keep") : match.end("keep")] if has_keep else None
             found.append(
                 Finding(
                     rule=cue.id,
@@ -192,11 +213,17 @@ def _has_new_date(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=16)
+def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{_lower_pattern(_expand(p))})" for p in patterns))
+
+
 def _over_explaining(text: str, check: Check) -> Finding | None:
     """Most of the message is about causes: a finding spanning the cause sentences, or None."""
-    markers = [re.compile(p, re.IGNORECASE) for p in check.patterns]
+    marker = _cause_markers(check.patterns)
     all_sentences = sentences(text)
-    causal = [s for s in all_sentences if any(m.search(s.text) for m in markers)]
+    low = lowered(text)
+    causal = [s for s in all_sentences if marker.search(low, s.start, s.end)]
     total = max(words(text), 1)
     cause_words = sum(words(s.text) for s in causal)
     share = cause_words / total
@@ -236,9 +263,7 @@ def run_checks(
                 if hits:
                     contributions.append(_Contribution(dim.id, check.weight, hits[0].family.replace("_", " ")))
                 continue
-            present = (
-                _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
-            )
+            present = _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
             label = check.id.replace("_", " ")
             if present:
                 if check.credit:

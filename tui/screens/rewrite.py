@@ -52,9 +52,9 @@ class RewriteScreen(ModalScreen[bool]):
             yield Static(render_facts(self.facts), id="rewrite-facts")
             yield Static("", id="rewrite-status")
             with Horizontal(id="rewrite-buttons"):
-                yield Button("Accept", id="accept", variant="primary")
-                yield Button("Copy", id="copy")
-                yield Button("Close", id="close")
+                yield Button("Accept", id="accept", variant="primary", compact=True)
+                yield Button("Copy", id="copy", compact=True)
+                yield Button("Close", id="close", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

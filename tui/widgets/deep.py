@@ -98,6 +98,10 @@ class DeepPanel(Vertical):
         if self.state == "running":
             self.body.update(self._running_text())
 
+    def reset(self) -> None:
+        self.review = None
+        self._set("idle", Content.styled(IDLE, "$text-muted"))
+
     def show_cancelled(self) -> None:
         self._set("cancelled", Content.assemble(("Deep review cancelled. ", "bold"), ("Ctrl+L starts it again.", "")))
 
