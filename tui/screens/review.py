@@ -273,11 +273,16 @@ class ReviewScreen(Screen[None]):
 
     @on(Select.Changed, "#situation")
     def _situation_changed(self) -> None:
-        self._schedule_review(0)
+        self._context_changed(0)
 
     @on(Input.Changed, "#client")
     def _client_changed(self) -> None:
-        self._schedule_review()
+        self._context_changed(None)
+
+    def _context_changed(self, delay: float | None) -> None:
+        # The fields also post Changed when they mount; only a real change is worth a review.
+        if self.reviewed is not None and self._request(self.editor.text) != self.reviewed:
+            self._schedule_review(delay)
 
     # --- findings ------------------------------------------------------------------------------------------------
 

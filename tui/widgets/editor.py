@@ -165,6 +165,19 @@ class DraftEditor(TextArea):
                     continue
                 highlights[row].append((_byte(line, col_start), _byte(line, col_end), name))
 
+    # --- undo / redo -----------------------------------------------------------------------------------------
+
+    def undo(self) -> None:
+        # textual 8.2.8 resizes before it restores the selection, so undoing a long paste left the cursor on a row
+        # that no longer exists and raised. Parking the cursor at the start first is harmless: the undo then puts
+        # the selection back where it was before the edit.
+        self.selection = Selection.cursor((0, 0))
+        super().undo()
+
+    def redo(self) -> None:
+        self.selection = Selection.cursor((0, 0))
+        super().redo()
+
     # --- positions and edits --------------------------------------------------------------------------------
 
     def location_of(self, offset: int) -> tuple[int, int]:

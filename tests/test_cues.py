@@ -1,0 +1,113 @@
+"""Each rule family fires on phrases people really write and stays quiet on look-alikes (tests/data/cue_cases.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from reviewer import Reviewer
+from tests.conftest import ROOT
+
+CASES = tomllib.loads((ROOT / "tests/data/cue_cases.toml").read_text(encoding="utf-8"))
+FIRE = [(family, case["text"], case["quote"]) for family, cases in CASES.items() if not family.endswith("_quiet")
+        for case in cases]
+QUIET = [(family.removesuffix("_quiet"), case["text"]) for family, cases in CASES.items()
+         if family.endswith("_quiet") for case in cases]
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> Reviewer:
+    return Reviewer()
+
+
+@pytest.mark.parametrize(("family", "text", "quote"), FIRE, ids=[f"{f}:{t[:30]}" for f, t, _ in FIRE])
+def test_family_fires_on_the_phrase(reviewer: Reviewer, family: str, text: str, quote: str) -> None:
+    review = reviewer.review_text(text)
+    start = text.index(quote)
+    end = start + len(quote)
+    hits = [f for f in review.findings if f.family == family]
+    assert any(f.start < end and start < f.end for f in hits), [(f.rule, f.quote) for f in review.findings]
+    for f in hits:
+        assert review.text[f.start : f.end] == f.quote
+
+
+@pytest.mark.parametrize(("family", "text"), QUIET, ids=[f"{f}:{t[:30]}" for f, t in QUIET])
+def test_family_stays_quiet_on_look_alikes(reviewer: Reviewer, family: str, text: str) -> None:
+    review = reviewer.review_text(text)
+    assert [f.quote for f in review.findings if f.family == family] == []
+
+
+def test_every_finding_has_id_dimension_severity_span_and_message(reviewer: Reviewer) -> None:
+    text = (ROOT / "reviewer/samples/sample_draft.txt").read_text(encoding="utf-8")
+    review = reviewer.review_text(text)
+    assert review.findings
+    for f in review.findings:
+        assert "-" in f.rule and f.dimension in reviewer.rubric.ids
+        assert f.severity in {"positive", "minor", "major", "critical"}
+        assert 0 <= f.start < f.end <= len(text) and text[f.start : f.end] == f.quote
+        assert f.message
+
+
+def test_replacements_where_they_make_sense(reviewer: Reviewer) -> None:
+    review = reviewer.review_text("Sorry, there has been a slight delay. We will ship it ASAP.")
+    by_family = {f.family: f for f in review.findings}
+    assert by_family["vague_timing"].replacement == "by [date]"
+    assert by_family["minimising"].replacement == "delay"
+
+
+def test_missing_elements_for_a_failure(reviewer: Reviewer) -> None:
+    review = reviewer.review_text("Hi Ana, the data migration has slipped and the deadline was missed. Regards, Tom")
+    missing = {m.id for m in review.missing}
+    assert {"new_date", "owner", "next_step", "next_update", "impact_acknowledgement", "apology"} <= missing
+
+
+def test_nothing_owed_by_good_news(reviewer: Reviewer) -> None:
+    review = reviewer.review_text(
+        "Hi Ana, good news: the new checkout went live on 3 June as planned and conversion is up 4% in the first "
+        "week. Thank you for your team's quick feedback during testing. Next step: Priya will share the full "
+        "report on Friday 14 June, and I'd welcome your thoughts on what to tackle next."
+    )
+    assert {m.id for m in review.missing} == set()
+    assert review.verdict == "send"
+
+
+def test_positive_cues_are_credited(reviewer: Reviewer) -> None:
+    text = (
+        "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
+        "planned the launch around it. New date: 17 June. Two options: ship core reports on 10 June and the rest "
+        "on 17 June, or everything on 17 June. Priya owns the plan, and I'll send you an update every Friday at "
+        "10:00. Happy to talk it through on a call."
+    )
+    review = reviewer.review_text(text)
+    credited = {f.family for f in review.findings if f.severity == "positive"}
+    assert {"ownership", "apology", "acknowledge", "options", "owner", "update", "invite"} <= credited
+    assert review.verdict == "send"
+    assert all(d.score >= 4 for d in review.dimensions)
+
+
+def test_blaming_the_client_blocks(reviewer: Reviewer) -> None:
+    review = reviewer.review_text(
+        "Hi Ana, the launch slipped because your team didn't send the content on time. We'll go live on 20 June."
+    )
+    assert any(f.rule == "blame-client" and f.severity == "critical" for f in review.findings)
+    assert review.verdict == "block"
+    assert review.overall <= 2.0
+
+
+def test_over_explaining_is_measured(reviewer: Reviewer) -> None:
+    text = (
+        "Hi Ana. Unfortunately the build was delayed. This was because the test servers were down for two days. "
+        "On top of that, the library we rely on changed its licence, which meant we had to rework the export. "
+        "In addition, the staging database ran out of space, which caused the nightly jobs to fail. "
+        "As a result, we could not finish the regression run. We will deliver on 14 June."
+    )
+    review = reviewer.review_text(text)
+    assert any(f.family == "over_explaining" for f in review.findings)
+    short = reviewer.review_text("Hi Ana. The build slipped because our test servers were down. We will deliver on 14 June.")
+    assert not any(f.family == "over_explaining" for f in short.findings)
+
+
+def test_reviews_are_deterministic(reviewer: Reviewer) -> None:
+    text = (ROOT / "reviewer/samples/sample_draft.txt").read_text(encoding="utf-8")
+    assert reviewer.review_text(text).to_json() == reviewer.review_text(text).to_json()

@@ -1,0 +1,94 @@
+"""The eval suite: metrics are right on known inputs, the data is well-formed, and the rules engine holds its
+baseline on the test split."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from evals import metrics, runner
+from reviewer import Reviewer
+from reviewer.cli import main
+from reviewer.errors import ExitCode
+
+
+def test_spearman_and_kappa_on_known_values() -> None:
+    assert metrics.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert metrics.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert metrics.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(0.9487, abs=1e-3)  # ties get mean ranks
+    assert math.isnan(metrics.spearman([1, 1, 1], [1, 2, 3]))
+    assert metrics.quadratic_weighted_kappa([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]) == pytest.approx(1.0)
+    assert metrics.quadratic_weighted_kappa([1, 5, 1, 5], [5, 1, 5, 1]) < 0
+    assert metrics.mae([1, 2, 3], [2, 2, 5]) == pytest.approx(1.0)
+    assert metrics.within_one([1, 2, 3], [2, 4, 3]) == pytest.approx(2 / 3)
+
+
+def test_bootstrap_interval_contains_the_value_and_is_reproducible() -> None:
+    gold = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
+    pred = [1, 3, 3, 4, 4, 2, 2, 3, 5, 5]
+    first = metrics.bootstrap(metrics.spearman, gold, pred, resamples=200)
+    assert first.low <= first.value <= first.high
+    assert metrics.bootstrap(metrics.spearman, gold, pred, resamples=200) == first
+
+
+def test_span_matching_by_overlap() -> None:
+    score = metrics.span_score(gold=[(0, 10), (20, 30)], predicted=[(5, 8), (40, 45)])
+    assert (score.precision, score.recall) == (0.5, 0.5)
+    assert metrics.span_score([], []).predicted == 0
+
+
+def test_the_labelled_data_is_complete_and_split_stratified() -> None:
+    dev, test = runner.load_examples("dev"), runner.load_examples("test")
+    assert len(dev) + len(test) >= 240
+    assert not {e.id for e in dev} & {e.id for e in test}
+    for example in dev + test:
+        assert 40 <= len(example.text.split()) <= 350
+        assert set(example.gold) == {"transparency", "empathy", "accountability", "solutions", "limited_excuses",
+                                     "overall"}
+        for span in example.spans:
+            assert example.text[span["start"] : span["end"]] == span["quote"]
+    situations = {e.situation for e in dev}
+    assert situations == {e.situation for e in test} and len(situations) == 10
+    for situation in situations:
+        in_dev = sum(e.situation == situation for e in dev)
+        in_test = sum(e.situation == situation for e in test)
+        assert abs(in_dev - in_test) <= 3
+
+
+def test_rules_engine_holds_the_baseline_on_the_test_split() -> None:
+    baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
+    reviewer = Reviewer()
+    assert baseline["rubric"] == reviewer.rubric.hash, "rubric changed: rerun `candor eval --update-baseline`"
+    outcomes = runner.run_engine(reviewer.review, runner.load_examples("test"))
+    figures = runner.measure(outcomes, resamples=50)
+    assert runner.compare_to_baseline(figures, baseline["figures"]) == []
+
+
+def test_a_drop_below_the_baseline_is_reported() -> None:
+    figures = {"dimensions": {"empathy": {"spearman": {"value": 0.5}}}, "verdict": {"accuracy": {"value": 0.8}},
+               "spans": {"blame": {"f1": 0.7}}}
+    drops = runner.compare_to_baseline(figures, {"spearman.empathy": 0.6, "verdict.accuracy": 0.81,
+                                                 "span_f1.blame": 0.7})
+    assert drops == ["spearman.empathy: 0.500 < baseline 0.600 - 0.03"]
+
+
+def test_eval_command_writes_json_and_markdown(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    out = Path(str(tmp_path))
+    code = main(["eval", "--split", "dev", "--limit", "30", "--resamples", "20", "--out", str(out), "--format", "json"])
+    assert code == ExitCode.OK
+    document = json.loads(capsys.readouterr().out)
+    assert document["meta"]["engine"] == "rules" and document["figures"]["n"] == 30
+    assert set(document["figures"]["dimensions"]) >= {"empathy", "overall"}
+    assert (out / "rules-dev.json").is_file()
+    markdown = (out / "rules-dev.md").read_text(encoding="utf-8")
+    assert "| dimension | spearman |" in markdown and "Most wrong examples" in markdown
+
+
+def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+    assert main(["eval", "--split", "dev", "--limit", "5", "--resamples", "5", "--out", str(tmp_path),
+                 "--update-baseline"]) == ExitCode.USAGE
+    assert "baseline is the rules engine on the full test split" in capsys.readouterr().err

@@ -1,0 +1,95 @@
+"""The scaffold rewrite fixes what it safely can, lays out what is missing, and never drops or invents a fact."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reviewer import Reviewer
+from reviewer.facts import compare_facts, extract_facts
+from reviewer.models import Finding
+from reviewer.rewrite import apply_finding
+from tests.conftest import ROOT
+
+EXAMPLES = [
+    json.loads(line)
+    for name in ("dev.jsonl", "test.jsonl")
+    for line in (ROOT / "evals/data" / name).read_text(encoding="utf-8").splitlines()
+]
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> Reviewer:
+    return Reviewer()
+
+
+def test_scaffold_keeps_every_fact_of_every_labelled_draft(reviewer: Reviewer) -> None:
+    rewritten = 0
+    for example in EXAMPLES:
+        review = reviewer.review_text(example["text"])
+        if review.rewrite is None:
+            continue
+        rewritten += 1
+        assert review.rewrite.source == "scaffold"
+        assert compare_facts(example["text"], review.rewrite.text) == (), example["id"]
+        assert review.rewrite.changed_facts == ()
+    assert rewritten > len(EXAMPLES) // 2
+
+
+def test_scaffold_fixes_phrases_and_adds_placeholders(reviewer: Reviewer) -> None:
+    text = (
+        "Hi Dana,\n\nThere has been a slight delay with the dashboard. We apologize for any inconvenience. "
+        "We will have it ready ASAP.\n\nBest,\nSam"
+    )
+    rewrite = reviewer.review_text(text).rewrite
+    assert rewrite is not None
+    body = rewrite.text
+    assert "slight" not in body and "ASAP" not in body and "any inconvenience" not in body
+    assert "by [date]" in body
+    assert "Next steps:" in body and "New date: [" in body and "Owner: [" in body
+    # The acknowledgement goes after the greeting, the next steps before the sign-off.
+    assert body.index("Hi Dana,") < body.index("I know [") < body.index("There has been")
+    assert body.index("Next steps:") < body.index("Best,\nSam")
+
+
+def test_blame_clause_removed_but_not_the_fact_inside_it(reviewer: Reviewer) -> None:
+    text = "Hi Dana, the release slipped due to the vendor's delay. Sorry. We will ship on 14 March."
+    rewrite = reviewer.review_text(text).rewrite
+    assert rewrite is not None and "vendor" not in rewrite.text
+    assert "The release slipped." in rewrite.text.replace("the release", "The release")
+    with_fact = "Hi Dana, the release slipped due to the vendor missing the 3 March handover. We will ship on 14 March."
+    kept = reviewer.review_text(with_fact).rewrite
+    assert kept is not None and "3 March" in kept.text
+
+
+def test_rewrite_never_invents_dates_names_or_amounts(reviewer: Reviewer) -> None:
+    text = "Hi, the site was down this morning. Sorry for any inconvenience. We are looking into it."
+    rewrite = reviewer.review_text(text).rewrite
+    assert rewrite is not None
+    before = {(f.kind, f.value) for f in extract_facts(text)}
+    from reviewer.facts import strip_placeholders
+
+    after = {(f.kind, f.value) for f in extract_facts(strip_placeholders(rewrite.text))}
+    assert after <= before
+
+
+def test_apply_finding_replaces_one_phrase() -> None:
+    text = "We will fix it soon."
+    finding = Finding(rule="vague_timing-soon", dimension="transparency", severity="major", start=15, end=19,
+                      quote="soon", message="m", replacement="by [date]")
+    assert apply_finding(text, finding) == "We will fix it by [date]."
+
+
+def test_apply_finding_refuses_to_delete_a_fact() -> None:
+    text = "Delivery slipped due to the vendor on 3 March, and we will ship on 9 March."
+    finding = Finding(rule="blame-vendor", dimension="limited_excuses", severity="major", start=17, end=34,
+                      quote=text[17:34], message="m", replacement="")
+    assert apply_finding(text, finding) is None
+
+
+def test_compare_facts_lists_changes() -> None:
+    changes = compare_facts("We ship on 14 March for $4,000.", "We ship on 21 March for $4,000 with Priya.")
+    assert ("date", "dropped", "14 march") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("date", "added", "21 march") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("name", "added", "priya") in {(c.kind, c.change, c.value) for c in changes}

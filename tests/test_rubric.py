@@ -1,0 +1,107 @@
+"""The rubric is data: files are validated with one-line errors; dimensions can be added and switched off."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewer import Reviewer, Settings
+from reviewer.errors import RubricError
+from reviewer.prompts import rubric_dir
+from reviewer.rubric import load_rubric
+from tests.conftest import ROOT
+
+BREVITY = '''
+id = "brevity"
+title = "Brevity"
+question = "Is it as short as it can be?"
+definition = "Busy clients read the first lines; long messages bury the news."
+weight = 0.5
+order = 6
+[scale]
+1 = "Rambling." 
+2 = "Long-winded."
+3 = "Could lose a third."
+4 = "Mostly tight."
+5 = "Every sentence earns its place."
+[[cues]]
+id = "filler-phrases"
+severity = "minor"
+weight = -0.5
+patterns = ['\\bjust wanted to\\b', '\\bat the end of the day\\b']
+message = "Filler: cut it."
+'''
+
+
+def test_builtin_rubric_has_the_five_dimensions_in_order() -> None:
+    rubric = load_rubric([rubric_dir()])
+    assert rubric.ids == ("transparency", "empathy", "accountability", "solutions", "limited_excuses")
+    for dim in rubric.dimensions:
+        assert set(dim.scale) == set("12345") and dim.question and dim.definition
+        assert dim.examples.good and dim.examples.bad
+
+
+def test_a_team_adds_a_dimension_with_a_file(tmp_path: Path) -> None:
+    (tmp_path / "brevity.toml").write_text(BREVITY, encoding="utf-8")
+    reviewer = Reviewer(Settings(rubric_dirs=(tmp_path,)))
+    assert reviewer.rubric.ids[-1] == "brevity"
+    review = reviewer.review_text("Hi Ana, I just wanted to say the report went out on Monday as planned.")
+    assert review.dimensions[-1].id == "brevity" and review.dimensions[-1].score < 5
+    assert any(f.rule == "filler-phrases" for f in review.findings)
+
+
+def test_a_team_switches_a_dimension_off() -> None:
+    reviewer = Reviewer(Settings(disable=("empathy",)))
+    assert "empathy" not in reviewer.rubric.ids
+    review = reviewer.review_text("Hi Ana, the report is late. Sorry for any inconvenience.")
+    assert "empathy" not in [d.id for d in review.dimensions]
+    assert all(f.dimension != "empathy" for f in review.findings)
+    with pytest.raises(RubricError, match="unknown dimension nope"):
+        Reviewer(Settings(disable=("nope",)))
+
+
+def test_the_rubric_hash_changes_when_a_file_changes(tmp_path: Path) -> None:
+    copy = tmp_path / "rubric"
+    shutil.copytree(rubric_dir(), copy)
+    before = load_rubric([copy]).hash
+    path = copy / "empathy.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("weight = 1.0", "weight = 1.5", 1), encoding="utf-8")
+    assert load_rubric([copy]).hash != before
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda t: t.replace('3 = "', '# 3 = "', 1), "scale: Value error, needs an anchor for every level 1-5; missing 3"),
+        (lambda t: t.replace('id = "empathy"', 'id = "kindness"', 1), "must match the file name"),
+        (lambda t: t.replace("weight = 0.5\n", "weight = 'heavy'\n", 1), "cues.0.weight"),
+        (lambda t: t + "\ncolour = 'blue'\n", "colour: Extra inputs are not permitted"),
+        (lambda t: t.replace("patterns = [", "patterns = ['(unclosed', ", 1), "bad regular expression"),
+        (lambda t: t + "\n[[broken\n", "not valid TOML"),
+    ],
+)
+def test_invalid_files_name_the_file_and_the_field(tmp_path: Path, mutate: object, message: str) -> None:
+    copy = tmp_path / "rubric"
+    shutil.copytree(rubric_dir(), copy)
+    path = copy / "empathy.toml"
+    path.write_text(mutate(path.read_text(encoding="utf-8")), encoding="utf-8")  # type: ignore[operator]
+    with pytest.raises(RubricError) as caught:
+        load_rubric([copy])
+    line = str(caught.value)
+    assert "\n" not in line and str(path) in line and message in line
+
+
+def test_every_rubric_example_and_anchor_is_original_text() -> None:
+    # The rubric must not copy sentences from the source writing in ../shared/seeds.
+    seeds = ROOT.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("shared/seeds is not beside this checkout")
+    source = " ".join(p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")).lower()
+    for path in (ROOT / "prompts").rglob("*"):
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                line = line.strip().strip('"').lower()
+                if len(line) > 60 and not line.startswith("'''"):
+                    assert line not in source, f"{path}: copied from the seeds: {line[:60]}"

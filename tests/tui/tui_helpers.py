@@ -1,0 +1,229 @@
+"""Helpers for the TUI tests: fake deep engines, a canned review for snapshots, and waits that watch the app's
+state (never a bare sleep).
+
+Fake deep engines are injected through `make_app(deep_engine_factory=...)`, the same seam the CLI uses, so these
+tests never depend on the LLM engine. The module name is unique because test folders share one import path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from reviewer.config import Settings
+from reviewer.engines.rules import RulesEngine
+from reviewer.errors import ConfigError, EngineError
+from reviewer.facts import compare_facts
+from reviewer.models import DimensionScore, Evidence, Finding, Message, Missing, Review, Rewrite
+from reviewer.rubric import Rubric
+from reviewer.service import Reviewer
+from tui.app import CandorApp, make_app
+from tui.screens.review import ReviewScreen
+
+DATA = Path(__file__).parent / "data"
+DRAFT = (DATA / "draft.txt").read_text(encoding="utf-8").rstrip("\n")
+MODEL_REWRITE = (
+    "Hi Dana,\n\nThe reporting dashboard will be late, and that is on us: we planned the vendor's API change "
+    "badly. I know your team was counting on it for the 14 March review.\n\nNew date: 21 March. Priya owns the "
+    "fix and will update you every Tuesday.\n\nBest,\nSam"
+)
+
+
+def screen_of(app: CandorApp) -> ReviewScreen:
+    return app.review_screen
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Let the app run until `condition()` holds; fail (not hang) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the live review of what is on screen is shown."""
+    app = pilot.app
+    assert isinstance(app, CandorApp)
+    screen = app.review_screen
+    await until(pilot, lambda: not screen.review_pending, what="the live review")
+
+
+def deep_settled(app: CandorApp) -> Callable[[], bool]:
+    return lambda: app.review_screen.deep_panel.state not in ("idle", "running")
+
+
+class ModelStyleEngine:
+    """Rules findings plus what a model adds: its own rationales with evidence, suggestions and a model rewrite."""
+
+    name = "rules+llm:fake-model"
+
+    def __init__(self) -> None:
+        self.calls: list[Message] = []
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        self.calls.append(message)
+        base = RulesEngine().review(message, rubric)
+        quote = message.text.split(".")[0][:40]
+        dimensions = tuple(
+            d.model_copy(
+                update={
+                    "rationale": f"{d.score}/5: The model reads the {d.title.lower()} as weak here.",
+                    "evidence": (Evidence(start=0, end=len(quote), quote=quote),),
+                }
+            )
+            for d in base.dimensions
+        )
+        rewrite = Rewrite(text=MODEL_REWRITE, source="model", changed_facts=compare_facts(message.text, MODEL_REWRITE))
+        return base.model_copy(
+            update={
+                "engine": self.name,
+                "dimensions": dimensions,
+                "suggestions": ("Say who owns the fix and when the client hears from you next.",),
+                "rewrite": rewrite,
+            }
+        )
+
+
+class FailingEngine:
+    name = "rules+llm:broken"
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        raise EngineError("model server at http://127.0.0.1:9/v1 refused the connection (after 3 retries)")
+
+
+class BlockingEngine:
+    """Waits until released, like a slow model call; `started` is set once the call is under way."""
+
+    name = "rules+llm:slow"
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        self.started.set()
+        self.release.wait(timeout=30)
+        self.finished.set()
+        return ModelStyleEngine().review(message, rubric)
+
+
+NO_MODEL = "llm: no model configured; set CANDOR_MODEL and CANDOR_BASE_URL (or pass --model and --base-url)"
+
+
+def unconfigured(settings: Settings) -> ModelStyleEngine:
+    raise ConfigError(NO_MODEL)
+
+
+def fixed_engine(engine: object) -> Callable[[Settings], object]:
+    return lambda settings: engine
+
+
+def _find(text: str, quote: str) -> tuple[int, int]:
+    start = text.index(quote)
+    return start, start + len(quote)
+
+
+def canned_review(text: str = DRAFT) -> Review:
+    """A review written out by hand for the snapshot tests, so tuning the rubric never changes a screenshot."""
+    base = RulesEngine().review(Message(text="placeholder"), Reviewer(Settings()).rubric)
+
+    def finding(quote: str, rule: str, dimension: str, severity: str, message: str, replacement: str | None) -> Finding:
+        start, end = _find(text, quote)
+        return Finding(rule=rule, dimension=dimension, severity=severity, start=start, end=end, quote=quote,  # type: ignore[arg-type]
+                       message=message, replacement=replacement)
+
+    findings = (
+        finding("slight delay", "minimising-downplay", "transparency", "major",
+                "Minimising: the client will judge how big it is; describe it plainly.", "delay"),
+        finding("Due to our vendor's late", "blame-vendor", "limited_excuses", "major",
+                "Shifts blame to a third party: the client hired you, not them.", ""),
+        finding("The deadline was missed", "passive_evasion-agentless", "accountability", "major",
+                "Passive phrasing hides who did what: say who (usually 'we') and what.", None),
+        finding("We apologize for any inconvenience this may have caused", "formulaic_apology-stock",
+                "accountability", "major", "Stock apology without ownership: say what you are sorry for.",
+                "I'm sorry [for what happened, in your words]"),
+        finding("ASAP", "vague_timing-asap", "transparency", "major",
+                "Vague timing where the client needs a date: say when.", "by [date]"),
+        finding("Quick update", "ownership-update", "empathy", "positive", "Opens with the news.", None),
+    )
+    dims = (
+        ("transparency", "Transparency", 1, "Hurt by vague timing, minimising, no new date."),
+        ("empathy", "Empathy", 2, "Hurt by no impact acknowledgement."),
+        ("accountability", "Accountability", 1, "Hurt by formulaic apology, passive evasion."),
+        ("solutions", "Solutions", 2, "Hurt by no next step, no owner."),
+        ("limited_excuses", "Limited excuses", 3, "Hurt by blame."),
+    )
+    rewrite_text = text.replace("slight delay", "delay").replace("ASAP", "by [date]") + (
+        "\n\nNext steps:\n- New date: [date]\n- Owner: [name], who will keep you informed"
+    )
+    return Review(
+        engine="rules",
+        rubric=base.rubric,
+        text=text,
+        overall=1.8,
+        verdict="block",
+        dimensions=tuple(
+            DimensionScore(id=i, title=t, score=s, rationale=f"{s}/5: {r}", evidence=()) for i, t, s, r in dims
+        ),
+        findings=findings,
+        missing=(
+            Missing(id="new_date", dimension="transparency", severity="major",
+                    message="No new date: say when it will be delivered."),
+            Missing(id="owner", dimension="solutions", severity="minor",
+                    message="No owner: name the person responsible for the fix."),
+        ),
+        suggestions=("Give the new date.",),
+        rewrite=Rewrite(text=rewrite_text, source="scaffold", changed_facts=compare_facts(text, rewrite_text)),
+    )
+
+
+class CannedEngine:
+    """Returns `canned_review` for the fixture draft and the rules review for anything else."""
+
+    name = "rules"
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        if message.text == DRAFT:
+            return canned_review(DRAFT).model_copy(update={"situation": message.situation})
+        return RulesEngine().review(message, rubric)
+
+
+def canned_model_review() -> Review:
+    review = canned_review()
+    rewrite = Rewrite(text=MODEL_REWRITE, source="model", changed_facts=compare_facts(DRAFT, MODEL_REWRITE))
+    return review.model_copy(
+        update={
+            "engine": "rules+llm:fake-model",
+            "overall": 2.2,
+            "verdict": "revise",
+            "dimensions": tuple(
+                d.model_copy(update={"rationale": f"{d.score}/5: The model finds the {d.title.lower()} thin.",
+                                     "evidence": (Evidence(start=0, end=8, quote="Hi Dana,"),)})
+                for d in review.dimensions
+            ),
+            "suggestions": ("Name the new date and who owns the fix.",),
+            "rewrite": rewrite,
+        }
+    )
+
+
+class CannedModelEngine:
+    name = "rules+llm:fake-model"
+
+    def review(self, message: Message, rubric: Rubric) -> Review:
+        return canned_model_review()
+
+
+def snapshot_app(**kwargs: object) -> CandorApp:
+    """The app on the fixture draft with the canned reviews: what every snapshot starts from."""
+    options: dict[str, object] = {"text": DRAFT, "review_delay": 0.0, "deep_engine_factory": fixed_engine(CannedModelEngine())}
+    options.update(kwargs)
+    return make_app(reviewer=Reviewer(Settings(), engine=CannedEngine()), **options)  # type: ignore[arg-type]
