@@ -173,13 +173,33 @@ _EXTENSIONS: list[Callable[[Any], None]] = []
 """Functions that add subcommands (eval, tui, cache...), registered by their modules in `_load_extensions`."""
 
 
+_BUILTIN_EXTENSIONS = ("reviewer.eval_cli", "reviewer.llm_cli")
+ENTRY_POINT_GROUP = "candor.commands"
+"""Packages add commands through this entry-point group (the TUI does: `tui.cli:register`), so the core never
+imports them by name and `candor --help` works without them installed."""
+_loaded = False
+
+
 def _load_extensions() -> None:
-    for module in ("reviewer.eval_cli", "reviewer.llm_cli", "reviewer.tui_cli"):
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in _BUILTIN_EXTENSIONS:
         try:
             __import__(module)
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            register = entry.load()
+        except ImportError as err:
+            print(f"candor: warning: command plugin {entry.name!r} not loaded: {err}", file=sys.stderr)
+            continue
+        register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

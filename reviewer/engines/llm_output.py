@@ -56,16 +56,18 @@ def _load_json(content: str) -> Any:
         text = fenced.group(1).strip()
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
-        pass
+    except json.JSONDecodeError as err:
+        first = err
     # JSON mode without a schema sometimes wraps the object in a sentence; take the outermost braces.
     start, end = text.find("{"), text.rfind("}")
-    if start >= 0 and end > start:
+    if start > 0 and end > start:
         try:
             return json.loads(text[start : end + 1])
         except json.JSONDecodeError as err:
-            raise InvalidReply([f"the reply is not valid JSON ({err.msg} at character {err.pos})"]) from None
-    raise InvalidReply(["the reply is not a JSON object"])
+            first = err
+    if start < 0:
+        raise InvalidReply(["the reply is not a JSON object"])
+    raise InvalidReply([f"the reply is not valid JSON ({first.msg} at character {first.pos})"])
 
 
 def _score(value: Any, where: str, errors: list[str]) -> int | None:

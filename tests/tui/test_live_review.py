@@ -66,7 +66,7 @@ async def test_findings_are_highlighted_at_their_spans_and_follow_edits(reviewer
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.review_screen
         editor = screen.editor
-        screen.fresh_review()
+        await settle(pilot)
         review = screen.review
         assert review is not None and review.findings
         for mark in editor.marks:

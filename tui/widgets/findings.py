@@ -47,12 +47,10 @@ class FindingsList(OptionList):
                 self.set_options(Option(finding_prompt(f), id=str(i)) for i, f in enumerate(findings))
             else:
                 self.set_options([Option(Content.styled(EMPTY, "$text-muted"), id="none", disabled=True)])
-            if previous is not None:
-                same = [
-                    i for i, f in enumerate(findings) if (f.rule, f.quote) == (previous.rule, previous.quote)
-                ]
-                if same:
-                    self.highlighted = same[0]
+            same = [] if previous is None else [
+                i for i, f in enumerate(findings) if (f.rule, f.quote) == (previous.rule, previous.quote)
+            ]
+            self.highlighted = same[0] if same else (0 if findings else None)
 
     @property
     def current_finding(self) -> Finding | None:

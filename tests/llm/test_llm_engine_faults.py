@@ -7,6 +7,7 @@ import logging
 import time
 
 import pytest
+from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Reply, ScriptedServer, Status, reply_data, reply_json
 
 from reviewer.config import Settings
 from reviewer.engines.llm import LLMEngine
@@ -15,7 +16,6 @@ from reviewer.errors import EngineError
 from reviewer.models import Message
 from reviewer.rubric import Rubric
 from reviewer.scoring import overall_score, verdict_for
-from tests.llm.conftest import API_KEY, DRAFT, MODEL, Drop, Hang, Reply, ScriptedServer, Status, reply_data, reply_json
 
 
 def engine(settings: Settings, **kwargs: object) -> tuple[LLMEngine, list[float]]:

@@ -1,0 +1,138 @@
+"""Token counting offline, the documented fallback, the budget and thread trimming, and cost."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from llm_support import DRAFT, Reply, ScriptedServer, reply_json
+
+from reviewer import tokens
+from reviewer.config import Settings
+from reviewer.engines.llm import LLMEngine
+from reviewer.errors import EngineError
+from reviewer.models import Message
+from reviewer.rubric import Rubric
+
+
+@pytest.fixture
+def fresh_counter() -> Iterator[None]:
+    tokens.token_counter.cache_clear()
+    yield
+    tokens.token_counter.cache_clear()
+
+
+def test_counts_are_exact_cl100k() -> None:
+    # Reference values from OpenAI's cl100k_base.
+    assert tokens.count_tokens("tiktoken is great!") == 6
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.count_tokens("") == 0
+    assert tokens.token_counter().exact and tokens.token_counter().name == "cl100k_base"
+
+
+def test_every_model_is_counted_with_cl100k() -> None:
+    text = "The deadline moved to 14 March."
+    assert tokens.count_tokens(text, "gpt-4o") == tokens.count_tokens(text, "gemma3") == tokens.count_tokens(text)
+
+
+def test_chat_overhead_is_added_per_message() -> None:
+    one = tokens.count_tokens("hello world")
+    assert tokens.count_messages(["hello world", "hello world"]) == 2 * (one + 4) + 3
+
+
+def test_counting_needs_no_network_and_writes_no_cache(tmp_path: Path) -> None:
+    """A fresh interpreter with sockets disabled and an empty TIKTOKEN_CACHE_DIR still counts exactly."""
+    script = textwrap.dedent(
+        """
+        import socket, sys
+        attempts = []
+        def refuse(*args, **kwargs):
+            attempts.append(args)
+            raise OSError("network disabled by the test")
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+        from reviewer.tokens import count_tokens, token_counter
+        print(count_tokens("tiktoken is great!"), token_counter().exact, len(attempts))
+        """
+    )
+    cache = tmp_path / "tiktoken-cache"
+    cache.mkdir()
+    env = {"TIKTOKEN_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["6", "True", "0"]
+    assert list(cache.iterdir()) == []
+
+
+def test_missing_data_falls_back_to_the_documented_estimate(
+    monkeypatch: pytest.MonkeyPatch, fresh_counter: None
+) -> None:
+    monkeypatch.setattr(tokens, "_bundled_ranks_file", lambda: None)
+    counter = tokens.token_counter()
+    assert not counter.exact and "chars/4" in counter.name
+    text = "x" * 41
+    assert tokens.count_tokens(text) == math.ceil(41 / 4) == 11
+
+
+def test_corrupt_data_falls_back_too(monkeypatch: pytest.MonkeyPatch, fresh_counter: None, tmp_path: Path) -> None:
+    bad = tmp_path / "cl100k_base.tiktoken"
+    bad.write_bytes(b"aGVsbG8= 0\n")
+    monkeypatch.setattr(tokens, "_bundled_ranks_file", lambda: bad)
+    assert not tokens.token_counter().exact
+
+
+def test_estimate_is_noted_in_the_review(
+    monkeypatch: pytest.MonkeyPatch, fresh_counter: None, server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    monkeypatch.setattr(tokens, "_bundled_ranks_file", lambda: None)
+    server.then(Reply(reply_json(rubric)))
+    review = LLMEngine(settings, cache=None).review(Message(text=DRAFT), rubric)
+    assert any("estimates (chars/4)" in note for note in review.notes)
+
+
+def test_cost_estimate() -> None:
+    prices = {"m": {"input": 0.15, "output": 0.6}}
+    assert tokens.estimate_cost("m", 1_000_000, 1_000_000, prices) == pytest.approx(0.75)
+    assert tokens.estimate_cost("other", 10, 10, prices) is None
+
+
+THREAD = DRAFT + "\nOn Mon, 3 Mar 2025 at 09:12, Dana Client <dana@example.com> wrote:\n" + (
+    "> We need the dashboard for the board meeting. Please confirm the date.\n" * 60
+)
+
+
+def test_long_thread_is_trimmed_to_the_newest_message(
+    server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    server.then(Reply(reply_json(rubric)))
+    llm = LLMEngine(settings.replace(token_budget=2600), cache=None)
+    review = llm.review(Message(text=THREAD), rubric)
+    assert review.text == DRAFT.strip()
+    assert "board meeting" not in server.requests[0]["messages"][1]["content"]
+    assert any("trimmed to the newest message" in note for note in review.notes)
+    for dim in review.dimensions:
+        for ev in dim.evidence:
+            assert review.text[ev.start : ev.end] == ev.quote
+
+
+def test_thread_within_budget_is_sent_whole(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
+    server.then(Reply(reply_json(rubric)))
+    review = LLMEngine(settings.replace(token_budget=20_000), cache=None).review(Message(text=THREAD), rubric)
+    assert review.text == THREAD and review.notes == ()
+    assert "board meeting" in server.requests[0]["messages"][1]["content"]
+
+
+def test_over_budget_without_a_thread_is_an_error_and_sends_nothing(
+    server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    llm = LLMEngine(settings.replace(token_budget=500), cache=None)
+    with pytest.raises(EngineError, match=r"over the token budget of 500 \(token_budget\)"):
+        llm.review(Message(text=DRAFT), rubric)
+    assert server.requests == []
+

@@ -1,0 +1,119 @@
+"""Working through the findings: select one to jump to its phrase, read why, apply its fix, undo it."""
+
+from __future__ import annotations
+
+from tui_helpers import DRAFT, settle
+
+from reviewer.rewrite import apply_finding
+from reviewer.service import Reviewer
+from tui.app import make_app
+
+
+def status_text(app: object) -> str:
+    from textual.widgets import Static
+
+    from tui.app import CandorApp
+
+    assert isinstance(app, CandorApp)
+    return str(app.review_screen.query_one("#status", Static).render())
+
+
+async def test_selecting_a_finding_moves_the_cursor_to_its_phrase_and_shows_why(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None and len(review.findings) >= 2
+        screen.show_tab("findings")
+        await pilot.pause()
+        findings_list = screen.findings_list
+        findings_list.focus()
+        await pilot.press("down")  # highlight the second finding: the cursor follows
+        second = review.findings[1]
+        editor = screen.editor
+        assert editor.selected_text == second.quote
+        assert editor.offset_of(editor.cursor_location) == second.end
+        assert second.message in status_text(app)
+        assert findings_list.has_focus  # arrowing through the list keeps the list focused
+
+        await pilot.press("enter")  # choosing it hands the cursor to the editor
+        assert editor.has_focus
+        assert editor.selected_text == second.quote
+
+
+async def test_next_and_previous_finding_keys_walk_the_phrases_in_order(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        assert screen.review is not None
+        starts = sorted({m.start for m in screen.editor.marks})
+        assert len(starts) >= 3
+        editor = screen.editor
+        seen = []
+        for _ in range(3):
+            await pilot.press("ctrl+n")
+            seen.append(editor.offset_of(editor.selection.start))
+        assert seen == starts[:3]
+        await pilot.press("shift+f8")
+        assert editor.offset_of(editor.selection.start) == starts[1]
+        quote = editor.selected_text
+        assert quote in status_text(app)
+
+
+async def test_fix_key_applies_the_replacement_and_undo_restores_the_draft(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None
+        fixable = [
+            (i, f) for i, f in enumerate(review.findings)
+            if f.severity != "positive" and apply_finding(review.text, f) is not None
+        ]
+        assert fixable, "the fixture draft has phrases with a mechanical fix"
+        index, finding = fixable[0]
+        mark = screen.editor.mark_for(index)
+        assert mark is not None
+        screen.editor.select_span(mark.start, mark.end)
+        await pilot.press("ctrl+f")
+        expected = apply_finding(DRAFT, finding)
+        assert screen.editor.text == expected
+        assert screen.modified
+        await settle(pilot)
+        assert screen.review is not None and screen.review.text == expected
+        assert all((f.rule, f.start) != (finding.rule, finding.start) for f in screen.review.findings)
+
+        await pilot.press("ctrl+z")
+        assert screen.editor.text == DRAFT
+        assert not screen.modified
+        await settle(pilot)
+        assert screen.review is not None and screen.review.text == DRAFT
+
+
+async def test_fix_key_on_a_phrase_without_a_safe_fix_changes_nothing(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None
+        unfixable = [
+            (i, f) for i, f in enumerate(review.findings)
+            if f.severity != "positive" and apply_finding(review.text, f) is None
+        ]
+        assert unfixable, "the fixture draft has a phrase only the writer can fix (passive voice)"
+        index, finding = unfixable[0]
+        mark = screen.editor.mark_for(index)
+        assert mark is not None
+        screen.editor.select_span(mark.start, mark.end)
+        await pilot.press("ctrl+f")
+        assert screen.editor.text == DRAFT
+        assert "No automatic fix" in status_text(app)
+
+        screen.editor.move_cursor((0, 0))  # "Hi": not a flagged phrase
+        await pilot.press("ctrl+f")
+        assert screen.editor.text == DRAFT
+        assert "Put the cursor on a highlighted phrase" in status_text(app)
