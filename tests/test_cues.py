@@ -111,3 +111,13 @@ def test_over_explaining_is_measured(reviewer: Reviewer) -> None:
 def test_reviews_are_deterministic(reviewer: Reviewer) -> None:
     text = (ROOT / "reviewer/samples/sample_draft.txt").read_text(encoding="utf-8")
     assert reviewer.review_text(text).to_json() == reviewer.review_text(text).to_json()
+
+
+def test_challenge_set_recall_and_false_alarms() -> None:
+    # 390 phrases written independently of the rules (evals/data/cue_challenge.jsonl): a regression guard for the
+    # cue patterns. The thresholds sit just under today's figures (python -m evals.challenge).
+    from evals.challenge import score
+
+    for family, figures in score().items():
+        assert figures["recall"] >= 0.95, family
+        assert figures["false_alarm_rate"] <= 0.05, family

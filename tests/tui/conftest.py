@@ -13,6 +13,12 @@ from reviewer.service import Reviewer
 
 
 @pytest.fixture(autouse=True)
+def colour(isolated_config: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The root conftest sets NO_COLOR, which turns Textual monochrome; these tests check colours (themes, severity)."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """A blinking cursor makes screenshots depend on timing."""
     monkeypatch.setattr(TextArea, "cursor_blink", False)

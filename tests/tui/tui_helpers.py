@@ -18,7 +18,7 @@ from reviewer.config import Settings
 from reviewer.engines.rules import RulesEngine
 from reviewer.errors import ConfigError, EngineError
 from reviewer.facts import compare_facts
-from reviewer.models import DimensionScore, Evidence, Finding, Message, Missing, Review, Rewrite
+from reviewer.models import DimensionScore, Evidence, Finding, Message, Missing, Review, Rewrite, RubricRef
 from reviewer.rubric import Rubric
 from reviewer.service import Reviewer
 from tui.app import CandorApp, make_app
@@ -126,21 +126,22 @@ def fixed_engine(engine: object) -> Callable[[Settings], object]:
     return lambda settings: engine
 
 
-def _find(text: str, quote: str) -> tuple[int, int]:
-    start = text.index(quote)
-    return start, start + len(quote)
 
 
 def canned_review(text: str = DRAFT) -> Review:
     """A review written out by hand for the snapshot tests, so tuning the rubric never changes a screenshot."""
-    base = RulesEngine().review(Message(text="placeholder"), Reviewer(Settings()).rubric)
 
-    def finding(quote: str, rule: str, dimension: str, severity: str, message: str, replacement: str | None) -> Finding:
-        start, end = _find(text, quote)
+    def finding(
+        quote: str, rule: str, dimension: str, severity: str, message: str, replacement: str | None
+    ) -> Finding | None:
+        start = text.find(quote)
+        if start < 0:
+            return None
+        end = start + len(quote)
         return Finding(rule=rule, dimension=dimension, severity=severity, start=start, end=end, quote=quote,  # type: ignore[arg-type]
                        message=message, replacement=replacement)
 
-    findings = (
+    candidates = (
         finding("slight delay", "minimising-downplay", "transparency", "major",
                 "Minimising: the client will judge how big it is; describe it plainly.", "delay"),
         finding("Due to our vendor's late", "blame-vendor", "limited_excuses", "major",
@@ -154,6 +155,7 @@ def canned_review(text: str = DRAFT) -> Review:
                 "Vague timing where the client needs a date: say when.", "by [date]"),
         finding("Quick update", "ownership-update", "empathy", "positive", "Opens with the news.", None),
     )
+    findings = tuple(f for f in candidates if f is not None)
     dims = (
         ("transparency", "Transparency", 1, "Hurt by vague timing, minimising, no new date."),
         ("empathy", "Empathy", 2, "Hurt by no impact acknowledgement."),
@@ -166,7 +168,7 @@ def canned_review(text: str = DRAFT) -> Review:
     )
     return Review(
         engine="rules",
-        rubric=base.rubric,
+        rubric=RubricRef(name="candor", hash="snapshot", dimensions=tuple(d[0] for d in dims)),
         text=text,
         overall=1.8,
         verdict="block",
@@ -186,14 +188,12 @@ def canned_review(text: str = DRAFT) -> Review:
 
 
 class CannedEngine:
-    """Returns `canned_review` for the fixture draft and the rules review for anything else."""
+    """Returns `canned_review` of whatever text it is given: the same phrases, wherever they now are."""
 
     name = "rules"
 
     def review(self, message: Message, rubric: Rubric) -> Review:
-        if message.text == DRAFT:
-            return canned_review(DRAFT).model_copy(update={"situation": message.situation})
-        return RulesEngine().review(message, rubric)
+        return canned_review(message.text).model_copy(update={"situation": message.situation})
 
 
 def canned_model_review() -> Review:
@@ -224,6 +224,10 @@ class CannedModelEngine:
 
 def snapshot_app(**kwargs: object) -> CandorApp:
     """The app on the fixture draft with the canned reviews: what every snapshot starts from."""
-    options: dict[str, object] = {"text": DRAFT, "review_delay": 0.0, "deep_engine_factory": fixed_engine(CannedModelEngine())}
+    options: dict[str, object] = {
+        "text": DRAFT,
+        "review_delay": 0.0,
+        "deep_engine_factory": fixed_engine(CannedModelEngine()),
+    }
     options.update(kwargs)
     return make_app(reviewer=Reviewer(Settings(), engine=CannedEngine()), **options)  # type: ignore[arg-type]

@@ -180,7 +180,9 @@ class ReviewScreen(Screen[None]):
         words = len(self.editor.text.split())
         marker = " ●" if self.modified else ""
         self.query_one("#title", Static).update(
-            Content.assemble(("Candor", "bold $accent"), f"  {name}", (marker, "$warning"), (f"  {words} words", "$text-muted"))
+            Content.assemble(
+                ("Candor", "bold $accent"), f"  {name}", (marker, "$warning"), (f"  {words} words", "$text-muted")
+            )
         )
         verdict = self.query_one("#verdict", Static)
         if self.review is None:
@@ -241,7 +243,8 @@ class ReviewScreen(Screen[None]):
         self.score_panel.show(review)
         self.findings_list.show(findings)
         problems = sum(1 for f in findings if f.severity != "positive")
-        self.query_one("#side", TabbedContent).get_tab("findings").label = f"Findings {problems}" if review else "Findings"
+        label = f"Findings {problems}" if review else "Findings"
+        self.query_one("#side", TabbedContent).get_tab("findings").label = label
         self._update_title()
         self._check_deep_stale()
 
@@ -322,6 +325,7 @@ class ReviewScreen(Screen[None]):
 
     def _go_to(self, mark: Mark, *, focus: bool) -> None:
         self.editor.select_span(mark.start, mark.end)
+        self.editor.set_current(mark.index)
         self.findings_list.highlight_finding(mark.index)
         finding = self._finding(mark)
         if finding is not None:

@@ -91,6 +91,7 @@ def finding_styles(app: App[object]) -> dict[str, Style]:
         "candor-major": Style(bgcolor=tint("error", "#ff4444", 0.35), underline=True),
         "candor-minor": Style(bgcolor=tint("warning", "#ffaa00", 0.35)),
         "candor-positive": Style(bgcolor=tint("success", "#44bb44", 0.3)),
+        "candor-current": Style(bgcolor=tint("accent", "#ffa62b", 0.55), bold=True),
     }
 
 
@@ -101,6 +102,8 @@ class DraftEditor(TextArea):
         super().__init__(text, soft_wrap=True, tab_behavior="focus", placeholder=PLACEHOLDER, id=id)
         self._marks: list[Mark] = []
         self._marks_text = text
+        self.current: int | None = None
+        """The finding last chosen (list or Next key), painted stronger so it shows even when the list has focus."""
 
     def on_mount(self) -> None:
         self._install_theme()
@@ -125,6 +128,12 @@ class DraftEditor(TextArea):
         """Highlight a review's findings; `reviewed_text` may be older than the editor's text."""
         self._marks = [Mark(i, f.start, f.end, f.severity) for i, f in enumerate(findings) if f.end > f.start]
         self._marks_text = reviewed_text
+        self.current = None
+        self._build_highlight_map()
+        self.refresh()
+
+    def set_current(self, index: int | None) -> None:
+        self.current = index
         self._build_highlight_map()
         self.refresh()
 
@@ -153,8 +162,8 @@ class DraftEditor(TextArea):
         lines = self.document.lines
         starts = _line_starts(lines)
         highlights = self._highlights
-        for mark in self._marks:
-            name = f"candor-{mark.severity}"
+        for mark in sorted(self._marks, key=lambda m: m.index == self.current):  # the current one paints last
+            names = [f"candor-{mark.severity}"] + (["candor-current"] if mark.index == self.current else [])
             first = bisect_right(starts, mark.start) - 1
             last = bisect_right(starts, max(mark.start, mark.end - 1)) - 1
             for row in range(first, last + 1):
@@ -163,7 +172,8 @@ class DraftEditor(TextArea):
                 col_end = min(mark.end - starts[row], len(line))
                 if col_end <= col_start:
                     continue
-                highlights[row].append((_byte(line, col_start), _byte(line, col_end), name))
+                for name in names:
+                    highlights[row].append((_byte(line, col_start), _byte(line, col_end), name))
 
     # --- undo / redo -----------------------------------------------------------------------------------------
 

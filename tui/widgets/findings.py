@@ -21,7 +21,7 @@ EMPTY = "No flagged phrases."
 
 def finding_prompt(finding: Finding) -> Content:
     style = SEVERITY_STYLE[finding.severity]
-    fix = "" if finding.replacement is None or finding.severity == "positive" else "  ⤷ fix"
+    fix = "" if finding.replacement is None or finding.severity == "positive" else "  · Ctrl+F fixes"
     return Content.assemble(
         (f"{SEVERITY_ICON[finding.severity]} {finding.severity:<8}", style),
         (f"“{shorten(finding.quote, 60)}”", "bold"),

@@ -1,0 +1,112 @@
+"""Help, command palette, themes, the 80x24 layout, and the CLI wiring of `candor tui`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.command import CommandList
+from tui_helpers import DRAFT, settle, until
+
+from reviewer import cli
+from reviewer.errors import ConfigError, ExitCode
+from reviewer.service import Reviewer
+from tui.app import make_app
+from tui.screens.help import HelpScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_help_screen_opens_and_closes(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is app.review_screen
+
+
+async def test_command_palette_runs_review_actions(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        for title in ("Save", "Open…", "Next finding", "Fix phrase", "Deep review", "Rewrite", "Help", "Theme"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"next finding")
+        await until(
+            pilot,
+            lambda: any(c.option_count for c in app.screen.query(CommandList)),
+            what="palette results",
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        first = min(screen.editor.marks, key=lambda m: m.start)
+        assert screen.editor.selected_text == DRAFT[first.start : first.end]
+
+
+async def test_light_and_dark_themes_switch_and_recolour_the_highlights(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0, theme="light")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+        light = app.review_screen.editor._theme.syntax_styles["candor-major"]
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"
+        await pilot.pause()
+        dark = app.review_screen.editor._theme.syntax_styles["candor-major"]
+        assert light.bgcolor != dark.bgcolor
+
+
+def test_an_unknown_theme_is_a_usage_error(reviewer: Reviewer) -> None:
+    with pytest.raises(ConfigError, match="unknown theme"):
+        make_app(reviewer=reviewer, theme="no-such-theme")
+
+
+async def test_everything_fits_at_80x24(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        editor, side = screen.editor.region, screen.query_one("#side").region
+        assert editor.width >= 40 and side.width >= 30 and editor.height >= 15
+        assert editor.right <= side.x and side.right <= 80
+        shown = {key for key, active in screen.active_bindings.items() if active.binding.show}
+        for key in ("ctrl+s", "ctrl+o", "ctrl+f", "ctrl+l", "ctrl+r", "ctrl+q", "f1"):
+            assert key in shown, key
+
+
+def test_core_imports_do_not_load_textual() -> None:
+    code = (
+        "import sys, reviewer, reviewer.cli, reviewer.tui_cli; reviewer.cli._load_extensions(); "
+        "reviewer.cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_candor_tui_is_registered_and_the_default_command(capsys: pytest.CaptureFixture[str]) -> None:
+    cli._load_extensions()
+    from reviewer import tui_cli
+
+    assert cli.DEFAULT_COMMAND[0] is tui_cli.cmd_default
+    assert cli.main(["tui", "--help"]) == ExitCode.OK
+    assert "--situation" in capsys.readouterr().out
+
+
+def test_without_a_terminal_tui_says_so_and_bare_candor_still_reviews_the_sample(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewer import tui_cli
+
+    monkeypatch.setattr(tui_cli, "_has_terminal", lambda: False)
+    assert cli.main(["tui", str(ROOT / "tests/tui/data/draft.txt")]) == ExitCode.USAGE
+    assert "needs a terminal" in capsys.readouterr().err
+    code = cli.main([])
+    assert code in (ExitCode.OK, ExitCode.BLOCKED)
+    assert "Transparency" in capsys.readouterr().out

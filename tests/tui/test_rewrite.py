@@ -1,0 +1,79 @@
+"""The rewrite view: a diff against the draft, changed facts flagged, accept (undoable) or copy."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+from tui_helpers import DRAFT, ModelStyleEngine, deep_settled, fixed_engine, settle, until
+
+from reviewer.service import Reviewer
+from tui.app import make_app
+from tui.screens.rewrite import RewriteScreen
+from tui.widgets.diff import DELETED, INSERTED, render_diff
+
+
+def test_the_diff_strikes_what_goes_and_marks_what_comes() -> None:
+    content = render_diff("We will ship it ASAP. Sorry.", "We will ship it by Friday. Sorry.")
+    assert content.plain == "We will ship it ASAPby Friday. Sorry."
+    styled = {content.plain[s.start : s.end]: s.style for s in content.spans}
+    assert styled["ASAP"] == DELETED
+    assert styled["by Friday"] == INSERTED
+
+
+async def test_accepting_the_rewrite_replaces_the_draft_and_undo_brings_it_back(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None and review.rewrite is not None
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, RewriteScreen)
+        diff = str(app.screen.query_one("#rewrite-diff", Static).render())
+        assert "Next steps" in diff or review.rewrite.text.splitlines()[-1] in diff
+        await pilot.press("a")
+        assert app.screen is screen
+        assert screen.editor.text == review.rewrite.text
+        await settle(pilot)
+        assert screen.review is not None and screen.review.text == review.rewrite.text
+        await pilot.press("ctrl+z")
+        assert screen.editor.text == DRAFT
+
+
+async def test_closing_the_rewrite_changes_nothing_and_copy_puts_it_on_the_clipboard(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        assert screen.review is not None and screen.review.rewrite is not None
+        await pilot.press("ctrl+r")
+        await pilot.press("c")
+        assert app.clipboard == screen.review.rewrite.text
+        assert "Copied" in str(app.screen.query_one("#rewrite-status", Static).render())
+        await pilot.press("escape")
+        assert app.screen is screen
+        assert screen.editor.text == DRAFT
+
+
+async def test_facts_the_model_rewrite_changed_are_flagged(reviewer: Reviewer) -> None:
+    app = make_app(
+        reviewer=reviewer, text=DRAFT, review_delay=0.0, deep_engine_factory=fixed_engine(ModelStyleEngine())
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await until(pilot, deep_settled(app))
+        deep = screen.deep_review
+        assert deep is not None and deep.rewrite is not None and deep.rewrite.changed_facts
+        await pilot.press("ctrl+r")
+        facts = str(app.screen.query_one("#rewrite-facts", Static).render())
+        assert "Check these facts" in facts
+        for fact in deep.rewrite.changed_facts:
+            assert f"{fact.change} {fact.kind}: {fact.value}" in facts
+        await pilot.press("escape")
+
+        screen.editor.move_cursor(screen.editor.document.end)
+        await pilot.press(*" PS")  # the model saw an older draft now: the view says so, facts are re-checked
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, RewriteScreen) and app.screen.stale
+        assert "earlier version" in str(app.screen.query_one("#rewrite-legend", Static).render())
