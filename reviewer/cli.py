@@ -177,20 +177,25 @@ _BUILTIN_EXTENSIONS = ("reviewer.eval_cli", "reviewer.llm_cli")
 ENTRY_POINT_GROUP = "candor.commands"
 """Packages add commands through this entry-point group (the TUI does: `tui.cli:register`), so the core never
 imports them by name and `candor --help` works without them installed."""
-_loaded = False
+BUILTIN_COMMANDS = frozenset({"check", "schema", "config", "rubric", "eval", "cache"})
+"""Commands the core owns: running one of them never loads a plugin, so `candor check` stays lean and fast."""
+_loaded: set[str] = set()
 
 
-def _load_extensions() -> None:
-    global _loaded
-    if _loaded:
+def _load_extensions(argv: Sequence[str] | None = None) -> None:
+    """Register the core's own extra commands, then plugins unless a core command was asked for."""
+    if "builtins" not in _loaded:
+        _loaded.add("builtins")
+        for module in _BUILTIN_EXTENSIONS:
+            try:
+                __import__(module)
+            except ModuleNotFoundError as err:
+                if err.name != module:
+                    raise
+    words = list(sys.argv[1:] if argv is None else argv)
+    if (words and words[0] in BUILTIN_COMMANDS) or "plugins" in _loaded:
         return
-    _loaded = True
-    for module in _BUILTIN_EXTENSIONS:
-        try:
-            __import__(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
+    _loaded.add("plugins")
     from importlib.metadata import entry_points
 
     for entry in entry_points(group=ENTRY_POINT_GROUP):
@@ -203,7 +208,7 @@ def _load_extensions() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extensions()
+    _load_extensions(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -107,6 +107,12 @@ def token_counter() -> TokenCounter:
 def count_tokens(text: str, model: str | None = None) -> int:
     """Tokens in `text`. `model` is accepted for the day per-model encodings ship offline; today all use cl100k."""
     del model  # every model maps to cl100k_base (see the module docstring)
+    return _count(text)
+
+
+@lru_cache(maxsize=128)
+def _count(text: str) -> int:
+    # The same prompt is counted before sending and again when a server reports no usage: count it once.
     return token_counter().count(text)
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from reviewer.cache import ReviewCache, cache_key, default_cache_dir
 from reviewer.config import Settings
@@ -111,6 +112,24 @@ def _modes_for(setting: str) -> tuple[ResponseMode, ...]:
     return tuple(mode for mode in RESPONSE_MODES if mode == setting)
 
 
+def _check_settings(settings: Settings, *, needs_endpoint: bool) -> None:
+    if not settings.model or (needs_endpoint and not settings.base_url and not settings.api_key):
+        raise ConfigError(HOW_TO_CONFIGURE)
+    if settings.base_url is not None:
+        _check_base_url(settings.base_url)
+
+
+def _check_base_url(url: str) -> None:
+    """A typo in the endpoint is a config error (exit 2), not a server that seems down (exit 3)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as err:
+        raise ConfigError(f"base_url: {url!r} is not a valid URL ({err})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base_url: expected an http(s) URL such as http://127.0.0.1:8080/v1, got {url!r}")
+
+
 def _slug(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:6]
     return "_".join(words) or "missing"
@@ -144,12 +163,9 @@ class LLMEngine:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not settings.model:
-            raise ConfigError(HOW_TO_CONFIGURE)
-        if backend is None and not settings.base_url and not settings.api_key:
-            raise ConfigError(HOW_TO_CONFIGURE)
+        _check_settings(settings, needs_endpoint=backend is None)
         self.settings = settings
-        self.model: str = settings.model
+        self.model: str = settings.model or ""
         self.base_url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
         self.rules = rules
         self.kind = "rules+llm" if rules is not None else "llm"
@@ -171,18 +187,27 @@ class LLMEngine:
 
     @classmethod
     def recording(cls, settings: Settings, store_path: Path, *, with_rules: bool = False, run: int = 0) -> LLMEngine:
-        """An engine that calls the configured server and appends every reply to `store_path` (JSONL)."""
+        """An engine that calls the configured server and appends every reply to `store_path` (JSONL).
+
+        No cache (every message reaches the server) and no fail-open (a failure must not be recorded as a review).
+        """
         from reviewer.engines.openai_backend import OpenAIBackend
 
+        _check_settings(settings, needs_endpoint=True)
         live = OpenAIBackend(base_url=settings.base_url, api_key=settings.api_key, timeout=settings.timeout)
         rules = RulesEngine(settings.gate) if with_rules else None
-        return cls(settings, backend=RecordingBackend(live, store_path), rules=rules, cache=None, run=run)
+        strict = settings.replace(fail_open=False)
+        return cls(strict, backend=RecordingBackend(live, store_path), rules=rules, cache=None, run=run)
 
     @classmethod
     def replaying(cls, settings: Settings, store_path: Path, *, with_rules: bool = False, run: int = 0) -> LLMEngine:
-        """An engine that answers only from `store_path`; a miss or a stale recording raises `StaleRecording`."""
+        """An engine that answers only from `store_path`; a miss or a stale recording raises `StaleRecording`.
+
+        Fail-open is off: a stale recording must surface, never turn quietly into a rules review.
+        """
         rules = RulesEngine(settings.gate) if with_rules else None
-        return cls(settings, backend=ReplayBackend(store_path), rules=rules, cache=None, run=run)
+        strict = settings.replace(fail_open=False)
+        return cls(strict, backend=ReplayBackend(store_path), rules=rules, cache=None, run=run)
 
     @property
     def backend(self) -> ChatBackend:
@@ -401,8 +426,9 @@ class LLMEngine:
             facts = f"{count} fact{'s' if count > 1 else ''}"
             notes.append(f"The suggested rewrite changes {facts}: check them before using it.")
 
+        unique = dict.fromkeys(parsed.missing)  # small models repeat themselves
         model_missing = tuple(
-            Missing(id=_slug(what), dimension=dim, severity="minor", message=what) for dim, what in parsed.missing
+            Missing(id=_slug(what), dimension=dim, severity="minor", message=what) for dim, what in unique
         )
         suggestions = list(parsed.suggestions)
         findings: tuple[Finding, ...] = ()

@@ -121,7 +121,7 @@ class OpenAIBackend:
         elapsed = (time.perf_counter() - started) * 1000
         choices = getattr(completion, "choices", None) or []
         if not choices:
-            raise BackendError(f"{self.base_url} returned no choices")
+            raise BackendError(f"{self.base_url} returned no choices: not an OpenAI-compatible chat completion")
         choice = choices[0]
         message = choice.message
         content = message.content
@@ -188,7 +188,9 @@ class OpenAIBackend:
             if isinstance(cause, httpx2.ConnectError):
                 return BackendError(f"cannot connect to {where} (refused or unreachable): is the server running?")
             reason = type(cause).__name__ if cause else "connection error"
-            return TransientError(f"connection to {where} dropped ({reason})")
+            if isinstance(cause, httpx2.RemoteProtocolError | httpx2.ReadError | httpx2.WriteError):
+                return TransientError(f"connection to {where} dropped ({reason})")
+            return BackendError(f"cannot talk to {where} ({reason}: {self._scrub(str(cause or err))})")
         if isinstance(err, openai.APIStatusError):
             status = err.status_code
             detail = self._scrub(str(getattr(err, "message", "") or err))

@@ -12,11 +12,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from llm_support import API_KEY, MODEL, ScriptedServer, free_port
+from llm_support import API_KEY, MODEL, LlamaServer, ScriptedServer, free_port
 
 from reviewer.config import Settings
 from reviewer.rubric import Rubric
@@ -51,13 +49,6 @@ def rubric() -> Rubric:
 @pytest.fixture
 def settings(server: ScriptedServer) -> Settings:
     return Settings(model=MODEL, base_url=server.base_url, api_key=API_KEY, timeout=5.0, max_retries=3)
-
-
-@dataclass(frozen=True)
-class LlamaServer:
-    base_url: str
-    model: str
-    log: Path
 
 
 @pytest.fixture(scope="session")

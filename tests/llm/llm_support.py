@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from reviewer.rubric import Rubric
@@ -32,6 +33,15 @@ API_KEY = "sk-test-SECRET-0123456789"
 
 # ----------------------------------------------------------------------------------------------------------------
 # scripted server
+
+
+@dataclass(frozen=True)
+class LlamaServer:
+    """The running llama.cpp server: where it listens, the model alias to ask for, and its log file."""
+
+    base_url: str
+    model: str
+    log: Path
 
 
 @dataclass
@@ -55,11 +65,20 @@ class Hang:
 
 
 @dataclass
+class Raw:
+    """Any status and body, e.g. a proxy's HTML error page with status 200."""
+
+    code: int
+    body: bytes
+    content_type: str = "text/html"
+
+
+@dataclass
 class Drop:
     """Close the connection without sending a response."""
 
 
-Action = Reply | Status | Hang | Drop
+Action = Reply | Status | Raw | Hang | Drop
 
 
 class ScriptedServer:
@@ -129,6 +148,12 @@ class ScriptedServer:
                     default = {"error": {"message": f"status {action.code}"}}
                     payload = action.body if action.body is not None else default
                     self._json(action.code, payload, action.headers)
+                elif isinstance(action, Raw):
+                    self.send_response(action.code)
+                    self.send_header("content-type", action.content_type)
+                    self.send_header("content-length", str(len(action.body)))
+                    self.end_headers()
+                    self.wfile.write(action.body)
                 elif isinstance(action, Hang):
                     server.release.wait(action.seconds)
                     self.close_connection = True

@@ -35,7 +35,7 @@ def test_server_down_exits_3_with_one_line(
 ) -> None:
     code = main(check(draft, refused_url, "--engine", "llm"))
     out, err = capsys.readouterr()
-    assert code == ExitCode.ENGINE == 3
+    assert code == 3 and code == ExitCode.ENGINE
     assert out == ""
     assert err.count("\n") == 1 and err.startswith(f"candor: error: cannot connect to {refused_url}")
     assert API_KEY not in err

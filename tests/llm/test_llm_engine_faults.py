@@ -7,12 +7,12 @@ import logging
 import time
 
 import pytest
-from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Reply, ScriptedServer, Status, reply_data, reply_json
+from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Raw, Reply, ScriptedServer, Status, reply_data, reply_json
 
 from reviewer.config import Settings
 from reviewer.engines.llm import LLMEngine
 from reviewer.engines.rules import RulesEngine
-from reviewer.errors import EngineError
+from reviewer.errors import ConfigError, EngineError
 from reviewer.models import Message
 from reviewer.rubric import Rubric
 from reviewer.scoring import overall_score, verdict_for
@@ -316,3 +316,74 @@ async def test_async_retry_honours_retry_after_ms(server: ScriptedServer, settin
     review = await llm.areview(Message(text=DRAFT), rubric)
     assert time.monotonic() - started >= 0.3
     assert review.engine == f"llm:{MODEL}" and len(server.requests) == 2
+
+
+def test_a_non_api_answer_is_one_clear_error(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
+    server.then(Raw(200, b"<html><body>Welcome to the hotel wifi</body></html>"))
+    llm, waits = engine(settings)
+    with pytest.raises(EngineError) as caught:
+        llm.review(Message(text=DRAFT), rubric)
+    assert str(caught.value).startswith(server.base_url) and "\n" not in str(caught.value)
+    assert len(server.requests) == 1 and waits == []
+
+
+@pytest.mark.parametrize("url", ["localhost:8080", "ftp://example.com/v1", "http://[::1", "http://host:99999/v1"])
+def test_a_bad_base_url_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="base_url"):
+        LLMEngine(Settings(model=MODEL, base_url=url))
+
+
+def test_no_model_or_endpoint_is_a_config_error_with_a_how_to() -> None:
+    for settings in (Settings(base_url="http://127.0.0.1:8080/v1"), Settings(model=MODEL)):
+        with pytest.raises(ConfigError, match="set CANDOR_MODEL and CANDOR_BASE_URL"):
+            LLMEngine(settings)
+    assert LLMEngine(Settings(model=MODEL, api_key="sk-x"), cache=None).base_url == "https://api.openai.com/v1"
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("json_object", {"type": "json_object"}), ("none", None), ("json_object_schema", "json_object")],
+)
+def test_structured_output_setting_picks_the_format(
+    mode: str, expected: object, server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    server.then(Reply(reply_json(rubric)))
+    llm, _ = engine(settings.replace(structured_output=mode))
+    llm.review(Message(text=DRAFT), rubric)
+    sent = server.requests[0].get("response_format")
+    if expected == "json_object":
+        assert sent is not None and sent["type"] == "json_object" and "schema" in sent
+    else:
+        assert sent == expected
+
+
+def test_an_explicit_format_the_server_refuses_is_an_error(
+    server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    server.then(Status(422, body={"error": {"message": "response_format json_schema is not supported"}}))
+    llm, _ = engine(settings.replace(structured_output="json_schema"))
+    with pytest.raises(EngineError, match="does not accept response_format json_schema"):
+        llm.review(Message(text=DRAFT), rubric)
+    assert len(server.requests) == 1
+
+
+def test_retry_after_as_an_http_date() -> None:
+    import email.utils
+
+    import httpx2
+
+    from reviewer.engines.openai_backend import _retry_after
+
+    future = email.utils.formatdate(time.time() + 30, usegmt=True)
+    wait = _retry_after(httpx2.Headers({"retry-after": future}))
+    assert wait is not None and 25 <= wait <= 31
+    assert _retry_after(httpx2.Headers({"retry-after": "2.5"})) == 2.5
+    assert _retry_after(httpx2.Headers({"retry-after-ms": "120", "retry-after": "9"})) == 0.12
+    assert _retry_after(httpx2.Headers({})) is None
+
+
+def test_sync_review_many(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
+    server.default = Reply(reply_json(rubric))
+    llm, _ = engine(settings)
+    results = llm.review_many([Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=2)
+    assert [r.text for r in results if not isinstance(r, EngineError)] == [DRAFT + f"\n{i}" for i in range(3)]

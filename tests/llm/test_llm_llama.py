@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import LlamaServer
-from llm_support import DRAFT
+from llm_support import DRAFT, LlamaServer
 
 from reviewer.cli import main
 from reviewer.config import Settings
@@ -31,7 +30,12 @@ DISABLE = ("empathy", "solutions", "limited_excuses")
 
 def llama_settings(server: LlamaServer, **changes: object) -> Settings:
     base = Settings(
-        model=server.model, base_url=server.base_url, timeout=300, max_retries=1, max_output_tokens=1024, disable=DISABLE
+        model=server.model,
+        base_url=server.base_url,
+        timeout=300,
+        max_retries=1,
+        max_output_tokens=1024,
+        disable=DISABLE,
     )
     return base.replace(**changes)
 

@@ -123,11 +123,11 @@ def test_a_recording_made_under_other_conditions_is_never_reused(
         LLMEngine.replaying(now, store).review(message, rubric)
 
 
-def test_stale_recording_exits_3(settings: Settings, rubric: Rubric, store: Path) -> None:
+def test_stale_recording_exits_3_even_with_fail_open(settings: Settings, rubric: Rubric, store: Path) -> None:
     store.parent.mkdir(parents=True)
     store.write_text("")
     with pytest.raises(EngineError) as caught:
-        LLMEngine.replaying(settings, store).review(Message(text=DRAFT), rubric)
+        LLMEngine.replaying(settings.replace(fail_open=True), store).review(Message(text=DRAFT), rubric)
     assert caught.value.exit_code == ExitCode.ENGINE
 
 

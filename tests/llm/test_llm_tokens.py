@@ -23,8 +23,10 @@ from reviewer.rubric import Rubric
 @pytest.fixture
 def fresh_counter() -> Iterator[None]:
     tokens.token_counter.cache_clear()
+    tokens._count.cache_clear()
     yield
     tokens.token_counter.cache_clear()
+    tokens._count.cache_clear()
 
 
 def test_counts_are_exact_cl100k() -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandList
-from tui_helpers import DRAFT, settle, until
+from tui_helpers import DRAFT, settle, top, until
 
 from reviewer import cli
 from reviewer.errors import ConfigError, ExitCode
 from reviewer.service import Reviewer
+from tui import cli as tui_cli
 from tui.app import make_app
 from tui.screens.help import HelpScreen
 
@@ -25,7 +26,7 @@ async def test_help_screen_opens_and_closes(reviewer: Reviewer) -> None:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        assert app.screen is app.review_screen
+        assert top(app) is app.review_screen
 
 
 async def test_command_palette_runs_review_actions(reviewer: Reviewer) -> None:
@@ -44,7 +45,7 @@ async def test_command_palette_runs_review_actions(reviewer: Reviewer) -> None:
             what="palette results",
         )
         await pilot.press("enter")
-        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: top(app) is screen)
         first = min(screen.editor.marks, key=lambda m: m.start)
         assert screen.editor.selected_text == DRAFT[first.start : first.end]
 
@@ -80,20 +81,19 @@ async def test_everything_fits_at_80x24(reviewer: Reviewer) -> None:
             assert key in shown, key
 
 
-def test_core_imports_do_not_load_textual() -> None:
+def test_the_cli_loads_the_tui_command_without_loading_textual() -> None:
     code = (
-        "import sys, reviewer, reviewer.cli, reviewer.tui_cli; reviewer.cli._load_extensions(); "
-        "reviewer.cli.build_parser(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')))"
+        "import sys, reviewer, reviewer.cli; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')], 'core imported the TUI'; "
+        "reviewer.cli._load_extensions(); reviewer.cli.build_parser(); "
+        "print('tui.cli' in sys.modules, sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "True []"
 
 
 def test_candor_tui_is_registered_and_the_default_command(capsys: pytest.CaptureFixture[str]) -> None:
     cli._load_extensions()
-    from reviewer import tui_cli
-
     assert cli.DEFAULT_COMMAND[0] is tui_cli.cmd_default
     assert cli.main(["tui", "--help"]) == ExitCode.OK
     assert "--situation" in capsys.readouterr().out
@@ -102,8 +102,7 @@ def test_candor_tui_is_registered_and_the_default_command(capsys: pytest.Capture
 def test_without_a_terminal_tui_says_so_and_bare_candor_still_reviews_the_sample(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reviewer import tui_cli
-
+    cli._load_extensions()
     monkeypatch.setattr(tui_cli, "_has_terminal", lambda: False)
     assert cli.main(["tui", str(ROOT / "tests/tui/data/draft.txt")]) == ExitCode.USAGE
     assert "needs a terminal" in capsys.readouterr().err

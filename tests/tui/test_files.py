@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, Static
-from tui_helpers import DRAFT, settle
+from tui_helpers import DRAFT, settle, top
 
 from reviewer.service import Reviewer
 from tui.app import CandorApp, make_app
@@ -92,7 +92,7 @@ async def test_open_with_unsaved_changes_asks_then_opens(reviewer: Reviewer, tmp
         await pilot.press("ctrl+o")
         assert isinstance(app.screen, ChoiceScreen) and "unsaved changes" in app.screen.question
         await pilot.click("#choice-cancel")
-        assert app.screen is screen and screen.editor.text == "X" + DRAFT
+        assert top(app) is screen and screen.editor.text == "X" + DRAFT
 
         await pilot.press("ctrl+o")
         await pilot.click("#choice-discard")

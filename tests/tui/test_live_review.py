@@ -75,7 +75,7 @@ async def test_findings_are_highlighted_at_their_spans_and_follow_edits(reviewer
         first = min(editor.marks, key=lambda m: m.start)
         row, column = editor.location_of(first.start)
         painted = [h for h in editor._highlights[row] if h[2] == f"candor-{first.severity}"]
-        assert any(start <= column < end for start, end, _ in painted)
+        assert any(start <= column < (end or len(editor.text)) for start, end, _ in painted)
 
         editor.move_cursor((0, 0))
         await pilot.press(*"Hello. ")
@@ -84,7 +84,7 @@ async def test_findings_are_highlighted_at_their_spans_and_follow_edits(reviewer
         for mark in editor.marks:
             assert editor.text[mark.start : mark.end] == review.findings[mark.index].quote
         row, column = editor.location_of(first.start + 7)
-        assert any(start <= column < end for start, end, _ in editor._highlights[row])
+        assert any(start <= column < (end or len(editor.text)) for start, end, _ in editor._highlights[row])
 
 
 async def test_situation_and_client_feed_the_review(reviewer: Reviewer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Static
-from tui_helpers import DRAFT, ModelStyleEngine, deep_settled, fixed_engine, settle, until
+from tui_helpers import DRAFT, ModelStyleEngine, deep_settled, fixed_engine, settle, top, until
 
 from reviewer.service import Reviewer
 from tui.app import make_app
@@ -31,7 +31,7 @@ async def test_accepting_the_rewrite_replaces_the_draft_and_undo_brings_it_back(
         diff = str(app.screen.query_one("#rewrite-diff", Static).render())
         assert "Next steps" in diff or review.rewrite.text.splitlines()[-1] in diff
         await pilot.press("a")
-        assert app.screen is screen
+        assert top(app) is screen
         assert screen.editor.text == review.rewrite.text
         await settle(pilot)
         assert screen.review is not None and screen.review.text == review.rewrite.text
@@ -50,7 +50,7 @@ async def test_closing_the_rewrite_changes_nothing_and_copy_puts_it_on_the_clipb
         assert app.clipboard == screen.review.rewrite.text
         assert "Copied" in str(app.screen.query_one("#rewrite-status", Static).render())
         await pilot.press("escape")
-        assert app.screen is screen
+        assert top(app) is screen
         assert screen.editor.text == DRAFT
 
 

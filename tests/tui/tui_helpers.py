@@ -11,10 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from reviewer.config import Settings
+from reviewer.engines import Engine, EngineFactory
 from reviewer.engines.rules import RulesEngine
 from reviewer.errors import ConfigError, EngineError
 from reviewer.facts import compare_facts
@@ -35,6 +38,11 @@ MODEL_REWRITE = (
 
 def screen_of(app: CandorApp) -> ReviewScreen:
     return app.review_screen
+
+
+def top(app: CandorApp) -> Screen[Any]:
+    """The screen on top, typed loosely so a test can check it after an isinstance check narrowed `app.screen`."""
+    return app.screen
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -122,7 +130,7 @@ def unconfigured(settings: Settings) -> ModelStyleEngine:
     raise ConfigError(NO_MODEL)
 
 
-def fixed_engine(engine: object) -> Callable[[Settings], object]:
+def fixed_engine(engine: Engine) -> EngineFactory:
     return lambda settings: engine
 
 
@@ -138,8 +146,10 @@ def canned_review(text: str = DRAFT) -> Review:
         if start < 0:
             return None
         end = start + len(quote)
-        return Finding(rule=rule, dimension=dimension, severity=severity, start=start, end=end, quote=quote,  # type: ignore[arg-type]
-                       message=message, replacement=replacement)
+        return Finding.model_validate(
+            {"rule": rule, "dimension": dimension, "severity": severity, "start": start, "end": end,
+             "quote": quote, "message": message, "replacement": replacement}
+        )
 
     candidates = (
         finding("slight delay", "minimising-downplay", "transparency", "major",

@@ -1,9 +1,12 @@
-"""`candor tui [FILE]`, and `candor` with no arguments: the terminal UI.
+"""`candor tui [FILE]`, and `candor` with no arguments: the terminal UI, plugged into the core CLI.
 
-Textual and `tui` are imported inside the command only, so `import reviewer` and every other command stay free of
-them (a test checks). Live scores always come from the rules engine, which is instant and offline; `--engine llm` or
-`rules+llm` picks the engine the deep-review key uses (default rules+llm). Without a terminal (a pipe, CI), bare
-`candor` keeps its old behaviour of reviewing the bundled sample, while `candor tui` says it needs a terminal.
+The core finds this module through the `candor.commands` entry point (`tui.cli:register`), so `reviewer` never
+imports `tui` (the import-linter contract). Textual is imported inside the command only, so `candor --help` and every
+other command stay free of it (a test checks).
+
+Live scores always come from the rules engine, which is instant and offline; `--engine llm` or `rules+llm` picks
+the engine the deep-review key uses (default rules+llm). Without a terminal (a pipe, CI), bare `candor` keeps its
+old behaviour of reviewing the bundled sample, while `candor tui` says it needs a terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from reviewer.errors import ConfigError, ExitCode
 
 DEEP_ENGINES = ("rules+llm", "llm")
 _WITHOUT_TERMINAL = cli.DEFAULT_COMMAND[0]
+"""What bare `candor` did before the TUI took over; still used when there is no terminal."""
 
 
 def _has_terminal() -> bool:
@@ -58,7 +62,7 @@ def cmd_default(args: argparse.Namespace) -> int:
     return _WITHOUT_TERMINAL(args)
 
 
-def register(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     parser = sub.add_parser("tui", help="open the terminal UI: write, review live, fix, rewrite (the default)")
     parser.add_argument("file", nargs="?", help="draft to open (.txt, .md or .eml); a new path starts an empty draft")
     parser.add_argument("--situation", help="what the message is about: missed_deadline, delay, outage, ...")
@@ -70,5 +74,11 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=cmd_tui)
 
 
-cli._EXTENSIONS.append(register)
-cli.DEFAULT_COMMAND[0] = cmd_default
+def register() -> None:
+    """Called once by `reviewer.cli` when it loads command plugins: add `candor tui`, and make it the default."""
+    global _WITHOUT_TERMINAL
+    if add_parser in cli._EXTENSIONS:
+        return
+    _WITHOUT_TERMINAL = cli.DEFAULT_COMMAND[0]
+    cli._EXTENSIONS.append(add_parser)
+    cli.DEFAULT_COMMAND[0] = cmd_default
