@@ -8,11 +8,11 @@ trigger are always scanned, so this is only ever an optimisation, never a change
 from __future__ import annotations
 
 import re
-from typing import Any
 
 # The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 MIN_TRIGGER = 2
 """A one-letter literal is in every message and would filter nothing."""

@@ -55,7 +55,12 @@ def test_json_output_matches_the_checked_in_schema(tmp_path: Path, capsys: pytes
     assert document["schema"] == "candor.review/1"
     assert document["verdict"] == "block"
     assert [d["id"] for d in document["dimensions"]] == [
-        "transparency", "empathy", "accountability", "solutions", "limited_excuses"]
+        "transparency",
+        "empathy",
+        "accountability",
+        "solutions",
+        "limited_excuses",
+    ]
     finding = next(f for f in document["findings"] if f["rule"] == "blame-client")
     assert document["text"][finding["start"] : finding["end"]] == finding["quote"]
 
@@ -74,8 +79,10 @@ def test_html_email_is_turned_into_text_without_the_quoted_thread(capsys: pytest
     text = document["text"]
     assert "we missed the 7 June date" in text and "- New date: Friday 14 June" in text
     assert "Where is the dashboard" not in text and "color: red" not in text and "&#39;" not in text
-    assert not any(f["family"] == "vague_timing" if "family" in f else f["rule"].startswith("vague_timing")
-                   for f in document["findings"])
+    assert not any(
+        f["family"] == "vague_timing" if "family" in f else f["rule"].startswith("vague_timing")
+        for f in document["findings"]
+    )
 
 
 def test_plain_text_reply_drops_signature_and_quote(capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,8 +149,9 @@ def test_schema_command_prints_the_checked_in_schema(capsys: pytest.CaptureFixtu
 def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("candor")
     draft = write(tmp_path, "bad.txt", BLAMING)
-    result = subprocess.run([str(script), "check", str(draft), "--format", "json"], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(script), "check", str(draft), "--format", "json"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["verdict"] == "block"
     piped = subprocess.run([str(script), "check", "-"], input=GOOD, capture_output=True, text=True, check=False)

@@ -10,10 +10,18 @@ from reviewer import Reviewer
 from tests.conftest import ROOT
 
 CASES = tomllib.loads((ROOT / "tests/data/cue_cases.toml").read_text(encoding="utf-8"))
-FIRE = [(family, case["text"], case["quote"]) for family, cases in CASES.items() if not family.endswith("_quiet")
-        for case in cases]
-QUIET = [(family.removesuffix("_quiet"), case["text"]) for family, cases in CASES.items()
-         if family.endswith("_quiet") for case in cases]
+FIRE = [
+    (family, case["text"], case["quote"])
+    for family, cases in CASES.items()
+    if not family.endswith("_quiet")
+    for case in cases
+]
+QUIET = [
+    (family.removesuffix("_quiet"), case["text"])
+    for family, cases in CASES.items()
+    if family.endswith("_quiet")
+    for case in cases
+]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +112,9 @@ def test_over_explaining_is_measured(reviewer: Reviewer) -> None:
     )
     review = reviewer.review_text(text)
     assert any(f.family == "over_explaining" for f in review.findings)
-    short = reviewer.review_text("Hi Ana. The build slipped because our test servers were down. We will deliver on 14 June.")
+    short = reviewer.review_text(
+        "Hi Ana. The build slipped because our test servers were down. We will deliver on 14 June."
+    )
     assert not any(f.family == "over_explaining" for f in short.findings)
 
 

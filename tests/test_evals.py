@@ -45,8 +45,14 @@ def test_the_labelled_data_is_complete_and_split_stratified() -> None:
     assert not {e.id for e in dev} & {e.id for e in test}
     for example in dev + test:
         assert 40 <= len(example.text.split()) <= 350
-        assert set(example.gold) == {"transparency", "empathy", "accountability", "solutions", "limited_excuses",
-                                     "overall"}
+        assert set(example.gold) == {
+            "transparency",
+            "empathy",
+            "accountability",
+            "solutions",
+            "limited_excuses",
+            "overall",
+        }
         for span in example.spans:
             assert example.text[span["start"] : span["end"]] == span["quote"]
     situations = {e.situation for e in dev}
@@ -67,10 +73,14 @@ def test_rules_engine_holds_the_baseline_on_the_test_split() -> None:
 
 
 def test_a_drop_below_the_baseline_is_reported() -> None:
-    figures = {"dimensions": {"empathy": {"spearman": {"value": 0.5}}}, "verdict": {"accuracy": {"value": 0.8}},
-               "spans": {"blame": {"f1": 0.7}}}
-    drops = runner.compare_to_baseline(figures, {"spearman.empathy": 0.6, "verdict.accuracy": 0.81,
-                                                 "span_f1.blame": 0.7})
+    figures = {
+        "dimensions": {"empathy": {"spearman": {"value": 0.5}}},
+        "verdict": {"accuracy": {"value": 0.8}},
+        "spans": {"blame": {"f1": 0.7}},
+    }
+    drops = runner.compare_to_baseline(
+        figures, {"spearman.empathy": 0.6, "verdict.accuracy": 0.81, "span_f1.blame": 0.7}
+    )
     assert drops == ["spearman.empathy: 0.500 < baseline 0.600 - 0.03"]
 
 
@@ -89,6 +99,10 @@ def test_eval_command_writes_json_and_markdown(tmp_path: object, capsys: pytest.
 
 
 def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
-    assert main(["eval", "--split", "dev", "--limit", "5", "--resamples", "5", "--out", str(tmp_path),
-                 "--update-baseline"]) == ExitCode.USAGE
+    assert (
+        main(
+            ["eval", "--split", "dev", "--limit", "5", "--resamples", "5", "--out", str(tmp_path), "--update-baseline"]
+        )
+        == ExitCode.USAGE
+    )
     assert "baseline is the rules engine on the full test split" in capsys.readouterr().err

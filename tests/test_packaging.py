@@ -49,7 +49,9 @@ def test_prompts_found_from_the_checkout() -> None:
 def test_prompts_found_from_a_built_wheel(tmp_path: Path) -> None:
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(tmp_path.glob("candor-*.whl"))
@@ -63,7 +65,10 @@ def test_prompts_found_from_a_built_wheel(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(unpacked)!r}); {code}"],
-        capture_output=True, text=True, check=False, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     where, verdict = result.stdout.split()

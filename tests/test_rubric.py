@@ -13,7 +13,7 @@ from reviewer.prompts import rubric_dir
 from reviewer.rubric import load_rubric
 from tests.conftest import ROOT
 
-BREVITY = '''
+BREVITY = """
 id = "brevity"
 title = "Brevity"
 question = "Is it as short as it can be?"
@@ -21,7 +21,7 @@ definition = "Busy clients read the first lines; long messages bury the news."
 weight = 0.5
 order = 6
 [scale]
-1 = "Rambling." 
+1 = "Rambling."
 2 = "Long-winded."
 3 = "Could lose a third."
 4 = "Mostly tight."
@@ -32,7 +32,7 @@ severity = "minor"
 weight = -0.5
 patterns = ['\\bjust wanted to\\b', '\\bat the end of the day\\b']
 message = "Filler: cut it."
-'''
+"""
 
 
 def test_builtin_rubric_has_the_five_dimensions_in_order() -> None:
@@ -74,7 +74,10 @@ def test_the_rubric_hash_changes_when_a_file_changes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda t: t.replace('3 = "', '# 3 = "', 1), "scale: Value error, needs an anchor for every level 1-5; missing 3"),
+        (
+            lambda t: t.replace('3 = "', '# 3 = "', 1),
+            "scale: Value error, needs an anchor for every level 1-5; missing 3",
+        ),
         (lambda t: t.replace('id = "empathy"', 'id = "kindness"', 1), "must match the file name"),
         (lambda t: t.replace("weight = 0.5\n", "weight = 'heavy'\n", 1), "cues.0.weight"),
         (lambda t: t + "\ncolour = 'blue'\n", "colour: Extra inputs are not permitted"),

@@ -76,15 +76,31 @@ def test_rewrite_never_invents_dates_names_or_amounts(reviewer: Reviewer) -> Non
 
 def test_apply_finding_replaces_one_phrase() -> None:
     text = "We will fix it soon."
-    finding = Finding(rule="vague_timing-soon", dimension="transparency", severity="major", start=15, end=19,
-                      quote="soon", message="m", replacement="by [date]")
+    finding = Finding(
+        rule="vague_timing-soon",
+        dimension="transparency",
+        severity="major",
+        start=15,
+        end=19,
+        quote="soon",
+        message="m",
+        replacement="by [date]",
+    )
     assert apply_finding(text, finding) == "We will fix it by [date]."
 
 
 def test_apply_finding_refuses_to_delete_a_fact() -> None:
     text = "Delivery slipped due to the vendor on 3 March, and we will ship on 9 March."
-    finding = Finding(rule="blame-vendor", dimension="limited_excuses", severity="major", start=17, end=34,
-                      quote=text[17:34], message="m", replacement="")
+    finding = Finding(
+        rule="blame-vendor",
+        dimension="limited_excuses",
+        severity="major",
+        start=17,
+        end=34,
+        quote=text[17:34],
+        message="m",
+        replacement="",
+    )
     assert apply_finding(text, finding) is None
 
 
