@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import CandorError, ConfigError, ExitCode, exit_code_for
+from reviewer.models import SITUATIONS
 
 SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -141,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument(
         "--situation",
-        help="what the message is about: missed_deadline, delay, new_risk, "
-        "budget_overrun, scope_change, outage, mistake_apology, status_update, angry_client_reply, good_news",
+        choices=sorted(SITUATIONS),
+        help="what the message is about (decides what it owes the client); default: inferred from the text",
     )
     check.add_argument("--client", help="the client's name")
     check.add_argument("--encoding", help="text encoding of the input if not UTF-8 (e.g. latin-1)")

@@ -18,6 +18,20 @@ Severity = Literal["positive", "minor", "major", "critical"]
 Verdict = Literal["send", "revise", "block"]
 SEVERITY_ORDER: dict[str, int] = {"positive": 0, "minor": 1, "major": 2, "critical": 3}
 
+SITUATIONS: dict[str, str] = {
+    "missed_deadline": "Missed deadline",
+    "delay": "Delay",
+    "new_risk": "New risk",
+    "budget_overrun": "Budget overrun",
+    "scope_change": "Scope change",
+    "outage": "Outage",
+    "mistake_apology": "Mistake / apology",
+    "status_update": "Status update",
+    "angry_client_reply": "Reply to an angry client",
+    "good_news": "Good news",
+}
+"""What a message can be about (id -> label); the situation decides what the message owes the client."""
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -10,7 +10,7 @@ Any problem is reported as one line naming the file and the field.
 from __future__ import annotations
 
 import hashlib
-import re
+import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
+from reviewer.patterns import PREPARED_FORMAT, check_pattern, load_prepared, save_prepared
 
 Applies = Literal["always", "problem", "failure", "timing"]
 """When a check applies: always; when the message reports a problem (risk or failure); a failure only; or a
@@ -52,12 +53,11 @@ class Cue(_Strict):
 
     @field_validator("patterns", "unless")
     @classmethod
-    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    def _parses(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                raise ValueError(f"bad regular expression {pattern!r}: {err}") from None
+            error = check_pattern(pattern)
+            if error:
+                raise ValueError(f"bad regular expression {pattern!r}: {error}")
         return patterns
 
 
@@ -177,20 +177,37 @@ def load_rubric(
     *,
     disable: Iterable[str] = (),
     name: str = "candor",
+    cache_dir: Path | None = None,
 ) -> Rubric:
-    """Load every `*.toml` dimension file from the directories; a later directory overrides an earlier one by id."""
-    by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
+    """Load every `*.toml` dimension file from the directories; a later directory overrides an earlier one by id.
+
+    With a `cache_dir`, the prepared cue patterns of this exact rubric content are saved there after the first
+    successful load and restored on later ones, which saves parsing a few hundred regular expressions per run.
+    """
+    files: list[tuple[Path, bytes]] = []
     for directory in directories:
         if not directory.is_dir():
             raise RubricError(f"{directory}: rubric directory not found")
         for path in sorted(directory.glob("*.toml")):
             try:
-                raw = path.read_bytes()
-                text = raw.decode("utf-8")
-            except (OSError, UnicodeDecodeError) as err:
-                raise RubricError(f"{path}: cannot read: {err}") from None
-            dim = parse_dimension(text, str(path))
-            by_id[dim.id] = (dim, path, raw)
+                files.append((path, path.read_bytes()))
+            except OSError as err:
+                raise RubricError(f"{path}: cannot read: {err.strerror}") from None
+    prepared_file = None
+    if cache_dir is not None:
+        content = hashlib.sha256(f"{PREPARED_FORMAT}\0{sys.version_info[:2]}".encode())
+        for path, raw in files:
+            content.update(str(path).encode() + b"\0" + raw + b"\0")
+        prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
+    restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
+    by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
+    for path, raw in files:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise RubricError(f"{path}: cannot read: not UTF-8 ({err.reason})") from None
+        dim = parse_dimension(text, str(path))
+        by_id[dim.id] = (dim, path, raw)
     disabled = set(disable)
     unknown = disabled - set(by_id)
     if unknown:
@@ -198,6 +215,10 @@ def load_rubric(
     chosen = sorted((e for i, e in by_id.items() if i not in disabled), key=lambda e: (e[0].order, e[0].id))
     if not chosen:
         raise RubricError("rubric: no dimensions left (all disabled or none found)")
+    if prepared_file is not None and not restored:
+        save_prepared(
+            prepared_file, (p for dim, _, _ in by_id.values() for cue in dim.cues for p in (*cue.patterns, *cue.unless))
+        )
     digest = hashlib.sha256()
     for dim, _path, raw in chosen:
         digest.update(dim.id.encode() + b"\0" + raw + b"\0")

@@ -17,8 +17,11 @@ from reviewer.rubric import Rubric, load_rubric
 
 
 def rubric_for(settings: Settings) -> Rubric:
+    from reviewer.cache import default_cache_dir
+
     directories = [rubric_dir(settings.prompts_dir), *settings.rubric_dirs]
-    return load_rubric(directories, disable=settings.disable)
+    cache_dir = default_cache_dir(settings.cache_dir) if settings.cache else None
+    return load_rubric(directories, disable=settings.disable, cache_dir=cache_dir)
 
 
 class Reviewer:

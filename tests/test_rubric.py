@@ -108,3 +108,35 @@ def test_every_rubric_example_and_anchor_is_original_text() -> None:
                 line = line.strip().strip('"').lower()
                 if len(line) > 60 and not line.startswith("'''"):
                     assert line not in source, f"{path}: copied from the seeds: {line[:60]}"
+
+
+def test_prepared_patterns_are_saved_private_and_give_the_same_reviews(tmp_path: Path) -> None:
+    import reviewer.patterns as patterns
+
+    text = (ROOT / "reviewer/samples/sample_draft.txt").read_text(encoding="utf-8")
+    first = Reviewer(Settings(cache_dir=tmp_path)).review_text(text)
+    saved = list(tmp_path.glob("patterns-*.json"))
+    assert len(saved) == 1 and (saved[0].stat().st_mode & 0o777) == 0o600
+    patterns._PREPARED.clear()  # a new process: only the saved file knows the patterns
+    assert patterns.load_prepared(saved[0])
+    from reviewer.engines.rules import _compiled
+
+    _compiled.cache_clear()
+    again = Reviewer(Settings(cache_dir=tmp_path)).review_text(text)
+    assert again.to_json() == first.to_json()
+
+
+def test_a_damaged_prepared_file_is_ignored(tmp_path: Path) -> None:
+    Reviewer(Settings(cache_dir=tmp_path))
+    saved = next(tmp_path.glob("patterns-*.json"))
+    saved.write_text("{not json", encoding="utf-8")
+    import reviewer.patterns as patterns
+
+    assert not patterns.load_prepared(saved)
+    review = Reviewer(Settings(cache_dir=tmp_path)).review_text("We will fix it ASAP.")
+    assert any(f.rule == "vague_timing-asap" for f in review.findings)
+
+
+def test_no_cache_means_no_prepared_file(tmp_path: Path) -> None:
+    Reviewer(Settings(cache_dir=tmp_path, cache=False))
+    assert list(tmp_path.glob("patterns-*.json")) == []

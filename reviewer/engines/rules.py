@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
+from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
 from reviewer.scoring import Gate, overall_score, verdict_for
-from reviewer.text import DATE_PATTERN, Profile, date_spans, lowered, profile, sentence_at, sentences, words
-from reviewer.triggers import triggers
-
-DATE_TOKEN = "@date"
-"""Inside a cue pattern, "@date" stands for Candor's date-and-time pattern (`reviewer.text.DATE_PATTERN`)."""
+from reviewer.text import Profile, date_spans, lowered, profile, sentence_at, sentences, words
 
 _FORWARD = re.compile(
     r"\b(?:will|we'll|i'll|new|revised|now|expect\w*|target\w*|aim\w*|plan\w*|eta|moved? to|reschedul\w*|by|until|"
@@ -39,11 +36,11 @@ _BACKWARD = re.compile(
 
 @dataclass(frozen=True)
 class _Branch:
-    """One cue pattern inside its family's combined regex."""
+    """The cue a pattern belongs to, and where."""
 
     cue: Cue
     dimension: str
-    unless: tuple[re.Pattern[str], ...]
+    unless: tuple[CuePattern, ...]
 
     @property
     def family(self) -> str:
@@ -52,13 +49,14 @@ class _Branch:
 
 @dataclass(frozen=True)
 class _Pattern:
-    """One compiled cue pattern, with the literals any match must contain (None: always scan)."""
+    """One cue pattern (compiled on first use), with the literals any match must contain (None: always scan)."""
 
-    regex: re.Pattern[str]
-    on_lowered: bool
-    """Runs without IGNORECASE on a lower-cased copy of the text: Python's `re` is several times faster so."""
-    triggers: frozenset[str] | None
+    pattern: CuePattern
     branch: _Branch
+
+    @property
+    def triggers(self) -> frozenset[str] | None:
+        return self.pattern.triggers
 
     def windows(self, index: _TextIndex) -> list[tuple[int, int]]:
         """Where a match can be: the sentences holding a trigger word, or the whole text if there is no trigger.
@@ -104,18 +102,6 @@ class _Contribution:
     label: str
 
 
-_ESCAPED_OR_LETTER = re.compile(r"\\.|\(\?P<\w+>|[A-Z]")
-
-
-def _lower_pattern(pattern: str) -> str:
-    """Lower-case a pattern's literal letters, leaving escapes (\\S, \\B...) and group names alone."""
-    return _ESCAPED_OR_LETTER.sub(lambda m: m.group(0).lower() if len(m.group(0)) == 1 else m.group(0), pattern)
-
-
-def _expand(pattern: str) -> str:
-    return pattern.replace(DATE_TOKEN, f"(?:{DATE_PATTERN.pattern})")
-
-
 @lru_cache(maxsize=8)
 def _compiled(rubric: Rubric) -> tuple[tuple[_Pattern, ...], ...]:
     """Every cue pattern, grouped by family (overlaps are resolved within a family)."""
@@ -123,19 +109,8 @@ def _compiled(rubric: Rubric) -> tuple[tuple[_Pattern, ...], ...]:
     for dim in rubric.dimensions:
         for cue in dim.cues:
             family = cue.id.split("-", 1)[0]
-            unless = tuple(re.compile(_expand(u), re.IGNORECASE) for u in cue.unless)
-            branch = _Branch(cue, dim.id, unless)
-            for pattern in cue.patterns:
-                body = _expand(pattern)
-                if "(?-i:" in pattern:
-                    # Case matters inside (?-i:...); the literals elsewhere still work as lower-case triggers.
-                    compiled = _Pattern(
-                        re.compile(body, re.IGNORECASE | re.MULTILINE), False, triggers(_lower_pattern(body)), branch
-                    )
-                else:
-                    body = _lower_pattern(body)
-                    compiled = _Pattern(re.compile(body, re.MULTILINE), True, triggers(body), branch)
-                families.setdefault(family, []).append(compiled)
+            branch = _Branch(cue, dim.id, tuple(cue_pattern(u) for u in cue.unless))
+            families.setdefault(family, []).extend(_Pattern(cue_pattern(p), branch) for p in cue.patterns)
     return tuple(tuple(patterns) for patterns in families.values())
 
 
@@ -160,7 +135,9 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             (match, pattern.branch)
             for pattern in family
             for window_start, window_end in pattern.windows(index)
-            for match in pattern.regex.finditer(low if pattern.on_lowered else text, window_start, window_end)
+            for match in pattern.pattern.regex.finditer(
+                low if pattern.pattern.on_lowered else text, window_start, window_end
+            )
         ]
         matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
         for match, branch in matches:
@@ -173,7 +150,9 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             if end <= start or any(start < e and end > s for s, e in spans):
                 continue
             sentence = sentence_at(text, start)
-            if branch.unless and any(u.search(sentence.text) for u in branch.unless):
+            if branch.unless and any(
+                u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
+            ):
                 continue
             if cue.unless_date_in_sentence and _date_elsewhere(
                 sentence.text, start - sentence.start, end - sentence.start
@@ -215,7 +194,7 @@ def _has_new_date(text: str) -> bool:
 
 @lru_cache(maxsize=16)
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{_lower_pattern(_expand(p))})" for p in patterns))
+    return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
 
 
 def _over_explaining(text: str, check: Check) -> Finding | None:

@@ -10,18 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
-SITUATIONS: tuple[tuple[str, str], ...] = (
-    ("Missed deadline", "missed_deadline"),
-    ("Delay", "delay"),
-    ("New risk", "new_risk"),
-    ("Budget overrun", "budget_overrun"),
-    ("Scope change", "scope_change"),
-    ("Outage", "outage"),
-    ("Mistake / apology", "mistake_apology"),
-    ("Status update", "status_update"),
-    ("Reply to an angry client", "angry_client_reply"),
-    ("Good news", "good_news"),
-)
+from reviewer.models import SITUATIONS as CORE_SITUATIONS
+
+SITUATIONS: tuple[tuple[str, str], ...] = tuple((label, key) for key, label in CORE_SITUATIONS.items())
 """The situations `candor check --situation` accepts, with labels for people."""
 
 

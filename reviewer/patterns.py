@@ -1,0 +1,199 @@
+"""Cue patterns: how a rubric pattern becomes a regex, its trigger words, and lazy compilation.
+
+Speed is why this module exists. The rules engine has a few hundred cue patterns; Python's `re` is several times
+faster without IGNORECASE, so most patterns are lower-cased and run on a lower-cased copy of the text (patterns that
+need case, `(?-i:...)`, keep it). Each pattern's trigger words (literal text that any match must contain) let the
+engine skip it, or scan only the sentences holding a trigger. A pattern is parsed when the rubric loads (that
+validates it and yields its triggers) and compiled only the first time a message contains a trigger, so
+`candor check` does not pay for compiling hundreds of patterns it will not use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+# The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+MIN_TRIGGER = 2
+"""A one-letter literal is in every message and would filter nothing."""
+
+COMMON = frozenset(
+    "the and that this you your our for with was were are have has will not but all can to of in on is it we i".split()
+)
+"""Words in nearly every message: a trigger set holding one filters little, so any other set is preferred."""
+
+_LITERAL = sre_constants.LITERAL
+_SUBPATTERN = sre_constants.SUBPATTERN
+_BRANCH = sre_constants.BRANCH
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+_ATOMIC = getattr(sre_constants, "ATOMIC_GROUP", None)
+_POSSESSIVE = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+
+def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
+    """Of several sufficient trigger sets, the most selective: the longest shortest word (short words such as "the"
+    are in every message), then the fewest alternatives."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda s: (bool(s & COMMON), -min(len(w) for w in s), len(s)))
+
+
+def _sequence(items: Any) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        word = "".join(run).strip()
+        if len(word) >= MIN_TRIGGER:
+            candidates.append(frozenset([word]))
+        run.clear()
+
+    for op, arg in items:
+        if op is _LITERAL:
+            run.append(chr(arg))
+            continue
+        if op in _ZERO_WIDTH:
+            continue  # \b and lookarounds take no characters: the literal run goes on
+        close_run()
+        found = _item(op, arg)
+        if found:
+            candidates.append(found)
+    close_run()
+    return _best(candidates)
+
+
+def _item(op: Any, arg: Any) -> frozenset[str] | None:
+    if op is _SUBPATTERN:
+        return _sequence(arg[-1])
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _sequence(arg)
+    if op is _BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            found = _sequence(branch)
+            if not found:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in _REPEATS or (_POSSESSIVE is not None and op is _POSSESSIVE):
+        low, _high, inner = arg
+        return _sequence(inner) if low >= 1 else None
+    return None
+
+
+DATE_TOKEN = "@date"
+"""Inside a cue pattern, "@date" stands for Candor's date-and-time pattern (`reviewer.text.DATE_PATTERN`)."""
+
+_ESCAPED_OR_LETTER = re.compile(r"\\.|\(\?P<\w+>|[A-Z]")
+
+
+def lower_pattern(pattern: str) -> str:
+    """Lower-case a pattern's literal letters, leaving escapes (\\S, \\B...) and group names alone."""
+    return _ESCAPED_OR_LETTER.sub(lambda m: m.group(0).lower() if len(m.group(0)) == 1 else m.group(0), pattern)
+
+
+def expand(pattern: str) -> str:
+    from reviewer.text import DATE_PATTERN
+
+    return pattern.replace(DATE_TOKEN, f"(?:{DATE_PATTERN.pattern})")
+
+
+class CuePattern:
+    """A rubric pattern prepared for matching: its regex source and flags, triggers, and a lazily compiled regex."""
+
+    __slots__ = ("source", "flags", "on_lowered", "triggers", "_regex")
+
+    @classmethod
+    def restored(cls, source: str, flags: int, on_lowered: bool, trigger_list: list[str] | None) -> CuePattern:
+        """A pattern prepared in an earlier run (see `save_prepared`), without parsing it again."""
+        self = cls.__new__(cls)
+        self.source, self.flags, self.on_lowered = source, re.RegexFlag(flags), on_lowered
+        self.triggers = frozenset(trigger_list) if trigger_list is not None else None
+        self._regex = None
+        return self
+
+    def __init__(self, pattern: str) -> None:
+        body = expand(pattern)
+        self.on_lowered = "(?-i:" not in pattern
+        self.source = lower_pattern(body) if self.on_lowered else body
+        self.flags = re.MULTILINE if self.on_lowered else re.IGNORECASE | re.MULTILINE
+        parsed = sre_parse.parse(self.source, self.flags)  # raises re.error on a bad pattern
+        # Case matters inside (?-i:...); the literals elsewhere still work as lower-case triggers.
+        self.triggers = _sequence(list(parsed)) if self.on_lowered else triggers(lower_pattern(body))
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.source, self.flags)
+        return self._regex
+
+
+_PREPARED: dict[str, CuePattern] = {}
+PREPARED_FORMAT = 1
+"""Bump when the way patterns are prepared changes, so files saved by an older Candor are not reused."""
+
+
+def cue_pattern(pattern: str) -> CuePattern:
+    """The prepared pattern, shared by rubric validation and the engine so each pattern is parsed once a process."""
+    prepared = _PREPARED.get(pattern)
+    if prepared is None:
+        prepared = _PREPARED[pattern] = CuePattern(pattern)
+    return prepared
+
+
+def load_prepared(path: Path) -> bool:
+    """Restore prepared patterns saved for this exact rubric content; False if there is nothing usable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for pattern, (source, flags, on_lowered, trigger_list) in data.items():
+            _PREPARED.setdefault(pattern, CuePattern.restored(source, flags, on_lowered, trigger_list))
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def save_prepared(path: Path, patterns: Iterable[str]) -> None:
+    """Save the prepared form of patterns that have been validated, readable by the user only; best effort."""
+    data = {}
+    for pattern in patterns:
+        p = cue_pattern(pattern)
+        data[pattern] = [p.source, int(p.flags), p.on_lowered, sorted(p.triggers) if p.triggers is not None else None]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+def check_pattern(pattern: str) -> str | None:
+    """The parser's error for a pattern, or None if it is valid (what rubric validation reports)."""
+    try:
+        cue_pattern(pattern)
+    except re.error as err:
+        return str(err)
+    return None
+
+
+def triggers(pattern: str) -> frozenset[str] | None:
+    """Literal strings of which every match contains at least one, or None if there is no such guarantee.
+
+    Meant for patterns run on lower-cased text without IGNORECASE, so the literals are compared as written.
+    """
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, AttributeError, TypeError):
+        return None
+    return _sequence(list(parsed))
