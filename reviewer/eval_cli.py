@@ -4,34 +4,116 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reviewer import cli
-from reviewer.errors import ExitCode
+from reviewer.errors import ConfigError, EngineError, ExitCode
+
+RECORDINGS = Path("evals/recordings")
+LLM_ENGINES = ("llm", "rules+llm")
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model)
+
+
+def _llm_engines(args: argparse.Namespace, settings: Any, runs: int) -> list[Any]:
+    """One engine per repeated run: recording against the live server, or (by default) replaying the recording."""
+    from reviewer.engines.llm import LLMEngine
+
+    if not settings.model:
+        raise ConfigError("eval: --engine llm needs --model (the recording is kept per model)")
+    store = args.recordings / f"{_slug(settings.model)}.jsonl"
+    with_rules = settings.engine == "rules+llm"
+    if args.record:
+        return [LLMEngine.recording(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
+    if not store.is_file():
+        raise EngineError(
+            f"eval: no recording for model {settings.model!r} in {args.recordings}; record one against a live "
+            f"endpoint with `candor eval --engine {settings.engine} --model {settings.model} --base-url URL --record`"
+        )
+    return [LLMEngine.replaying(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
+
+
+def consistency(runs: list[list[Any]]) -> dict[str, dict[str, float]]:
+    """Spread (max - min) of each dimension's score for the same message across repeated runs."""
+    out: dict[str, dict[str, float]] = {}
+    dims = [d.id for d in runs[0][0].review.dimensions] + ["overall"]
+    for dim in dims:
+        spreads = []
+        for per_message in zip(*runs, strict=True):
+            values = [o.review.overall if dim == "overall" else o.review.score(dim) for o in per_message]
+            spreads.append(max(values) - min(values))
+        out[dim] = {"mean_spread": sum(spreads) / len(spreads), "max_spread": max(spreads), "messages": len(spreads)}
+    return out
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals import report, runner
+    from reviewer.config import load_settings
+    from reviewer.service import Reviewer
 
-    reviewer = cli._reviewer(args)
+    settings = load_settings(cli._flags(args), config_file=getattr(args, "config", None)).settings
     examples = runner.load_examples(args.split)
+    meta_path = args.recordings / f"{_slug(settings.model or '')}.meta.json"
+    runs = args.runs
+    if settings.engine in LLM_ENGINES and not args.record and meta_path.is_file():
+        # Replay what was recorded: the same messages, runs and sampling settings (they are part of the key).
+        recorded = json.loads(meta_path.read_text(encoding="utf-8"))
+        examples = [e for e in examples if e.id in set(recorded["ids"])]
+        runs = runs or recorded["runs"]
+        settings = settings.replace(**recorded.get("sampling", {}))
+    if args.sample:
+        step = max(1, len(examples) // args.sample)
+        examples = examples[::step][: args.sample]
     if args.limit:
         examples = examples[: args.limit]
+    runs = runs or 1
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
             print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    outcomes = runner.run_engine(reviewer.review, examples, with_situation=args.with_situation, progress=progress)
+    if settings.engine in LLM_ENGINES:
+        engines = _llm_engines(args, settings, runs)
+        reviewers = [Reviewer(settings, engine=engine) for engine in engines]
+    else:
+        reviewers = [Reviewer(settings)] * runs
+    all_runs = [
+        runner.run_engine(r.review, examples, with_situation=args.with_situation, progress=progress) for r in reviewers
+    ]
+    outcomes = all_runs[0]
     figures = runner.measure(outcomes, resamples=args.resamples)
+    if runs > 1:
+        figures["consistency"] = consistency(all_runs)
+    reviewer = reviewers[0]
+    if args.record:
+        args.recordings.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(
+            json.dumps(
+                {
+                    "model": settings.model,
+                    "split": args.split,
+                    "runs": runs,
+                    "sampling": {"temperature": settings.temperature, "max_output_tokens": settings.max_output_tokens},
+                    "ids": [e.id for e in examples],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     meta: dict[str, Any] = {
         "engine": reviewer.engine.name,
         "split": args.split,
         "rubric": reviewer.rubric.hash,
         "with_situation": args.with_situation,
+        "runs": runs,
+        "source": "live (recorded)" if args.record else ("replayed" if settings.engine in LLM_ENGINES else "rules"),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     document = {"meta": meta, "figures": figures}
@@ -69,9 +151,17 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", type=Path, default=Path("evals/runs"), help="where the JSON and Markdown go")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
     parser.add_argument("--limit", type=int, help="only the first N examples (smoke runs)")
+    parser.add_argument("--sample", type=int, help="N examples evenly spread over the split (for slow engines)")
     parser.add_argument("--with-situation", action="store_true", help="tell the engine each example's situation")
     parser.add_argument("--update-baseline", action="store_true", help="write evals/baseline.json from this run")
     parser.add_argument("--check-baseline", action="store_true", help="exit 1 if below the baseline")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="llm engines: call the live endpoint and store its replies (default: replay them)",
+    )
+    parser.add_argument("--runs", type=int, help="repeat each review N times (recorded runs) to measure consistency")
+    parser.add_argument("--recordings", type=Path, default=RECORDINGS, help="where LLM replies are recorded")
     cli._review_flags(parser)
     parser.set_defaults(func=cmd_eval)
 
