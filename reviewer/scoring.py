@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from reviewer.models import Finding, Verdict
+from reviewer.models import DimensionScore, Finding, Message, Review, Verdict
 from reviewer.rubric import Rubric
 
 
@@ -51,3 +52,30 @@ def verdict_for(overall: float, findings: Iterable[Finding], gate: Gate) -> Verd
     if overall >= gate.send_at and majors <= gate.max_major_for_send:
         return "send"
     return "revise"
+
+
+def judged_review(
+    *,
+    engine: str,
+    rubric: Rubric,
+    message: Message,
+    text: str,
+    dimensions: Sequence[DimensionScore],
+    findings: Sequence[Finding],
+    gate: Gate,
+    **rest: Any,
+) -> Review:
+    """A `Review` whose overall score and verdict come from its dimension scores and findings, the same way for
+    every engine, so a rules review and a model review are judged alike."""
+    overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    return Review(
+        engine=engine,
+        rubric=rubric.ref,
+        text=text,
+        situation=message.situation,
+        overall=overall,
+        verdict=verdict_for(overall, findings, gate),
+        dimensions=tuple(dimensions),
+        findings=tuple(findings),
+        **rest,
+    )

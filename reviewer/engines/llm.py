@@ -55,7 +55,7 @@ from reviewer.errors import ConfigError, EngineError
 from reviewer.facts import compare_facts
 from reviewer.models import DimensionScore, Finding, Message, Missing, Review, Rewrite, Usage
 from reviewer.rubric import Rubric
-from reviewer.scoring import overall_score, verdict_for
+from reviewer.scoring import judged_review, overall_score, verdict_for
 from reviewer.tokens import count_messages, count_tokens, estimate_cost, token_counter
 
 log = logging.getLogger("candor.llm")
@@ -442,19 +442,16 @@ class LLMEngine:
             suggestions += [f"Missing: {m.message}" for m in model_missing] + list(rules_review.suggestions)
         else:
             missing = model_missing
-        scores = {d.id: d.score for d in dimensions}
-        overall = overall_score(scores, rubric, findings)
         timings.total_ms = (time.perf_counter() - started) * 1000
         self.last_timings = timings
-        return Review(
+        return judged_review(
             engine=self.name,
-            rubric=rubric.ref,
+            rubric=rubric,
+            message=message,
             text=text,
-            situation=message.situation,
-            overall=overall,
-            verdict=verdict_for(overall, findings, self.settings.gate),
-            dimensions=tuple(dimensions),
+            dimensions=dimensions,
             findings=findings,
+            gate=self.settings.gate,
             missing=missing,
             suggestions=tuple(dict.fromkeys(s for s in suggestions if s))[:MAX_SUGGESTIONS],
             rewrite=rewrite,

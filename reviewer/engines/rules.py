@@ -18,7 +18,7 @@ from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, M
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
-from reviewer.scoring import Gate, overall_score, verdict_for
+from reviewer.scoring import Gate, judged_review
 from reviewer.text import Profile, date_spans, lowered, profile, sentence_at, sentences, words
 
 _FORWARD = re.compile(
@@ -332,17 +332,14 @@ class RulesEngine:
                     id=dim.id, title=dim.title, score=score, rationale=_rationale(score, own, news), evidence=evidence
                 )
             )
-        scores = {d.id: d.score for d in dimensions}
-        overall = overall_score(scores, rubric, findings)
-        return Review(
+        return judged_review(
             engine=self.name,
-            rubric=rubric.ref,
+            rubric=rubric,
+            message=message,
             text=text,
-            situation=message.situation,
-            overall=overall,
-            verdict=verdict_for(overall, findings, self.gate),
-            dimensions=tuple(dimensions),
-            findings=tuple(findings),
+            dimensions=dimensions,
+            findings=findings,
+            gate=self.gate,
             missing=tuple(missing),
             suggestions=suggestions_for(findings, missing),
             rewrite=scaffold_rewrite(message, findings, missing),
