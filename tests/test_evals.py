@@ -106,3 +106,15 @@ def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFix
         == ExitCode.USAGE
     )
     assert "baseline is the rules engine on the full test split" in capsys.readouterr().err
+
+
+def test_the_committed_llm_recording_replays_offline(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    # The recording in evals/recordings was made against a real llama.cpp server. If the prompts or the rubric
+    # change, replay must refuse it as stale (exit 3) and this test asks for a new recording (see the README).
+    code = main(["eval", "--engine", "llm", "--model", "gemma3-270m", "--resamples", "20", "--out", str(tmp_path),
+                 "--format", "json"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == ExitCode.OK, captured.err
+    document = json.loads(captured.out)
+    assert document["meta"]["source"] == "replayed" and document["meta"]["runs"] == 2
+    assert document["figures"]["n"] == 10 and set(document["figures"]["consistency"]) >= {"empathy", "overall"}
