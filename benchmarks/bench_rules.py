@@ -59,7 +59,18 @@ def main() -> None:
     for words in (150, 300, 500):
         text = draft_of(words)
         ms = best_ms(lambda i, t=text: reviewer.review(Message(text=f"{t} {i}")))
-        print(f"  {len(text.split()):4d} words: {ms:7.3f} ms")
+        print(f"  {len(text.split()):4d} words (several messages joined): {ms:7.3f} ms")
+    real = [
+        json.loads(line)["text"]
+        for split in ("dev", "test")
+        for line in (ROOT / f"evals/data/{split}.jsonl").read_text().splitlines()
+    ]
+    real = [t for t in real if 280 <= len(t.split()) <= 350]
+    times = [best_ms(lambda i, t=t: reviewer.review(Message(text=f"{t} {i}")), rounds=5) for t in real]
+    print(
+        f"  {len(real)} real messages of 280-350 words: median {statistics.median(times):.3f} ms, "
+        f"max {max(times):.3f} ms"
+    )
     text = draft_of(300)
     news = profile(text)
     found = find_cues(text, rubric, news)

@@ -3,15 +3,15 @@
 It edits only where a finding says how (vague timing -> "by [date]", a minimiser dropped, a blaming clause removed),
 adds an acknowledgement after the greeting when one is owed, and a next-steps block before the sign-off. What only
 the writer knows stays in [brackets]. It never invents dates, names or amounts, and it never deletes one: an edit
-whose span holds a fact is skipped, and the result is compared with the draft fact by fact.
+whose span holds a fact is skipped, and whatever it puts in is checked for facts.
 """
 
 from __future__ import annotations
 
 import re
 
-from reviewer.facts import compare_facts, extract_facts
-from reviewer.models import Finding, Message, Missing, Rewrite
+from reviewer.facts import extract_facts, strip_placeholders
+from reviewer.models import ChangedFact, Finding, Message, Missing, Rewrite
 from reviewer.text import sentence_at
 
 _CAUSAL_OPENER = re.compile(r"^(?:due to|because of|caused by|owing to|thanks to|down to|on your (?:end|side))", re.I)
@@ -30,12 +30,17 @@ def _edit_for(text: str, finding: Finding) -> tuple[int, int, str] | None:
     Unsafe means the edit would delete a fact (date, amount, name...): the finding stays for the writer to fix.
     """
     edit = _proposed_edit(text, finding)
-    if edit is None:
-        return None
-    start, end, _ = edit
-    if any(f.start < end and f.end > start for f in extract_facts(text)):
+    if edit is None or _touches_a_fact(text, edit[0], edit[1]):
         return None
     return edit
+
+
+def _touches_a_fact(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] overlaps a fact, judged within its sentence (cheaper than the whole text, and the
+    same answer: facts do not cross sentences)."""
+    sentence = sentence_at(text, start)
+    lo, hi = min(start, sentence.start), max(end, sentence.end)
+    return any(lo + f.start < end and lo + f.end > start for f in extract_facts(text[lo:hi]))
 
 
 def _proposed_edit(text: str, finding: Finding) -> tuple[int, int, str] | None:
@@ -81,17 +86,22 @@ def _tidy(text: str) -> str:
 
 
 def apply_edits(text: str, findings: list[Finding]) -> str:
-    facts = extract_facts(text)
+    """Make every safe edit the findings ask for; an edit whose span holds a fact is skipped."""
+    return _edited(text, findings)[0]
+
+
+def _edited(text: str, findings: list[Finding]) -> tuple[str, list[str]]:
+    """The edited text and the strings the edits put in (what a fact check of the result needs to look at)."""
     edits: list[tuple[int, int, str]] = []
     for finding in sorted(findings, key=lambda f: f.start):
         edit = _proposed_edit(text, finding)
-        if edit and any(f.start < edit[1] and f.end > edit[0] for f in facts):
+        if edit and _touches_a_fact(text, edit[0], edit[1]):
             continue
         if edit and all(edit[0] >= e or edit[1] <= s for s, e, _ in edits):
             edits.append(edit)
     for start, end, new in sorted(edits, reverse=True):
         text = _splice(text, start, end, new)
-    return _tidy(text) if edits else text
+    return (_tidy(text) if edits else text), [new for _, _, new in edits]
 
 
 def apply_finding(text: str, finding: Finding) -> str | None:
@@ -129,10 +139,14 @@ def _insert_next_steps(text: str, lines: list[str]) -> str:
 def scaffold_rewrite(message: Message, findings: list[Finding], missing: list[Missing]) -> Rewrite | None:
     """A better draft to start from, or None when there is nothing to change."""
     draft = message.text
-    text = apply_edits(draft, findings)
+    text, inserted = _edited(draft, findings)
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
     text = _insert_next_steps(_insert_opening(text, opening), steps)
     if text == draft:
         return None
-    return Rewrite(text=text, source="scaffold", changed_facts=compare_facts(draft, text))
+    # Edits never touch a fact's span, so the only facts that can differ are in what was put in: check just that
+    # (a test compares every scaffold of the labelled drafts with its draft in full).
+    added = extract_facts(strip_placeholders("\n".join([*inserted, *opening, *steps])))
+    changed = tuple(ChangedFact(kind=f.kind, change="added", value=f.value) for f in added)
+    return Rewrite(text=text, source="scaffold", changed_facts=changed)

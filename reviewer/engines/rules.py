@@ -53,22 +53,36 @@ class _Pattern:
 
     pattern: CuePattern
     branch: _Branch
+    triggers: frozenset[str] | None
 
-    @property
-    def triggers(self) -> frozenset[str] | None:
-        return self.pattern.triggers
 
-    def windows(self, index: _TextIndex) -> list[tuple[int, int]]:
-        """Where a match can be: the sentences holding a trigger word, or the whole text if there is no trigger.
+class _Compiled:
+    """A rubric's cue patterns, grouped by family, plus an index from trigger literals to the patterns they gate.
 
-        Scanning a few sentences instead of the whole message is what keeps a few hundred patterns fast.
-        """
-        if self.triggers is None:
-            return [(0, len(index.lowered))]
-        chosen: set[int] = set()
-        for trigger in self.triggers:
-            chosen |= index.sentences_with(trigger)
-        return [index.spans[i] for i in sorted(chosen)]
+    A message is matched against the few thousand trigger literals at once: the text's three-letter groups are
+    intersected (in C) with the literals' first three letters, and only the survivors are searched for. Patterns none
+    of whose triggers occur are never touched, and the others scan only the sentences holding a trigger.
+    """
+
+    def __init__(self, families: list[list[_Pattern]]) -> None:
+        self.families = tuple(tuple(f) for f in families)
+        self.always: list[_Pattern] = [p for f in families for p in f if p.triggers is None]
+        self.by_trigram: dict[str, list[str]] = {}
+        self.short: list[str] = []
+        literals = {t for f in families for p in f if p.triggers for t in p.triggers}
+        for literal in literals:
+            if len(literal) >= 3:
+                self.by_trigram.setdefault(literal[:3], []).append(literal)
+            else:
+                self.short.append(literal)
+        self.trigrams = frozenset(self.by_trigram)
+
+    def present_literals(self, index: _TextIndex) -> set[str]:
+        low = index.lowered
+        present = {lit for lit in self.short if lit in low}
+        for trigram in self.trigrams & index.trigrams:
+            present.update(lit for lit in self.by_trigram[trigram] if lit in low)
+        return present
 
 
 class _TextIndex:
@@ -82,6 +96,8 @@ class _TextIndex:
         self.spans = tuple(zip(starts, ends, strict=True))
         self._starts = starts
         self._memo: dict[str, frozenset[int]] = {}
+        low = self.lowered
+        self.trigrams = {low[i : i + 3] for i in range(len(low) - 2)}
 
     def sentences_with(self, literal: str) -> frozenset[int]:
         hit = self._memo.get(literal)
@@ -94,6 +110,15 @@ class _TextIndex:
             hit = self._memo[literal] = frozenset(found)
         return hit
 
+    def windows(self, pattern: _Pattern, present: set[str]) -> list[tuple[int, int]]:
+        """Where a match can be: the sentences holding one of the pattern's triggers, or everywhere if it has none."""
+        if pattern.triggers is None:
+            return [(0, len(self.lowered))]
+        chosen: set[int] = set()
+        for trigger in pattern.triggers & present:
+            chosen |= self.sentences_with(trigger)
+        return [self.spans[i] for i in sorted(chosen)]
+
 
 @dataclass(frozen=True)
 class _Contribution:
@@ -103,15 +128,17 @@ class _Contribution:
 
 
 @lru_cache(maxsize=8)
-def _compiled(rubric: Rubric) -> tuple[tuple[_Pattern, ...], ...]:
+def _compiled(rubric: Rubric) -> _Compiled:
     """Every cue pattern, grouped by family (overlaps are resolved within a family)."""
     families: dict[str, list[_Pattern]] = {}
     for dim in rubric.dimensions:
         for cue in dim.cues:
             family = cue.id.split("-", 1)[0]
             branch = _Branch(cue, dim.id, tuple(cue_pattern(u) for u in cue.unless))
-            families.setdefault(family, []).extend(_Pattern(cue_pattern(p), branch) for p in cue.patterns)
-    return tuple(tuple(patterns) for patterns in families.values())
+            families.setdefault(family, []).extend(
+                _Pattern(cue_pattern(p), branch, cue_pattern(p).triggers) for p in cue.patterns
+            )
+    return _Compiled(list(families.values()))
 
 
 def _applies(applies: Applies, news: Profile) -> bool:
@@ -129,12 +156,15 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     found: list[Finding] = []
     index = _TextIndex(text)
     low = index.lowered
-    for family in _compiled(rubric):
+    compiled = _compiled(rubric)
+    present = compiled.present_literals(index)
+    for family in compiled.families:
         spans: list[tuple[int, int]] = []
         matches = [
             (match, pattern.branch)
             for pattern in family
-            for window_start, window_end in pattern.windows(index)
+            if pattern.triggers is None or not pattern.triggers.isdisjoint(present)
+            for window_start, window_end in index.windows(pattern, present)
             for match in pattern.pattern.regex.finditer(
                 low if pattern.pattern.on_lowered else text, window_start, window_end
             )
