@@ -30,6 +30,7 @@ from reviewer.models import Message, Review
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
+RECORDINGS_DIR = Path(__file__).resolve().parent / "recordings"
 SPLITS = ("dev", "test", "all")
 VERDICTS = ("send", "revise", "block")
 SPAN_FAMILIES = ("blame", "passive_evasion", "vague_timing", "minimising", "formulaic_apology", "over_promising")

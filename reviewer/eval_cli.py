@@ -13,7 +13,6 @@ from typing import Any
 from reviewer import cli
 from reviewer.errors import ConfigError, EngineError, ExitCode
 
-RECORDINGS = Path("evals/recordings")
 LLM_ENGINES = ("llm", "rules+llm")
 
 
@@ -58,6 +57,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from reviewer.service import Reviewer
 
     settings = load_settings(cli._flags(args), config_file=getattr(args, "config", None)).settings
+    if args.recordings is None:
+        args.recordings = runner.RECORDINGS_DIR
     examples = runner.load_examples(args.split)
     meta_path = args.recordings / f"{_slug(settings.model or '')}.meta.json"
     runs = args.runs
@@ -161,7 +162,7 @@ def register(sub: Any) -> None:
         help="llm engines: call the live endpoint and store its replies (default: replay them)",
     )
     parser.add_argument("--runs", type=int, help="repeat each review N times (recorded runs) to measure consistency")
-    parser.add_argument("--recordings", type=Path, default=RECORDINGS, help="where LLM replies are recorded")
+    parser.add_argument("--recordings", type=Path, help="where LLM replies are recorded (default: evals/recordings)")
     cli._review_flags(parser)
     parser.set_defaults(func=cmd_eval)
 

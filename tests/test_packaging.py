@@ -57,6 +57,7 @@ def test_prompts_found_from_a_built_wheel(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("candor-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "reviewer/_prompts/rubric/empathy.toml" in names and "reviewer/review.schema.json" in names
+    assert "evals/data/test.jsonl" in names and "evals/baseline.json" in names  # `candor eval` works from a wheel
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     code = (
