@@ -66,11 +66,18 @@ class _Compiled:
 
     def __init__(self, families: list[list[_Pattern]]) -> None:
         self.families = tuple(tuple(f) for f in families)
-        self.always: list[_Pattern] = [p for f in families for p in f if p.triggers is None]
         self.by_trigram: dict[str, list[str]] = {}
         self.short: list[str] = []
-        literals = {t for f in families for p in f if p.triggers for t in p.triggers}
-        for literal in literals:
+        self.gated: dict[str, list[tuple[int, int]]] = {}
+        """trigger literal -> (family, position) of every pattern it gates"""
+        self.always: list[tuple[int, int]] = []
+        for fi, family in enumerate(families):
+            for pi, pattern in enumerate(family):
+                if pattern.triggers is None:
+                    self.always.append((fi, pi))
+                for literal in pattern.triggers or ():
+                    self.gated.setdefault(literal, []).append((fi, pi))
+        for literal in self.gated:
             if len(literal) >= 3:
                 self.by_trigram.setdefault(literal[:3], []).append(literal)
             else:
@@ -83,6 +90,16 @@ class _Compiled:
         for trigram in self.trigrams & index.trigrams:
             present.update(lit for lit in self.by_trigram[trigram] if lit in low)
         return present
+
+    def active(self, present: set[str]) -> list[list[_Pattern]]:
+        """Per family, in rubric order, the patterns to run: those with a trigger present, and those without any."""
+        chosen = set(self.always)
+        for literal in present:
+            chosen.update(self.gated[literal])
+        out: list[list[_Pattern]] = [[] for _ in self.families]
+        for fi, pi in sorted(chosen):
+            out[fi].append(self.families[fi][pi])
+        return out
 
 
 class _TextIndex:
@@ -158,12 +175,11 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     low = index.lowered
     compiled = _compiled(rubric)
     present = compiled.present_literals(index)
-    for family in compiled.families:
+    for family in compiled.active(present):
         spans: list[tuple[int, int]] = []
         matches = [
             (match, pattern.branch)
             for pattern in family
-            if pattern.triggers is None or not pattern.triggers.isdisjoint(present)
             for window_start, window_end in index.windows(pattern, present)
             for match in pattern.pattern.regex.finditer(
                 low if pattern.pattern.on_lowered else text, window_start, window_end
@@ -268,8 +284,7 @@ def run_checks(
                     contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
                 continue
             if check.check == "found":
-                hits = [f for f in cue_findings if f.family in check.satisfied_by]
-                if hits:
+                if not families.isdisjoint(check.satisfied_by):
                     contributions.append(_Contribution(dim.id, check.weight, check.id.replace("_", " ")))
                 continue
             present = _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
