@@ -6,7 +6,7 @@ itself; tests inject a fake deep engine through the same factory the CLI uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,29 +37,12 @@ class CandorApp(App[None]):
     ]
 
     def __init__(
-        self,
-        reviewer: Reviewer,
-        draft: Draft,
-        deep_engine_factory: EngineFactory,
-        *,
-        deep_engine_name: str = "rules+llm",
-        situation: str | None = None,
-        client: str | None = None,
-        review_delay: float = REVIEW_DELAY,
-        theme: str | None = None,
+        self, reviewer: Reviewer, make_screen: Callable[[], ReviewScreen], *, theme: str | None = None
     ) -> None:
+        """`make_screen` builds the review screen (`make_app` binds its arguments), so the app does not repeat them."""
         super().__init__()
         self.reviewer = reviewer
-        self._make_screen = partial(
-            ReviewScreen,
-            reviewer,
-            draft,
-            deep_engine_factory,
-            deep_engine_name=deep_engine_name,
-            situation=situation,
-            client=client,
-            review_delay=review_delay,
-        )
+        self._make_screen = make_screen
         if theme:
             theme = THEME_ALIASES.get(theme, theme)
             if theme not in self.available_themes:
@@ -93,22 +76,27 @@ class CandorApp(App[None]):
             yield SystemCommand("Save", "Save the draft (Ctrl+S)", review.action_save)
             yield SystemCommand("Save as…", "Save the draft to a new file (F12)", review.action_save_as)
             yield SystemCommand("Open…", "Open a .txt, .md or .eml draft (Ctrl+O)", review.action_open)
-            yield SystemCommand("Next finding", "Move the cursor to the next flagged phrase (Ctrl+N)",
-                                review.action_next_finding)
-            yield SystemCommand("Previous finding", "Move the cursor to the previous flagged phrase (Shift+F8)",
-                                review.action_previous_finding)
+            yield SystemCommand(
+                "Next finding", "Move the cursor to the next flagged phrase (Ctrl+N)", review.action_next_finding
+            )
+            yield SystemCommand(
+                "Previous finding",
+                "Move the cursor to the previous flagged phrase (Shift+F8)",
+                review.action_previous_finding,
+            )
             yield SystemCommand("Fix phrase", "Apply the fix of the phrase at the cursor (Ctrl+F)", review.action_fix)
             yield SystemCommand("Deep review", "Ask the model for a deep review (Ctrl+L)", review.action_deep_review)
             if review.deep_running:
-                yield SystemCommand("Cancel deep review", "Stop waiting for the model (Esc)",
-                                    review.action_cancel_deep)
+                yield SystemCommand("Cancel deep review", "Stop waiting for the model (Esc)", review.action_cancel_deep)
             yield SystemCommand("Rewrite", "Show the suggested rewrite as a diff (Ctrl+R)", review.action_rewrite)
             for tab, title in (("scores", "Scores"), ("findings", "Findings"), ("deep", "Deep review")):
-                yield SystemCommand(f"Show {title.lower()}", f"Switch the side panel to {title}",
-                                    partial(review.show_tab, tab))
+                yield SystemCommand(
+                    f"Show {title.lower()}", f"Switch the side panel to {title}", partial(review.show_tab, tab)
+                )
         yield SystemCommand("Help", "Keys and what the colours mean (F1)", self.action_help)
-        yield SystemCommand("Light / dark", "Switch between the light and dark theme (Ctrl+T)",
-                            self.action_toggle_theme)
+        yield SystemCommand(
+            "Light / dark", "Switch between the light and dark theme (Ctrl+T)", self.action_toggle_theme
+        )
         yield from super().get_system_commands(screen)
 
 
@@ -133,7 +121,8 @@ def make_app(
         reviewer = Reviewer(load_settings().settings.replace(engine="rules"))
     draft = load_draft(Path(path), reviewer.settings) if path is not None else Draft(text=text or "")
     factory = deep_engine_factory or partial(get_engine, deep_engine_name)
-    return CandorApp(
+    screen = partial(
+        ReviewScreen,
         reviewer,
         draft,
         factory,
@@ -141,5 +130,5 @@ def make_app(
         situation=situation,
         client=client,
         review_delay=review_delay,
-        theme=theme,
     )
+    return CandorApp(reviewer, screen, theme=theme)
