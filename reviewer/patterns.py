@@ -10,9 +10,11 @@ validates it and yields its triggers) and compiled only the first time a message
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -138,8 +140,14 @@ class CuePattern:
 
 
 _PREPARED: dict[str, CuePattern] = {}
-PREPARED_FORMAT = 1
-"""Bump when the way patterns are prepared changes, so files saved by an older Candor are not reused."""
+def preparation_key() -> str:
+    """What a saved preparation depends on besides the rubric: this module's code, the date pattern that `@date`
+    expands to, and the Python version (its regex parser). A change to any of them makes old files unused."""
+    from reviewer.text import DATE_PATTERN
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(DATE_PATTERN.pattern.encode() + f"\0{sys.version_info[:2]}".encode())
+    return digest.hexdigest()
 
 
 def cue_pattern(pattern: str) -> CuePattern:

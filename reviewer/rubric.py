@@ -10,7 +10,6 @@ Any problem is reported as one line naming the file and the field.
 from __future__ import annotations
 
 import hashlib
-import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
-from reviewer.patterns import PREPARED_FORMAT, check_pattern, load_prepared, save_prepared
+from reviewer.patterns import check_pattern, load_prepared, preparation_key, save_prepared
 
 Applies = Literal["always", "problem", "failure", "timing"]
 """When a check applies: always; when the message reports a problem (risk or failure); a failure only; or a
@@ -195,7 +194,7 @@ def load_rubric(
                 raise RubricError(f"{path}: cannot read: {err.strerror}") from None
     prepared_file = None
     if cache_dir is not None:
-        content = hashlib.sha256(f"{PREPARED_FORMAT}\0{sys.version_info[:2]}".encode())
+        content = hashlib.sha256(preparation_key().encode())
         for path, raw in files:
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"

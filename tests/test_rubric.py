@@ -140,3 +140,15 @@ def test_a_damaged_prepared_file_is_ignored(tmp_path: Path) -> None:
 def test_no_cache_means_no_prepared_file(tmp_path: Path) -> None:
     Reviewer(Settings(cache_dir=tmp_path, cache=False))
     assert list(tmp_path.glob("patterns-*.json")) == []
+
+
+def test_prepared_patterns_follow_the_code_that_prepares_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new Candor (another preparation key) must not reuse what an older one saved.
+    import reviewer.patterns as patterns
+    import reviewer.rubric as rubric_module
+
+    Reviewer(Settings(cache_dir=tmp_path))
+    monkeypatch.setattr(rubric_module, "preparation_key", lambda: "another-version")
+    Reviewer(Settings(cache_dir=tmp_path))
+    assert len(list(tmp_path.glob("patterns-*.json"))) == 2
+    assert patterns.preparation_key() != "another-version"
