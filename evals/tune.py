@@ -3,7 +3,7 @@
 For each dimension, a least-squares fit of (gold - base) on capped counts of every cue family and every missing
 element, so the weights in prompts/rubric/*.toml can be set from evidence rather than by feel. Suggestions only: a
 person copies the ones that make sense (signs as the rubric intends, rounded to 0.25) into the files.
-Usage: python -m evals.tune
+Usage: python -m evals.tune (needs numpy, part of the test extra)
 """
 
 from __future__ import annotations

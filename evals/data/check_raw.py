@@ -11,12 +11,11 @@ import re
 import sys
 from pathlib import Path
 
+from evals.runner import SPAN_FAMILIES
+from reviewer.models import SITUATIONS
+
 DIMENSIONS = ("transparency", "empathy", "accountability", "solutions", "limited_excuses", "overall")
-FAMILIES = {"blame", "passive_evasion", "vague_timing", "minimising", "formulaic_apology", "over_promising"}
-SITUATIONS = {
-    "missed_deadline", "delay", "new_risk", "budget_overrun", "scope_change", "outage",
-    "mistake_apology", "status_update", "angry_client_reply", "good_news",
-}
+FAMILIES = set(SPAN_FAMILIES)
 QUALITIES = {"poor", "mixed", "strong"}
 VERDICTS = {"send", "revise", "block"}
 
