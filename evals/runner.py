@@ -33,7 +33,20 @@ BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 RECORDINGS_DIR = Path(__file__).resolve().parent / "recordings"
 SPLITS = ("dev", "test", "all")
 VERDICTS = ("send", "revise", "block")
-SPAN_FAMILIES = ("blame", "passive_evasion", "vague_timing", "minimising", "formulaic_apology", "over_promising")
+REALISTIC_DIR = DATA_DIR / "realistic"
+REALISTIC_DEV = REALISTIC_DIR / "dev.jsonl"
+REALISTIC_TEST = REALISTIC_DIR / "test.jsonl"
+SPAN_FAMILIES = (
+    "blame",
+    "passive_evasion",
+    "vague_timing",
+    "minimising",
+    "formulaic_apology",
+    "over_promising",
+    "over_explaining",
+    "hostile_tone",
+    "deflection",
+)
 BASELINE_TOLERANCE = 0.03
 """How far a test-split figure may fall below the baseline before the baseline test fails: about one example in
 the verdict accuracy of a 120-example split, and under the bootstrap noise of the correlations."""
@@ -45,9 +58,12 @@ class Example:
     situation: str
     quality: str
     text: str
-    gold: dict[str, int]
+    gold: dict[str, float]
+    """Gold scores 1-5; the mean of the raters' scores where there are several (so 3.5 happens)."""
     verdict: str
     spans: tuple[dict[str, Any], ...]
+    source: str | None = None
+    """Where the message was found (a site or repository): the realistic splits are made by source."""
 
 
 @dataclass
@@ -69,23 +85,37 @@ def load_examples(split: str, data_dir: Path = DATA_DIR) -> list[Example]:
     names = ("dev", "test") if split == "all" else (split,)
     if split not in SPLITS:
         raise InputError(f"eval: unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    return [ex for name in names for ex in load_labelled(data_dir / f"{name}.jsonl")]
+
+
+def load_labelled(path: Path) -> list[Example]:
+    """Any labelled JSONL file (the project's own splits, the realistic corpus, a team's own set)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise InputError(f"eval: cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"eval: {path} is not UTF-8") from None
     examples = []
-    for name in names:
-        path = data_dir / f"{name}.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                raw = json.loads(line)
-                examples.append(
-                    Example(
-                        id=raw["id"],
-                        situation=raw["situation"],
-                        quality=raw["quality"],
-                        text=raw["text"],
-                        gold=raw["gold"],
-                        verdict=raw["verdict"],
-                        spans=tuple(raw["spans"]),
-                    )
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            examples.append(
+                Example(
+                    id=str(raw["id"]),
+                    situation=raw.get("situation") or "",
+                    quality=raw.get("quality") or "",
+                    text=raw["text"],
+                    gold={k: float(v) for k, v in raw["gold"].items()},
+                    verdict=raw["verdict"],
+                    spans=tuple(raw.get("spans", ())),
+                    source=raw.get("source_site"),
                 )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+            raise InputError(f"eval: {path}:{number}: not a labelled example ({type(err).__name__}: {err})") from None
     return examples
 
 
@@ -129,7 +159,7 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
             "spearman": bootstrap(spearman, gold, pred, resamples=resamples).as_dict(),
             "qwk": bootstrap(
                 lambda g, p: quadratic_weighted_kappa([int(x) for x in g], [int(x) for x in p]),
-                gold,
+                [float(_round_half_up(g)) for g in gold],
                 pred_int,
                 resamples=resamples,
             ).as_dict(),

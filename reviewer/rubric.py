@@ -21,10 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
 from reviewer.patterns import check_pattern, load_prepared, preparation_key, save_prepared
+from reviewer.scorer import FittedScorer, load_scorer
 
-Applies = Literal["always", "problem", "failure", "timing"]
-"""When a check applies: always; when the message reports a problem (risk or failure); a failure only; or a
-problem with a date at stake (a delay, a missed deadline, an outage)."""
+Applies = Literal["always", "problem", "failure", "timing", "complaint"]
+"""When a check applies: always; when the message reports a problem (risk or failure); a failure only; a
+problem with a date at stake (a delay, a missed deadline, an outage); or a reply to a client's complaint."""
 
 
 class _Strict(BaseModel):
@@ -126,6 +127,11 @@ class Rubric:
     dimensions: tuple[Dimension, ...]
     hash: str
     sources: tuple[Path, ...] = field(default=(), compare=False)
+    scorer: FittedScorer | None = field(default=None, compare=False)
+    """Fitted weights turning evidence into scores (`reviewer.scorer`); None: every dimension uses its cue weights."""
+    evidence: tuple[Dimension, ...] = field(default=(), compare=False)
+    """Every loaded dimension, disabled ones included: their cues are still looked for as evidence, so switching a
+    dimension off hides its findings and score but never changes another dimension's score."""
 
     def __hash__(self) -> int:
         # The content hash identifies the rubric; it lets engines cache compiled cues per rubric.
@@ -139,6 +145,10 @@ class Rubric:
             if dim.id == dimension_id:
                 return dim
         raise KeyError(dimension_id)
+
+    @property
+    def evidence_dimensions(self) -> tuple[Dimension, ...]:
+        return self.evidence or self.dimensions
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -218,12 +228,21 @@ def load_rubric(
         save_prepared(
             prepared_file, (p for dim, _, _ in by_id.values() for cue in dim.cues for p in (*cue.patterns, *cue.unless))
         )
+    scorer, scorer_raw = load_scorer(directories)
     digest = hashlib.sha256()
     for dim, _path, raw in chosen:
         digest.update(dim.id.encode() + b"\0" + raw + b"\0")
+    for dim_id in sorted(disabled):
+        # Disabled dimensions still supply evidence, so their content is part of what the rubric is.
+        digest.update(b"evidence\0" + dim_id.encode() + b"\0" + by_id[dim_id][2] + b"\0")
+    if scorer is not None:
+        digest.update(b"scorer\0" + scorer_raw + b"\0")
+    everything = sorted(by_id.values(), key=lambda e: (e[0].order, e[0].id))
     return Rubric(
         name=name,
         dimensions=tuple(dim for dim, _, _ in chosen),
         hash=digest.hexdigest()[:16],
         sources=tuple(path for _, path, _ in chosen),
+        scorer=scorer,
+        evidence=tuple(dim for dim, _, _ in everything),
     )

@@ -63,11 +63,16 @@ def judged_review(
     dimensions: Sequence[DimensionScore],
     findings: Sequence[Finding],
     gate: Gate,
+    overall: float | None = None,
     **rest: Any,
 ) -> Review:
     """A `Review` whose overall score and verdict come from its dimension scores and findings, the same way for
-    every engine, so a rules review and a model review are judged alike."""
-    overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    every engine, so a rules review and a model review are judged alike. A fitted `overall` (the rules engine's
+    scorer) replaces the weighted mean, and is capped the same way when a critical finding is present."""
+    if overall is None:
+        overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    elif any(f.severity == "critical" for f in findings):
+        overall = min(overall, CRITICAL_CAP)
     return Review(
         engine=engine,
         rubric=rubric.ref,

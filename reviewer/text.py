@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -71,7 +72,9 @@ _FAILURE = re.compile(
     r"downtime|(?:went|go|goes|gone|is|was|were|been|be) down|incident|error|mistake|bug|broke(?:n)?|"
     r"fail(?:ed|ure|ing)?|over ?budget|overrun|overspen\w*|wrong|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
     r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|"
-    r"sorry|apologi[sz]\w*)\b",
+    r"sorry|apologi[sz]\w*|(?:did|could|has|have|was|were)(?: not|n't) (?:happen|take place|start|progress|complete|"
+    r"finish|go ahead|begin|get (?:done|started|to))|(?:not|never) (?:started|completed|finished|done|delivered)|"
+    r"on hold|stalled|unable to (?:complete|start|finish|deliver|meet|proceed|resolve))\b",
 )
 _FAILURE_WEAK = re.compile(
     r"\b(?:issue|problem|glitch|hiccup|setback|disrupt\w*|unavailable|degraded|interrupt\w*|exceed(?:ed|s)?|"
@@ -103,6 +106,8 @@ class Profile:
     problem: Problem
     timing: bool
     """A date is at stake (delay, missed deadline, outage), so a new date or restore time is owed."""
+    complaint: bool = False
+    """The message answers a client's complaint, so it owes an acknowledgement of what they raised."""
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -152,14 +157,58 @@ def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
 
 
 def sentence_at(text: str, offset: int) -> Sentence:
-    for sentence in sentences(text):
-        if sentence.start <= offset < sentence.end:
-            return sentence
-    return Sentence(0, len(text), text)
+    return analysed(text).sentence_at(offset)
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """One text analysed once: lower-cased copy, sentences, dates and an offset -> sentence index, shared by the
+    cues, the checks, the rewrite and the fact check of one review instead of each redoing it."""
+
+    text: str
+    lowered: str
+    sentences: tuple[Sentence, ...]
+    dates: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+
+    def sentence_at(self, offset: int) -> Sentence:
+        """The sentence holding the offset (a bisect, not a scan), or the whole text when it lies between two."""
+        i = bisect_right(self.starts, offset) - 1
+        if i >= 0:
+            sentence = self.sentences[i]
+            if sentence.start <= offset < sentence.end:
+                return sentence
+        return Sentence(0, len(self.text), self.text)
+
+    def sentence_index(self, offset: int) -> int:
+        return max(0, bisect_right(self.starts, offset) - 1)
+
+
+@lru_cache(maxsize=16)
+def analysed(text: str) -> AnalysedText:
+    found = sentences(text)
+    low = lowered(text)
+    return AnalysedText(
+        text=text,
+        lowered=low,
+        sentences=found,
+        dates=tuple(m.span() for m in _DATE_LOWER.finditer(low)),
+        starts=tuple(s.start for s in found),
+    )
 
 
 def has_date(text: str) -> bool:
     return _DATE_LOWER.search(lowered(text)) is not None
+
+
+_COMPLAINT = re.compile(
+    r"\b(?:your (?:complaint|review|feedback|comments?|concerns?|email|message|letter|post|experience|"
+    r"frustration|dissatisfaction|claim|allegations?)|you (?:mentioned|said|wrote|raised|complained|claim(?:ed)?|"
+    r"state[ds]?|describe[ds]?|allege[ds]?|feel|felt|were (?:unhappy|disappointed|upset))|"
+    r"sorry to hear|(?:this|the|that) complaint|"
+    r"(?:regarding|in response to|responding to|thank you for) (?:your|the) "
+    r"(?:complaint|review|feedback|concerns?|comments?)|we hear you)\b"
+)
 
 
 def profile(text: str, situation: str | None = None) -> Profile:
@@ -178,17 +227,18 @@ def profile(text: str, situation: str | None = None) -> Profile:
     text = lowered(text)
     failure_hits = len(_FAILURE.findall(text)) + len(_FAILURE_WEAK.findall(text)) // 2
     timing = _TIMING.search(text) is not None
+    complaint = situation == "angry_client_reply" or _COMPLAINT.search(text) is not None
     if situation in known:
         base = known[situation]
         if base.problem == "none" and failure_hits >= 2:
             # A status update can bury a problem: judge it by what it says, not by its label.
-            return Profile("failure", timing)
-        return Profile(base.problem, base.timing or (base.problem != "none" and timing))
+            return Profile("failure", timing, complaint)
+        return Profile(base.problem, base.timing or (base.problem != "none" and timing), complaint)
     if failure_hits >= 1:
-        return Profile("failure", timing)
+        return Profile("failure", timing, complaint)
     if _RISK.search(text):
-        return Profile("risk", timing)
-    return Profile("none", False)
+        return Profile("risk", timing, complaint)
+    return Profile("none", False, complaint)
 
 
 def words(text: str) -> int:

@@ -18,8 +18,9 @@ from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, M
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
+from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
-from reviewer.text import Profile, date_spans, lowered, profile, sentence_at, sentences, words
+from reviewer.text import AnalysedText, Profile, analysed, date_spans, lowered, profile, words
 
 _FORWARD = re.compile(
     r"\b(?:will|we'll|i'll|new|revised|now|expect\w*|target\w*|aim\w*|plan\w*|eta|moved? to|reschedul\w*|by|until|"
@@ -105,11 +106,11 @@ class _Compiled:
 class _TextIndex:
     """The lower-cased text, its sentence spans, and which sentences hold a given literal (memoised per review)."""
 
-    def __init__(self, text: str) -> None:
-        self.lowered = lowered(text)
-        found = sentences(text)
+    def __init__(self, analysis: AnalysedText) -> None:
+        self.lowered = analysis.lowered
+        found = analysis.sentences
         starts = [0] + [s.start for s in found[1:]] if found else [0]
-        ends = starts[1:] + [len(text)]
+        ends = starts[1:] + [len(analysis.text)]
         self.spans = tuple(zip(starts, ends, strict=True))
         self._starts = starts
         self._memo: dict[str, frozenset[int]] = {}
@@ -148,7 +149,7 @@ class _Contribution:
 def _compiled(rubric: Rubric) -> _Compiled:
     """Every cue pattern, grouped by family (overlaps are resolved within a family)."""
     families: dict[str, list[_Pattern]] = {}
-    for dim in rubric.dimensions:
+    for dim in rubric.evidence_dimensions:
         for cue in dim.cues:
             family = cue.id.split("-", 1)[0]
             branch = _Branch(cue, dim.id, tuple(cue_pattern(u) for u in cue.unless))
@@ -165,13 +166,16 @@ def _applies(applies: Applies, news: Profile) -> bool:
         return news.problem != "none"
     if applies == "failure":
         return news.problem == "failure"
+    if applies == "complaint":
+        return news.complaint
     return news.problem != "none" and news.timing
 
 
 def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     """Every cue match in the text, without overlaps inside one family, in text order."""
+    analysis = analysed(text)
     found: list[Finding] = []
-    index = _TextIndex(text)
+    index = _TextIndex(analysis)
     low = index.lowered
     compiled = _compiled(rubric)
     present = compiled.present_literals(index)
@@ -195,7 +199,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 end -= 1
             if end <= start or any(start < e and end > s for s, e in spans):
                 continue
-            sentence = sentence_at(text, start)
+            sentence = analysis.sentence_at(start)
             if branch.unless and any(
                 u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
             ):
@@ -231,8 +235,9 @@ def _date_elsewhere(sentence: str, start: int, end: int) -> bool:
 
 
 def _has_new_date(text: str) -> bool:
-    for date_start, _ in date_spans(text):
-        sentence = sentence_at(text, date_start).text
+    analysis = analysed(text)
+    for date_start, _ in analysis.dates:
+        sentence = analysis.sentence_at(date_start).text
         if _FORWARD.search(sentence) or not _BACKWARD.search(sentence):
             return True
     return False
@@ -246,8 +251,8 @@ def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def _over_explaining(text: str, check: Check) -> Finding | None:
     """Most of the message is about causes: a finding spanning the cause sentences, or None."""
     marker = _cause_markers(check.patterns)
-    all_sentences = sentences(text)
-    low = lowered(text)
+    analysis = analysed(text)
+    all_sentences, low = analysis.sentences, analysis.lowered
     causal = [s for s in all_sentences if marker.search(low, s.start, s.end)]
     total = max(words(text), 1)
     cause_words = sum(words(s.text) for s in causal)
@@ -273,7 +278,7 @@ def run_checks(
     findings: list[Finding] = []
     missing: list[Missing] = []
     contributions: list[_Contribution] = []
-    for dim in rubric.dimensions:
+    for dim in rubric.evidence_dimensions:
         for check in dim.checks:
             if not _applies(check.applies, news):
                 continue
@@ -310,7 +315,7 @@ def run_checks(
 def _cue_contributions(rubric: Rubric, findings: list[Finding]) -> list[_Contribution]:
     """Each cue moves its dimension by its weight per match, up to `max_count` matches of that cue, and at most the
     two strongest matches of a family count (ten vague phrases are not five times worse than two)."""
-    weights: dict[str, Cue] = {cue.id: cue for dim in rubric.dimensions for cue in dim.cues}
+    weights: dict[str, Cue] = {cue.id: cue for dim in rubric.evidence_dimensions for cue in dim.cues}
     counted: dict[str, int] = {}
     by_family: dict[tuple[str, str], list[float]] = {}
     for f in findings:
@@ -350,6 +355,38 @@ def score_dimension(dim: Dimension, news: Profile, parts: list[_Contribution]) -
     return max(1, min(5, _round_half_up(base + sum(p.weight for p in parts))))
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the rules find in one message, for every loaded dimension (disabled ones too): the evidence the
+    scores are computed from, and the features the fitted scorer (and its fit) read."""
+
+    news: Profile
+    findings: list[Finding]
+    missing: list[Missing]
+    contributions: list[_Contribution]
+    features: dict[str, float]
+
+
+def analyse(message: Message, rubric: Rubric) -> Analysis:
+    text = message.text
+    news = profile(text, message.situation)
+    evidence = find_cues(text, rubric, news)
+    check_findings, missing, check_parts = run_checks(text, rubric, news, evidence)
+    evidence = sorted(evidence + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
+    analysis = analysed(text)
+    features = review_features(
+        text=text,
+        low=analysis.lowered,
+        findings=evidence,
+        missing=missing,
+        problem=news.problem,
+        timing=news.timing,
+        complaint=news.complaint,
+        dates=len(analysis.dates),
+    )
+    return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features)
+
+
 class RulesEngine:
     """Deterministic review from the rubric's cues and checks."""
 
@@ -360,23 +397,33 @@ class RulesEngine:
 
     def review(self, message: Message, rubric: Rubric) -> Review:
         text = message.text
-        news = profile(text, message.situation)
-        findings = find_cues(text, rubric, news)
-        check_findings, missing, check_parts = run_checks(text, rubric, news, findings)
-        findings = sorted(findings + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
-        parts = _cue_contributions(rubric, findings) + check_parts
+        found = analyse(message, rubric)
+        news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
+        in_force = set(rubric.ids)
+        findings = [f for f in found.findings if f.dimension in in_force]
+        missing = [m for m in found.missing if m.dimension in in_force]
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
-            score = score_dimension(dim, news, own)
-            evidence = tuple(
+            if fitted is not None and fitted.knows(dim.id):
+                score = _round_half_up(fitted.predict(dim.id, values))
+            else:
+                score = score_dimension(dim, news, own)
+            evidence_spans = tuple(
                 Evidence(start=f.start, end=f.end, quote=f.quote) for f in findings if f.dimension == dim.id
             )
             dimensions.append(
                 DimensionScore(
-                    id=dim.id, title=dim.title, score=score, rationale=_rationale(score, own, news), evidence=evidence
+                    id=dim.id,
+                    title=dim.title,
+                    score=score,
+                    rationale=_rationale(score, own, news),
+                    evidence=evidence_spans,
                 )
             )
+        overall = None
+        if fitted is not None and fitted.knows("overall") and all(fitted.knows(d) for d in rubric.ids):
+            overall = round(fitted.predict("overall", values), 2)
         return judged_review(
             engine=self.name,
             rubric=rubric,
@@ -385,6 +432,7 @@ class RulesEngine:
             dimensions=dimensions,
             findings=findings,
             gate=self.gate,
+            overall=overall,
             missing=tuple(missing),
             suggestions=suggestions_for(findings, missing),
             rewrite=scaffold_rewrite(message, findings, missing),

@@ -1,0 +1,212 @@
+"""Fitted scoring: findings and a few structural measures of the text become 1-5 scores through a linear model.
+
+The cues and checks find evidence (what the writer sees and fixes); how much each piece of evidence should move a
+score is not guessed by hand but fitted on messages written by other people and rated by independent raters
+(`python -m evals.fit_scorer`). The fitted weights are data (`prompts/rubric/scorer.json`, beside the dimension
+files); inference is a dot product in pure Python, deterministic and offline. A dimension the weights file does not
+know (a team's own) keeps its cue weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer.errors import RubricError
+from reviewer.models import Finding, Missing
+
+SCORER_FILE = "scorer.json"
+SCORER_SCHEMA = "candor.scorer/1"
+FAMILY_CAP = 3
+"""Counts of one finding family stop adding evidence after this many (the tenth vague phrase says little new)."""
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SECOND = frozenset({"you", "your", "yours", "you're", "you've", "you'll", "you'd", "yourself", "yourselves"})
+_FIRST_PLURAL = frozenset({"we", "our", "ours", "us", "we're", "we've", "we'll", "we'd", "ourselves"})
+_FIRST_SINGULAR = frozenset({"i", "me", "my", "mine", "i'm", "i've", "i'll", "i'd", "myself"})
+_NEGATION = frozenset({"not", "no", "never", "nothing", "none", "cannot", "nobody"})
+_HEDGE = re.compile(
+    r"\b(?:might|may|perhaps|possibly|hopefully|probably|likely|unlikely|try to|trying to|attempt\w*|should be|"
+    r"we think|we believe|we hope|seems?|appears?|roughly|approximately|about|around)\b"
+)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|caused by|as a result|owing to|the reason|the cause|root cause|since the|resulted in|"
+    r"led to|was down to|stemmed from|triggered by)\b"
+)
+_THANKS = re.compile(r"\b(?:thank(?:s| you)|appreciate|grateful)\b")
+_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e\w*|apologies|regret\w*)\b")
+_GREETING = re.compile(r"^\s*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
+_BULLET_LINE = re.compile(r"^\s*(?:[-*•✅]|\d+[.)])\s+", re.MULTILINE)
+_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
+
+
+@dataclass(frozen=True)
+class DimensionWeights:
+    """One fitted linear model: score = intercept + sum(coef * (x - mean) / scale), clipped to 1-5."""
+
+    intercept: float
+    coefficients: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class FittedScorer:
+    """Weights for some dimensions (and overall) over named features; features it does not know count as 0."""
+
+    features: tuple[str, ...]
+    means: Mapping[str, float]
+    scales: Mapping[str, float]
+    dimensions: Mapping[str, DimensionWeights]
+    source: str = ""
+
+    def knows(self, dimension: str) -> bool:
+        return dimension in self.dimensions
+
+    def predict(self, dimension: str, values: Mapping[str, float]) -> float:
+        weights = self.dimensions[dimension]
+        total = weights.intercept
+        for name, coef in weights.coefficients.items():
+            raw = values.get(name, 0.0)
+            total += coef * (raw - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+        return max(1.0, min(5.0, total))
+
+    def contributions(self, dimension: str, values: Mapping[str, float], limit: int = 3) -> list[tuple[str, float]]:
+        """The features that moved this score most, for a rationale a person can check."""
+        weights = self.dimensions[dimension]
+        moved = []
+        for name, coef in weights.coefficients.items():
+            raw = values.get(name, 0.0)
+            effect = coef * (raw - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+            if abs(effect) >= 0.05:
+                moved.append((name, effect))
+        moved.sort(key=lambda item: -abs(item[1]))
+        return moved[:limit]
+
+    def to_json(self) -> str:
+        data = {
+            "schema": SCORER_SCHEMA,
+            "source": self.source,
+            "features": list(self.features),
+            "means": {k: round(v, 6) for k, v in self.means.items()},
+            "scales": {k: round(v, 6) for k, v in self.scales.items()},
+            "dimensions": {
+                dim: {
+                    "intercept": round(w.intercept, 6),
+                    "coefficients": {k: round(c, 6) for k, c in w.coefficients.items()},
+                }
+                for dim, w in self.dimensions.items()
+            },
+        }
+        return json.dumps(data, indent=1, sort_keys=False) + "\n"
+
+
+def parse_scorer(text: str, source: str) -> FittedScorer:
+    """Validate a weights file; any problem is one line naming the file."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise RubricError(f"{source}: not valid JSON: {err.msg} (line {err.lineno})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCORER_SCHEMA:
+        raise RubricError(f"{source}: schema: expected {SCORER_SCHEMA!r}")
+    try:
+        features = tuple(str(f) for f in data["features"])
+        means = {str(k): float(v) for k, v in data["means"].items()}
+        scales = {str(k): float(v) for k, v in data["scales"].items()}
+        dimensions = {
+            str(dim): DimensionWeights(
+                intercept=float(w["intercept"]),
+                coefficients={str(k): float(c) for k, c in w["coefficients"].items()},
+            )
+            for dim, w in data["dimensions"].items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise RubricError(f"{source}: malformed weights ({type(err).__name__}: {err})") from None
+    known = set(features)
+    for dim, weights in dimensions.items():
+        unknown = set(weights.coefficients) - known
+        if unknown:
+            raise RubricError(f"{source}: dimensions.{dim}: unknown features {', '.join(sorted(unknown))}")
+        values = [weights.intercept, *weights.coefficients.values()]
+        if not all(math.isfinite(v) for v in values):
+            raise RubricError(f"{source}: dimensions.{dim}: weights must be finite numbers")
+    if any(not math.isfinite(v) for v in (*means.values(), *scales.values())):
+        raise RubricError(f"{source}: means and scales must be finite numbers")
+    return FittedScorer(features=features, means=means, scales=scales, dimensions=dimensions, source=source)
+
+
+def load_scorer(directories: Iterable[Path]) -> tuple[FittedScorer | None, bytes]:
+    """The last `scorer.json` among the rubric directories (a later folder overrides), and its bytes for the hash."""
+    found: tuple[Path, bytes] | None = None
+    for directory in directories:
+        path = directory / SCORER_FILE
+        if path.is_file():
+            try:
+                found = (path, path.read_bytes())
+            except OSError as err:
+                raise RubricError(f"{path}: cannot read: {err.strerror}") from None
+    if found is None:
+        return None, b""
+    path, raw = found
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RubricError(f"{path}: cannot read: not UTF-8 ({err.reason})") from None
+    return parse_scorer(text, str(path)), raw
+
+
+def text_features(text: str, low: str) -> dict[str, float]:
+    """Structural and lexical measures that generalise across writers: length, who is addressed, hedging,
+    questions, dates are added by the caller, how much of it is cause."""
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    n = max(len(tokens), 1)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return {
+        "text:log_words": math.log1p(len(tokens)),
+        "text:second_person": sum(t in _SECOND for t in tokens) / n * 10,
+        "text:first_plural": sum(t in _FIRST_PLURAL for t in tokens) / n * 10,
+        "text:first_singular": sum(t in _FIRST_SINGULAR for t in tokens) / n * 10,
+        "text:negation": sum(t in _NEGATION or t.endswith("n't") for t in tokens) / n * 10,
+        "text:hedges": min(len(_HEDGE.findall(low)), 6) / 2,
+        "text:causes": min(len(_CAUSE.findall(low)), 6) / 2,
+        "text:thanks": float(min(len(_THANKS.findall(low)), 2)),
+        "text:apology_words": float(min(len(_APOLOGY.findall(low)), 3)),
+        "text:questions": float(min(text.count("?"), 3)),
+        "text:exclamations": float(min(text.count("!"), 3)),
+        "text:shouting": float(min(len(_SHOUT.findall(text)), 3)),
+        "text:greeting": 1.0 if _GREETING.match(text) else 0.0,
+        "text:bullets": float(min(len(_BULLET_LINE.findall(text)), 5)),
+        "text:lines": math.log1p(len(lines)),
+    }
+
+
+def review_features(
+    *,
+    text: str,
+    low: str,
+    findings: Iterable[Finding],
+    missing: Iterable[Missing],
+    problem: str,
+    timing: bool,
+    complaint: bool,
+    dates: int,
+) -> dict[str, float]:
+    """Every feature of one reviewed message: finding families (capped counts), missing elements, the kind of
+    news, and the text's structure."""
+    values: dict[str, float] = {}
+    for finding in findings:
+        key = f"family:{finding.family}"
+        values[key] = min(values.get(key, 0.0) + 1.0, FAMILY_CAP)
+        if finding.severity == "critical":
+            values["severity:critical"] = 1.0
+    for item in missing:
+        values[f"missing:{item.id}"] = 1.0
+    values["news:failure"] = 1.0 if problem == "failure" else 0.0
+    values["news:risk"] = 1.0 if problem == "risk" else 0.0
+    values["news:timing"] = 1.0 if timing else 0.0
+    values["news:complaint"] = 1.0 if complaint else 0.0
+    values["text:dates"] = float(min(dates, 4))
+    values.update(text_features(text, low))
+    return values
