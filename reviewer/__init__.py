@@ -6,10 +6,11 @@ LLM engine is used.
 
 from reviewer.config import Settings, load_settings
 from reviewer.errors import CandorError, ConfigError, EngineError, ExitCode, InputError, RubricError
+from reviewer.gate import Gate
 from reviewer.models import Finding, Message, Missing, Review, Rewrite
 from reviewer.rubric import Rubric, load_rubric
-from reviewer.scoring import Gate
 from reviewer.service import Reviewer, review
+from reviewer.version import __version__
 
 __all__ = [
     "CandorError",
@@ -30,5 +31,5 @@ __all__ = [
     "load_rubric",
     "load_settings",
     "review",
+    "__version__",
 ]
-__version__ = "0.1.0"

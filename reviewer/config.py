@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ConfigError
-from reviewer.scoring import Gate
+from reviewer.gate import Gate
 
 ENV_PREFIX = "CANDOR_"
 PROJECT_FILES = ("candor.toml", ".candor.toml", "pyproject.toml")

@@ -171,29 +171,47 @@ def parse_bytes(
     return ParsedInput(text=text, subject=parsed.subject, source=where)
 
 
+def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> bytes:
+    """The bytes of one file, refused before reading when it is a folder, missing, unreadable or over `max_bytes`.
+
+    `where` names the file in error messages (default: the path), e.g. as the user typed it.
+    """
+    where = where or str(path)
+    try:
+        if path.is_dir():
+            raise InputError(f"{where}: is a directory; give a file (batch review takes folders)")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{where}: permission denied") from None
+    except OSError as err:
+        raise InputError(f"{where}: cannot read: {err.strerror}") from None
+    if len(data) > max_bytes:  # it grew between stat and read
+        raise over_limit(where, max_bytes)
+    return data
+
+
+def over_limit(where: str, max_bytes: int) -> InputError:
+    return InputError(f"{where}: input is over the {max_bytes:,}-byte limit (max_input_bytes)")
+
+
+def read_stdin_bytes(*, max_bytes: int) -> bytes:
+    """Stdin's bytes, refused when over `max_bytes` (reading stops just past the limit)."""
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise over_limit("<stdin>", max_bytes)
+    return data
+
+
 def read_source(source: str, *, max_bytes: int, max_chars: int, encoding: str | None = None) -> ParsedInput:
     """Read a path, or "-" for stdin, and parse it."""
     if source == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-        where, suffix = "<stdin>", ""
-    else:
-        path = Path(source)
-        where, suffix = source, path.suffix.lower()
-        try:
-            if path.is_dir():
-                raise InputError(f"{where}: is a directory; give a file (batch review takes folders)")
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)"
-                )
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{where}: no such file") from None
-        except PermissionError:
-            raise InputError(f"{where}: permission denied") from None
-        except OSError as err:
-            raise InputError(f"{where}: cannot read: {err.strerror}") from None
-    if len(data) > max_bytes:
-        raise InputError(f"{where}: input is over the {max_bytes:,}-byte limit (max_input_bytes)")
-    return parse_bytes(data, where, suffix=suffix, max_chars=max_chars, encoding=encoding)
+        data = read_stdin_bytes(max_bytes=max_bytes)
+        return parse_bytes(data, "<stdin>", max_chars=max_chars, encoding=encoding)
+    path = Path(source)
+    data = read_file_bytes(path, max_bytes=max_bytes, where=source)
+    return parse_bytes(data, source, suffix=path.suffix.lower(), max_chars=max_chars, encoding=encoding)

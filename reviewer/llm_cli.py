@@ -1,4 +1,4 @@
-"""`candor cache stats|clear`: the LLM engine's commands, added to the CLI through its extension hook.
+"""`candor cache stats|clear`: the LLM engine's commands, added through the command-plugin API (`reviewer.commands`).
 
 Kept apart from `reviewer.cli` so the core CLI knows nothing about the cache; importing this module is cheap (no
 openai, no sqlite connection until a command runs).
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reviewer import cli
+from reviewer.commands import CommandRegistry
 from reviewer.errors import ExitCode
 
 
@@ -66,18 +66,25 @@ def cmd_cache_clear(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("cache", help="show or clear the LLM review cache")
+def cmd_cache(args: argparse.Namespace) -> int:
+    return cmd_cache_stats(args) if args.cache_command == "stats" else cmd_cache_clear(args)
+
+
+def add_cache_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="cache_command", metavar="{stats,clear}")
     commands.required = True
     stats = commands.add_parser("stats", help="where the cache is, how many reviews it holds, how often they were hit")
     stats.add_argument("--config", type=Path, help="project config file (for cache_dir)")
     stats.add_argument("--format", choices=("text", "json"), default="text")
-    stats.set_defaults(func=cmd_cache_stats)
     clear = commands.add_parser("clear", help="delete every cached review")
     clear.add_argument("--config", type=Path, help="project config file (for cache_dir)")
-    clear.set_defaults(func=cmd_cache_clear)
 
 
-if register not in cli._EXTENSIONS:
-    cli._EXTENSIONS.append(register)
+def register(commands: CommandRegistry) -> None:
+    commands.add(
+        "cache",
+        cmd_cache,
+        help="show or clear the LLM review cache",
+        arguments=add_cache_arguments,
+        review_flags=False,
+    )

@@ -1,27 +1,19 @@
-"""Pure scoring shared by every engine: overall score from dimension scores, and the send/revise/block gate."""
+"""Pure scoring shared by every engine: the overall score from dimension scores, judged by the gate.
+
+`Gate` and `verdict_for` live in `reviewer.gate` (low in the layers, so the settings can build a gate); they are
+re-exported here for the engines.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from reviewer.models import DimensionScore, Finding, Message, Review, Verdict
+from reviewer.gate import Gate, verdict_for
+from reviewer.models import DimensionScore, Finding, Message, Review
 from reviewer.rubric import Rubric
 
-
-@dataclass(frozen=True)
-class Gate:
-    """Thresholds that turn scores and findings into a verdict (all configurable)."""
-
-    send_at: float = 3.8
-    """Overall score at or above which a message may be sent as is."""
-    block_below: float = 2.6
-    """Overall score below which a message is blocked."""
-    max_major_for_send: int = 1
-    """More major findings than this turn a would-be "send" into "revise"."""
-    block_on_critical: bool = True
-    """A critical finding (blaming the client) blocks whatever the scores."""
+__all__ = ["CRITICAL_CAP", "WEAKEST_WEIGHT", "Gate", "judged_review", "overall_score", "verdict_for"]
 
 
 WEAKEST_WEIGHT = 0.3
@@ -40,18 +32,6 @@ def overall_score(scores: Mapping[str, int], rubric: Rubric, findings: Iterable[
     if any(f.severity == "critical" for f in findings):
         value = min(value, CRITICAL_CAP)
     return round(value, 2)
-
-
-def verdict_for(overall: float, findings: Iterable[Finding], gate: Gate) -> Verdict:
-    findings = list(findings)
-    if gate.block_on_critical and any(f.severity == "critical" for f in findings):
-        return "block"
-    if overall < gate.block_below:
-        return "block"
-    majors = sum(1 for f in findings if f.severity == "major")
-    if overall >= gate.send_at and majors <= gate.max_major_for_send:
-        return "send"
-    return "revise"
 
 
 def judged_review(

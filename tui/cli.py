@@ -14,14 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from reviewer import cli
+from reviewer.commands import CommandRegistry, Run, settings_from_args
 from reviewer.errors import ConfigError, ExitCode
 
 DEEP_ENGINES = ("rules+llm", "llm")
-_WITHOUT_TERMINAL = cli.DEFAULT_COMMAND[0]
-"""What bare `candor` did before the TUI took over; still used when there is no terminal."""
 
 
 def _has_terminal() -> bool:
@@ -29,12 +26,11 @@ def _has_terminal() -> bool:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from reviewer.config import load_settings
     from reviewer.service import Reviewer
 
     if not _has_terminal():
         raise ConfigError("tui: needs a terminal; in scripts and pipes use `candor check FILE`")
-    settings = load_settings(cli._flags(args), config_file=getattr(args, "config", None)).settings
+    settings = settings_from_args(args)
     deep_engine = settings.engine if settings.engine in DEEP_ENGINES else "rules+llm"
     reviewer = Reviewer(settings.replace(engine="rules"))
     file = getattr(args, "file", None)
@@ -55,30 +51,32 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def cmd_default(args: argparse.Namespace) -> int:
-    """`candor` alone: the TUI in a terminal, the sample review otherwise (so pipes and CI see text, not a hang)."""
-    if _has_terminal():
-        return cmd_tui(args)
-    return _WITHOUT_TERMINAL(args)
+def default_command(without_terminal: Run) -> Run:
+    """`candor` alone: the TUI in a terminal, `without_terminal` otherwise (so pipes and CI see text, not a hang)."""
+
+    def run(args: argparse.Namespace) -> int:
+        if _has_terminal():
+            return cmd_tui(args)
+        return without_terminal(args)
+
+    return run
 
 
-def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("tui", help="open the terminal UI: write, review live, fix, rewrite (the default)")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="draft to open (.txt, .md or .eml); a new path starts an empty draft")
     parser.add_argument("--situation", help="what the message is about: missed_deadline, delay, outage, ...")
     parser.add_argument("--client", help="the client's name")
     parser.add_argument(
         "--theme", help="textual-dark (default), textual-light, or any Textual theme name; Ctrl+T switches"
     )
-    cli._review_flags(parser)
-    parser.set_defaults(func=cmd_tui)
 
 
-def register() -> None:
-    """Called once by `reviewer.cli` when it loads command plugins: add `candor tui`, and make it the default."""
-    global _WITHOUT_TERMINAL
-    if add_parser in cli._EXTENSIONS:
-        return
-    _WITHOUT_TERMINAL = cli.DEFAULT_COMMAND[0]
-    cli._EXTENSIONS.append(add_parser)
-    cli.DEFAULT_COMMAND[0] = cmd_default
+def register(commands: CommandRegistry) -> None:
+    """The `candor.commands` entry point: add `candor tui`, and make the TUI what bare `candor` opens."""
+    commands.add(
+        "tui",
+        cmd_tui,
+        help="open the terminal UI: write, review live, fix, rewrite (the default)",
+        arguments=add_arguments,
+    )
+    commands.set_default(default_command(commands.default))

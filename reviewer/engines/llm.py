@@ -472,7 +472,7 @@ class LLMEngine:
 
     def cache_key(self, message: Message, rubric: Rubric) -> str:
         """Everything that changes the output, and nothing else (no key, no timeouts, no gate thresholds)."""
-        from reviewer import __version__
+        from reviewer.version import __version__
 
         s = self.settings
         return cache_key(

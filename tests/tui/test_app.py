@@ -85,24 +85,34 @@ def test_the_cli_loads_the_tui_command_without_loading_textual() -> None:
     code = (
         "import sys, reviewer, reviewer.cli; "
         "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')], 'core imported the TUI'; "
-        "reviewer.cli._load_extensions(); reviewer.cli.build_parser(); "
+        "reviewer.cli.build_parser(reviewer.cli.load_commands([])); "
         "print('tui.cli' in sys.modules, sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "True []"
 
 
-def test_candor_tui_is_registered_and_the_default_command(capsys: pytest.CaptureFixture[str]) -> None:
-    cli._load_extensions()
-    assert cli.DEFAULT_COMMAND[0] is tui_cli.cmd_default
+def test_candor_tui_is_registered_and_opens_by_default_in_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands = cli.load_commands([])
+    assert "tui" in commands
+    opened: list[object] = []
+    monkeypatch.setattr(tui_cli, "_has_terminal", lambda: True)
+    monkeypatch.setattr(tui_cli, "cmd_tui", lambda args: opened.append(args) or ExitCode.OK)
+    assert cli.main([]) == ExitCode.OK and len(opened) == 1
     assert cli.main(["tui", "--help"]) == ExitCode.OK
     assert "--situation" in capsys.readouterr().out
+
+
+def test_a_core_command_loads_no_plugin() -> None:
+    assert "tui" not in cli.load_commands(["check", "draft.txt"])
+    assert "tui" in cli.load_commands(["--help"])
 
 
 def test_without_a_terminal_tui_says_so_and_bare_candor_still_reviews_the_sample(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cli._load_extensions()
     monkeypatch.setattr(tui_cli, "_has_terminal", lambda: False)
     assert cli.main(["tui", str(ROOT / "tests/tui/data/draft.txt")]) == ExitCode.USAGE
     assert "needs a terminal" in capsys.readouterr().err

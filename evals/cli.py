@@ -1,4 +1,8 @@
-"""`candor eval`: measure an engine against the labelled examples in evals/ (registered as a CLI extension)."""
+"""`candor eval`: measure an engine against the labelled examples in evals/.
+
+A front end like the TUI: it registers through the `candor.commands` entry point (`evals.cli:register`), so the
+core never imports the eval suite (an import-linter contract) and knows nothing of recordings or baselines.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reviewer import cli
+from reviewer.commands import CommandRegistry, settings_from_args
 from reviewer.errors import ConfigError, EngineError, ExitCode
 
 LLM_ENGINES = ("llm", "rules+llm")
@@ -53,10 +57,9 @@ def consistency(runs: list[list[Any]]) -> dict[str, dict[str, float]]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals import report, runner
-    from reviewer.config import load_settings
     from reviewer.service import Reviewer
 
-    settings = load_settings(cli._flags(args), config_file=getattr(args, "config", None)).settings
+    settings = settings_from_args(args)
     if args.recordings is None:
         args.recordings = runner.RECORDINGS_DIR
     examples = runner.load_examples(args.split)
@@ -145,8 +148,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def register(sub: Any) -> None:
-    parser = sub.add_parser("eval", help="measure an engine against the labelled examples (evals/)")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="test")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     parser.add_argument("--out", type=Path, default=Path("evals/runs"), help="where the JSON and Markdown go")
@@ -163,8 +165,10 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--runs", type=int, help="repeat each review N times (recorded runs) to measure consistency")
     parser.add_argument("--recordings", type=Path, help="where LLM replies are recorded (default: evals/recordings)")
-    cli._review_flags(parser)
-    parser.set_defaults(func=cmd_eval)
 
 
-cli._EXTENSIONS.append(register)
+def register(commands: CommandRegistry) -> None:
+    """The `candor.commands` entry point: add `candor eval`."""
+    commands.add(
+        "eval", cmd_eval, help="measure an engine against the labelled examples (evals/)", arguments=add_arguments
+    )
