@@ -50,6 +50,10 @@ class Cue(_Strict):
     max_count: int = Field(default=2, ge=1)
     """How many matches count toward the score; more are still reported."""
     applies: Applies = "always"
+    fires: tuple[str, ...] = ()
+    """Sentences this cue must flag, kept beside it and run as tests (tests/test_rubric_examples.py)."""
+    quiet: tuple[str, ...] = ()
+    """Look-alike sentences this cue must leave alone (a false alarm teaches people to ignore Candor)."""
 
     @field_validator("patterns", "unless")
     @classmethod
