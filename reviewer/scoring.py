@@ -54,6 +54,23 @@ def verdict_for(overall: float, findings: Iterable[Finding], gate: Gate) -> Verd
     return "revise"
 
 
+def judge(
+    dimensions: Iterable[DimensionScore], findings: Sequence[Finding], rubric: Rubric, gate: Gate
+) -> tuple[float, Verdict]:
+    """The overall score and verdict of a review: the one judgement every engine and wrapper uses."""
+    overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    return overall, verdict_for(overall, findings, gate)
+
+
+def rejudged(review: Review, rubric: Rubric, gate: Gate) -> Review:
+    """`review` with its overall score and verdict worked out again from its dimensions and findings under `gate`.
+
+    For wrappers that change a review's findings (rules+llm) or serve one made under other thresholds (the cache).
+    """
+    overall, verdict = judge(review.dimensions, review.findings, rubric, gate)
+    return review.model_copy(update={"overall": overall, "verdict": verdict})
+
+
 def judged_review(
     *,
     engine: str,
@@ -67,14 +84,14 @@ def judged_review(
 ) -> Review:
     """A `Review` whose overall score and verdict come from its dimension scores and findings, the same way for
     every engine, so a rules review and a model review are judged alike."""
-    overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    overall, verdict = judge(dimensions, findings, rubric, gate)
     return Review(
         engine=engine,
         rubric=rubric.ref,
         text=text,
         situation=message.situation,
         overall=overall,
-        verdict=verdict_for(overall, findings, gate),
+        verdict=verdict,
         dimensions=tuple(dimensions),
         findings=tuple(findings),
         **rest,
