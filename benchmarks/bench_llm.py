@@ -30,8 +30,10 @@ from pathlib import Path
 
 from reviewer.cache import ReviewCache
 from reviewer.config import Settings
+from reviewer.engines.cached import CachedEngine
 from reviewer.engines.llm import LLMEngine, Timings
 from reviewer.engines.llm_backend import ScriptedBackend
+from reviewer.engines.llm_stack import openai_backend, transport
 from reviewer.models import Message
 from reviewer.rubric import Rubric
 from reviewer.service import rubric_for
@@ -71,7 +73,7 @@ def ms(values: list[float]) -> str:
 
 def overhead(settings: Settings, rubric: Rubric, runs: int) -> tuple[Timings, list[Timings]]:
     content = canned_reply(rubric)
-    engine = LLMEngine(settings, backend=ScriptedBackend(lambda request: content), cache=None)
+    engine = LLMEngine(settings, ScriptedBackend(lambda request: content))
     engine.review(Message(text=DRAFT), rubric)
     cold = engine.last_timings
     warm: list[Timings] = []
@@ -84,7 +86,8 @@ def overhead(settings: Settings, rubric: Rubric, runs: int) -> tuple[Timings, li
 def cache_hits(settings: Settings, rubric: Rubric, runs: int) -> list[float]:
     with tempfile.TemporaryDirectory() as directory:
         cache = ReviewCache(Path(directory))
-        engine = LLMEngine(settings, backend=ScriptedBackend(lambda request: canned_reply(rubric)), cache=cache)
+        scripted = LLMEngine(settings, ScriptedBackend(lambda request: canned_reply(rubric)))
+        engine = CachedEngine(scripted, cache, settings.gate)
         engine.review(Message(text=DRAFT), rubric)
         times = []
         for _ in range(runs):
@@ -128,7 +131,7 @@ def llama_server() -> Iterator[tuple[str, str]]:
 
 
 def live(settings: Settings, rubric: Rubric) -> Timings:
-    engine = LLMEngine(settings, cache=None)
+    engine = LLMEngine(settings, transport(settings, openai_backend(settings)))
     engine.review(Message(text=DRAFT), rubric)
     return engine.last_timings
 

@@ -26,20 +26,20 @@ def _slug(model: str) -> str:
 
 def _llm_engines(args: argparse.Namespace, settings: Any, runs: int) -> list[Any]:
     """One engine per repeated run: recording against the live server, or (by default) replaying the recording."""
-    from reviewer.engines.llm import LLMEngine
+    from evals.recording import recording_engine, replaying_engine
 
     if not settings.model:
         raise ConfigError("eval: --engine llm needs --model (the recording is kept per model)")
     store = args.recordings / f"{_slug(settings.model)}.jsonl"
     with_rules = settings.engine == "rules+llm"
     if args.record:
-        return [LLMEngine.recording(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
+        return [recording_engine(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
     if not store.is_file():
         raise EngineError(
             f"eval: no recording for model {settings.model!r} in {args.recordings}; record one against a live "
             f"endpoint with `candor eval --engine {settings.engine} --model {settings.model} --base-url URL --record`"
         )
-    return [LLMEngine.replaying(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
+    return [replaying_engine(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
 
 
 def consistency(runs: list[list[Any]]) -> dict[str, dict[str, float]]:
@@ -136,7 +136,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.split != "test" or reviewer.engine.name != "rules" or args.limit or args.with_situation:
             print("candor: error: the baseline is the rules engine on the full test split", file=sys.stderr)
             return ExitCode.USAGE
-        baseline = {"engine": "rules", "split": "test", "rubric": meta["rubric"], "figures": runner.headline(figures)}
+        baseline = {"engine": "rules", "split": "test", "figures": runner.headline(figures)}
         runner.BASELINE_PATH.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
         print(f"candor: baseline updated: {runner.BASELINE_PATH}", file=sys.stderr)
     if args.check_baseline:

@@ -64,7 +64,7 @@ class Settings:
     temperature: float = 0.0
     max_output_tokens: int = 1500
     token_budget: int = 6000
-    """Most prompt tokens to send; longer threads are trimmed to the newest message."""
+    """Most prompt tokens to send; a longer prompt is an error (the draft is never cut)."""
     timeout: float = 60.0
     max_retries: int = 3
     concurrency: int = 4

@@ -10,10 +10,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reviewer.gate import Gate, verdict_for
-from reviewer.models import DimensionScore, Finding, Message, Review
+from reviewer.models import DimensionScore, Finding, Message, Review, Verdict
 from reviewer.rubric import Rubric
 
-__all__ = ["CRITICAL_CAP", "WEAKEST_WEIGHT", "Gate", "judged_review", "overall_score", "verdict_for"]
+__all__ = [
+    "CRITICAL_CAP",
+    "WEAKEST_WEIGHT",
+    "Gate",
+    "judge",
+    "judged_review",
+    "overall_score",
+    "rejudged",
+    "verdict_for",
+]
 
 
 WEAKEST_WEIGHT = 0.3
@@ -34,6 +43,31 @@ def overall_score(scores: Mapping[str, int], rubric: Rubric, findings: Iterable[
     return round(value, 2)
 
 
+def judge(
+    dimensions: Iterable[DimensionScore],
+    findings: Sequence[Finding],
+    rubric: Rubric,
+    gate: Gate,
+    overall: float | None = None,
+) -> tuple[float, Verdict]:
+    """The overall score and verdict of a review: the one judgement every engine and wrapper uses. A fitted
+    `overall` (the rules engine's scorer) replaces the weighted mean, capped the same way by a critical finding."""
+    if overall is None:
+        overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+    elif any(f.severity == "critical" for f in findings):
+        overall = min(overall, CRITICAL_CAP)
+    return overall, verdict_for(overall, findings, gate)
+
+
+def rejudged(review: Review, rubric: Rubric, gate: Gate) -> Review:
+    """`review` with its overall score and verdict worked out again from its dimensions and findings under `gate`.
+
+    For wrappers that change a review's findings (rules+llm) or serve one made under other thresholds (the cache).
+    """
+    overall, verdict = judge(review.dimensions, review.findings, rubric, gate)
+    return review.model_copy(update={"overall": overall, "verdict": verdict})
+
+
 def judged_review(
     *,
     engine: str,
@@ -47,19 +81,15 @@ def judged_review(
     **rest: Any,
 ) -> Review:
     """A `Review` whose overall score and verdict come from its dimension scores and findings, the same way for
-    every engine, so a rules review and a model review are judged alike. A fitted `overall` (the rules engine's
-    scorer) replaces the weighted mean, and is capped the same way when a critical finding is present."""
-    if overall is None:
-        overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
-    elif any(f.severity == "critical" for f in findings):
-        overall = min(overall, CRITICAL_CAP)
+    every engine, so a rules review and a model review are judged alike."""
+    overall, verdict = judge(dimensions, findings, rubric, gate, overall)
     return Review(
         engine=engine,
         rubric=rubric.ref,
         text=text,
         situation=message.situation,
         overall=overall,
-        verdict=verdict_for(overall, findings, gate),
+        verdict=verdict,
         dimensions=tuple(dimensions),
         findings=tuple(findings),
         **rest,

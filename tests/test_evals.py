@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from evals import metrics, runner
 from reviewer import Reviewer
 from reviewer.cli import main
+from reviewer.config import Settings
 from reviewer.errors import ExitCode
+from reviewer.prompts import rubric_dir
+from reviewer.service import rubric_for
 
 
 def test_spearman_and_kappa_on_known_values() -> None:
@@ -66,7 +70,6 @@ def test_the_labelled_data_is_complete_and_split_stratified() -> None:
 def test_rules_engine_holds_the_baseline_on_the_test_split() -> None:
     baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
     reviewer = Reviewer()
-    assert baseline["rubric"] == reviewer.rubric.hash, "rubric changed: rerun `candor eval --update-baseline`"
     outcomes = runner.run_engine(reviewer.review, runner.load_examples("test"))
     figures = runner.measure(outcomes, resamples=50)
     assert runner.compare_to_baseline(figures, baseline["figures"]) == []
@@ -109,8 +112,9 @@ def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFix
 
 
 def test_the_committed_llm_recording_replays_offline(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-    # The recording in evals/recordings was made against a real llama.cpp server. If the prompts or the rubric
-    # change, replay must refuse it as stale (exit 3) and this test asks for a new recording (see the README).
+    # The recording in evals/recordings was made against a real llama.cpp server. If what the model sees changes
+    # (the prompts, or the rubric's questions, anchors or examples), replay must refuse it as stale (exit 3) and
+    # this test asks for a new recording (see the README).
     code = main(["eval", "--engine", "llm", "--model", "gemma3-270m", "--resamples", "20", "--out", str(tmp_path),
                  "--format", "json"])  # fmt: skip
     captured = capsys.readouterr()
@@ -118,3 +122,46 @@ def test_the_committed_llm_recording_replays_offline(tmp_path: object, capsys: p
     document = json.loads(captured.out)
     assert document["meta"]["source"] == "replayed" and document["meta"]["runs"] == 2
     assert document["figures"]["n"] == 10 and set(document["figures"]["consistency"]) >= {"empathy", "overall"}
+
+
+EXTRA_PATTERN = "  '''\\bour supplier let us down badly\\b''',"
+
+
+def test_a_cue_the_model_never_sees_does_not_invalidate_the_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A copy of a built-in dimension with one more regex (same id: it replaces the built-in one): the rubric's hash
+    # changes, the prompt the model reads does not, so the committed replies still answer.
+    edited = tmp_path / "rubric"
+    edited.mkdir()
+    source = (rubric_dir() / "limited_excuses.toml").read_text(encoding="utf-8")
+    cue = 'id = "blame-vendor"'
+    head, found, tail = source.partition(cue)
+    assert found
+    (edited / "limited_excuses.toml").write_text(
+        head + cue + tail.replace("patterns = [", "patterns = [\n" + EXTRA_PATTERN, 1), encoding="utf-8"
+    )
+    assert rubric_for(Settings(rubric_dirs=(edited,))).hash != Reviewer().rubric.hash
+
+    code = main(["eval", "--engine", "rules+llm", "--model", "gemma3-270m", "--rubric-dir", str(edited),
+                 "--resamples", "5", "--out", str(tmp_path / "runs"), "--format", "json"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == ExitCode.OK, captured.err
+    assert json.loads(captured.out)["meta"]["source"] == "replayed"
+
+
+def test_the_baseline_guards_figures_not_the_rubric_hash() -> None:
+    # A rubric change that improves every figure passes; only a drop fails.
+    baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
+    assert set(baseline) == {"engine", "split", "figures"}
+    guarded: dict[str, float] = baseline["figures"]
+
+    def family(prefix: str) -> dict[str, float]:
+        return {key.split(".", 1)[1]: value for key, value in guarded.items() if key.startswith(prefix)}
+
+    better = {
+        "dimensions": {dim: {"spearman": {"value": value + 0.1}} for dim, value in family("spearman.").items()},
+        "verdict": {"accuracy": {"value": guarded["verdict.accuracy"] + 0.1}},
+        "spans": {name: {"f1": value + 0.1} for name, value in family("span_f1.").items()},
+    }
+    assert runner.compare_to_baseline(better, guarded) == []

@@ -1,15 +1,14 @@
 """The seam between the LLM engine and whatever answers chat requests: a live server, a recording, a script.
 
 The engine builds a `ChatRequest` (plain data: no SDK types) and gets a `ChatReply` back. `OpenAIBackend` (in
-`openai_backend.py`, the only module that imports openai) talks to any OpenAI-compatible server;
-`RecordingBackend` wraps any backend and appends every reply to a JSONL file; `ReplayBackend` answers from such a
-file, so evals run offline and deterministically; `ScriptedBackend` returns canned replies for tests and demos.
+`openai_backend.py`, the only module that imports openai) talks to any OpenAI-compatible server; `ScriptedBackend`
+returns canned replies for tests, demos and the `fake` engine; `LazyBackend` builds a backend on first use, so an
+engine can be built (and a cache hit served) without importing the SDK. Backends compose: retries
+(`retry.RetryingBackend`) and structured-output negotiation (`modes.NegotiatingBackend`) wrap any backend, and the
+eval suite adds its recording and replaying backends (`evals/recording.py`) the same way.
 
-A recording is keyed by a fingerprint of (model, prompt hash, rubric hash, message hash, run index, attempt). A
-replay that finds nothing for a request, or finds a reply recorded under another model, prompt or rubric, raises
-`StaleRecording`: a recording is never reused for a request it was not made for. Transport failures are classified
-here so the engine can decide what to retry (`TransientError`) and when to ask for JSON another way
-(`UnsupportedFormat`).
+Transport failures are classified here so the wrappers can decide what to retry (`TransientError`) and when to ask
+for JSON another way (`UnsupportedFormat`).
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from reviewer.errors import EngineError
@@ -57,17 +54,6 @@ class ChatRequest:
     meta: RequestMeta
     response_mode: ResponseMode = "json_schema"
 
-    @property
-    def fingerprint(self) -> str:
-        """The recording key: model, prompt and rubric hashes, message hash, run index and attempt."""
-        m = self.meta
-        return _sha([self.model, m.prompt_hash, m.rubric_hash, m.text_hash, m.run, m.attempt])
-
-    @property
-    def digest(self) -> str:
-        """Everything sent except the response mode (a transport negotiation, not part of what is asked)."""
-        return _sha([self.model, self.messages, self.temperature, self.max_tokens, self.schema])
-
 
 @dataclass(frozen=True)
 class ChatReply:
@@ -79,6 +65,8 @@ class ChatReply:
     """The model name the server reports (may differ from the one asked for)."""
     elapsed_ms: float = 0.0
     """Time spent waiting for the server (replays report the recorded time)."""
+    response_mode: ResponseMode | None = None
+    """How JSON was asked for, when a `NegotiatingBackend` chose it (not recorded: the request says it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,10 +115,6 @@ class UnsupportedFormat(BackendError):
     """The server rejected the response_format; the engine tries the next way of asking for JSON."""
 
 
-class StaleRecording(EngineError):
-    """A replay has no reply recorded for this request, or one recorded with another model, prompt or rubric."""
-
-
 def _sha(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -140,108 +124,35 @@ def text_hash(text: str, situation: str | None = None, client: str | None = None
     return _sha([text, situation, client])[:16]
 
 
-class RecordingBackend:
-    """Passes requests to `inner` and appends each successful reply to a JSONL file (one line per reply).
+class LazyBackend:
+    """A backend built by `build` on the first request, so that building an engine imports no SDK."""
 
-    Failures are never recorded. Recording the same request again appends a new line; the newest line wins on replay.
-    """
-
-    def __init__(self, inner: ChatBackend, store_path: Path) -> None:
-        self.inner = inner
-        self.store_path = Path(store_path)
+    def __init__(self, build: Callable[[], ChatBackend], *, label: str = "") -> None:
+        self._build = build
+        self._label = label
+        self._backend: ChatBackend | None = None
         self._lock = threading.Lock()
 
-    def _append(self, request: ChatRequest, reply: ChatReply) -> None:
-        m = request.meta
-        line = {
-            "fingerprint": request.fingerprint,
-            "digest": request.digest,
-            "model": request.model,
-            "prompt_hash": m.prompt_hash,
-            "rubric_hash": m.rubric_hash,
-            "text_hash": m.text_hash,
-            "run": m.run,
-            "attempt": m.attempt,
-            "response_mode": request.response_mode,
-            "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "reply": reply.to_dict(),
-        }
+    def __repr__(self) -> str:
+        return repr(self._backend) if self._backend is not None else f"LazyBackend({self._label})"
+
+    @property
+    def backend(self) -> ChatBackend:
         with self._lock:
-            self.store_path.parent.mkdir(parents=True, exist_ok=True)
-            with self.store_path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+            if self._backend is None:
+                self._backend = self._build()
+            return self._backend
 
     def complete(self, request: ChatRequest) -> ChatReply:
-        reply = self.inner.complete(request)
-        self._append(request, reply)
-        return reply
+        return self.backend.complete(request)
 
     async def acomplete(self, request: ChatRequest) -> ChatReply:
-        reply = await self.inner.acomplete(request)
-        self._append(request, reply)
-        return reply
+        return await self.backend.acomplete(request)
 
-
-class ReplayBackend:
-    """Answers from a JSONL recording; anything not recorded for exactly this request raises `StaleRecording`."""
-
-    def __init__(self, store_path: Path) -> None:
-        self.store_path = Path(store_path)
-        self._by_fingerprint: dict[str, dict[str, Any]] = {}
-        self._by_message: dict[tuple[str, int, int], dict[str, Any]] = {}
-        try:
-            lines = self.store_path.read_text(encoding="utf-8").splitlines()
-        except OSError as err:
-            raise StaleRecording(f"replay: cannot read recording {self.store_path}: {err.strerror}") from None
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            try:
-                entry = json.loads(raw)
-                key = (str(entry["text_hash"]), int(entry["run"]), int(entry["attempt"]))
-                self._by_fingerprint[str(entry["fingerprint"])] = entry
-                self._by_message[key] = entry
-            except (ValueError, KeyError, TypeError):
-                raise StaleRecording(f"replay: {self.store_path}:{number}: not a Candor recording line") from None
-
-    def __len__(self) -> int:
-        return len(self._by_fingerprint)
-
-    def lookup(self, request: ChatRequest) -> ChatReply:
-        entry = self._by_fingerprint.get(request.fingerprint)
-        m = request.meta
-        if entry is None:
-            other = self._by_message.get((m.text_hash, m.run, m.attempt))
-            if other is None:
-                raise StaleRecording(
-                    f"replay: no recorded reply for message {m.text_hash} (run {m.run}, attempt {m.attempt}) in "
-                    f"{self.store_path}; record it against a live server first"
-                )
-            changed = [
-                f"{what} {other.get(key)!r} -> {now!r}"
-                for what, key, now in (
-                    ("model", "model", request.model),
-                    ("prompt", "prompt_hash", m.prompt_hash),
-                    ("rubric", "rubric_hash", m.rubric_hash),
-                )
-                if other.get(key) != now
-            ]
-            raise StaleRecording(
-                f"replay: the recording in {self.store_path} is stale for message {m.text_hash} "
-                f"({'; '.join(changed)}); re-record it"
-            )
-        if entry.get("digest") != request.digest:
-            raise StaleRecording(
-                f"replay: the recording in {self.store_path} for message {m.text_hash} was made with other request "
-                "settings (temperature, max_output_tokens, token budget or prompt rendering); re-record it"
-            )
-        return ChatReply.from_dict(entry["reply"])
-
-    def complete(self, request: ChatRequest) -> ChatReply:
-        return self.lookup(request)
-
-    async def acomplete(self, request: ChatRequest) -> ChatReply:
-        return self.lookup(request)
+    def close(self) -> None:
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
 
 
 ScriptItem = str | ChatReply | BaseException
@@ -250,7 +161,7 @@ ScriptItem = str | ChatReply | BaseException
 class ScriptedBackend:
     """Canned replies in order (a string is a reply's content; an exception is raised), or a function of the request.
 
-    For tests, evals smoke runs and demos; every request is kept in `requests`.
+    For tests, demos and the `fake` engine; every request is kept in `requests`.
     """
 
     def __init__(self, script: Iterable[ScriptItem] | Callable[[ChatRequest], ScriptItem]) -> None:
@@ -301,12 +212,10 @@ __all__ = [
     "ChatBackend",
     "ChatReply",
     "ChatRequest",
-    "RecordingBackend",
-    "ReplayBackend",
+    "LazyBackend",
     "RequestMeta",
     "ResponseMode",
     "ScriptedBackend",
-    "StaleRecording",
     "TransientError",
     "UnsupportedFormat",
     "text_hash",

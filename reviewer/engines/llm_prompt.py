@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +91,17 @@ class PromptSet:
 
     def render_repair(self, errors: list[str]) -> str:
         return _clean(str(self._templates()["repair"].format(errors=errors[:8])))
+
+
+_DRAFT_BLOCK = re.compile(r"<<<DRAFT ([0-9a-f]{10})>>>\n(.*?)\n<<<END DRAFT \1>>>", re.DOTALL)
+
+
+def draft_in(messages: Sequence[tuple[str, str]]) -> str | None:
+    """The draft as the model sees it in rendered review messages (between its markers), or None."""
+    for role, content in messages:
+        if role == "user" and (found := _DRAFT_BLOCK.search(content)):
+            return found.group(2)
+    return None
 
 
 def _clean(text: str) -> str:
@@ -180,4 +193,12 @@ def reply_schema(rubric: Rubric) -> dict[str, Any]:
     return schema
 
 
-__all__ = ["PROMPT_FILES", "RENDER_VERSION", "PromptSet", "output_shape", "reply_schema", "rubric_context"]
+__all__ = [
+    "PROMPT_FILES",
+    "RENDER_VERSION",
+    "PromptSet",
+    "draft_in",
+    "output_shape",
+    "reply_schema",
+    "rubric_context",
+]

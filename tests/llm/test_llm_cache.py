@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from llm_support import API_KEY, DRAFT, Reply, ScriptedServer, Status, reply_json
 
-from reviewer.cache import ReviewCache, default_cache_dir
+from reviewer.cache import ReviewCache, cache_key, default_cache_dir
 from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
+from reviewer.engines.cached import CacheableEngine, CachedEngine
+from reviewer.engines.fail_open import FailOpenEngine
 from reviewer.engines.llm_prompt import PromptSet
-from reviewer.engines.rules import RulesEngine
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.errors import EngineError
 from reviewer.models import Message
 from reviewer.rubric import Rubric
@@ -26,8 +27,11 @@ def cache(tmp_path: Path) -> ReviewCache:
 
 
 def key(settings: Settings, rubric: Rubric, message: Message | None = None, **kwargs: object) -> str:
-    engine = LLMEngine(settings, cache=None, **kwargs)  # type: ignore[arg-type]
-    return engine.cache_key(message or Message(text=DRAFT), rubric)
+    engine = llm_engine(settings, cache=None, **kwargs)  # type: ignore[arg-type]
+    if isinstance(engine, FailOpenEngine):
+        engine = engine.inner  # fail-open wraps outside the cache: what it wraps is what gets cached
+    assert isinstance(engine, CacheableEngine)
+    return cache_key(engine.cache_material(message or Message(text=DRAFT), rubric))
 
 
 def test_key_ignores_what_does_not_change_the_output(settings: Settings, rubric: Rubric) -> None:
@@ -59,7 +63,7 @@ def test_key_follows_what_changes_the_output(settings: Settings, rubric: Rubric,
         key(settings, rubric, Message(text=DRAFT, situation="outage")),
         key(settings, rubric, Message(text=DRAFT, client="Dana")),
         key(settings, rubric, run=1),
-        key(settings, rubric, rules=RulesEngine()),
+        key(settings, rubric, rules=True),
     ]
     prompts = PromptSet.load()
     edited = PromptSet(prompts.system + " ", prompts.review, prompts.rewrite, prompts.repair, hash="edited")
@@ -71,7 +75,7 @@ def test_second_review_is_a_cache_hit(
     server: ScriptedServer, settings: Settings, rubric: Rubric, cache: ReviewCache
 ) -> None:
     server.then(Reply(reply_json(rubric)))
-    engine = LLMEngine(settings, cache=cache)
+    engine = llm_engine(settings, cache=cache)
     first = engine.review(Message(text=DRAFT), rubric)
     second = engine.review(Message(text=DRAFT), rubric)
     assert len(server.requests) == 1
@@ -84,8 +88,9 @@ def test_a_hit_is_judged_by_the_gate_in_force(
     server: ScriptedServer, settings: Settings, rubric: Rubric, cache: ReviewCache
 ) -> None:
     server.then(Reply(reply_json(rubric)))
-    strict = LLMEngine(settings.replace(send_at=5.0, block_below=4.9), cache=cache).review(Message(text=DRAFT), rubric)
-    lenient = LLMEngine(settings.replace(send_at=1.0, block_below=1.0), cache=cache).review(Message(text=DRAFT), rubric)
+    draft = Message(text=DRAFT)
+    strict = llm_engine(settings.replace(send_at=5.0, block_below=4.9), cache=cache).review(draft, rubric)
+    lenient = llm_engine(settings.replace(send_at=1.0, block_below=1.0), cache=cache).review(draft, rubric)
     assert lenient.usage.cached and len(server.requests) == 1
     assert strict.verdict == "block" and lenient.verdict == "send"
 
@@ -94,7 +99,7 @@ def test_errors_are_never_cached(
     server: ScriptedServer, settings: Settings, rubric: Rubric, cache: ReviewCache
 ) -> None:
     server.then(Status(400), Reply(reply_json(rubric)))
-    engine = LLMEngine(settings, cache=cache)
+    engine = llm_engine(settings, cache=cache)
     with pytest.raises(EngineError):
         engine.review(Message(text=DRAFT), rubric)
     assert cache.stats().entries == 0
@@ -104,23 +109,23 @@ def test_errors_are_never_cached(
 
 def test_fail_open_fallbacks_are_never_cached(refused_url: str, rubric: Rubric, cache: ReviewCache) -> None:
     settings = Settings(model="m", base_url=refused_url, fail_open=True)
-    review = LLMEngine(settings, cache=cache).review(Message(text=DRAFT), rubric)
+    review = llm_engine(settings, cache=cache).review(Message(text=DRAFT), rubric)
     assert review.engine == "rules"
     assert cache.stats().entries == 0
 
 
 def test_cache_setting_off_means_no_cache(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
     server.default = Reply(reply_json(rubric))
-    engine = LLMEngine(settings.replace(cache=False))
-    assert engine.cache is None
+    engine = llm_engine(settings.replace(cache=False))
+    assert not isinstance(engine, CachedEngine)
     engine.review(Message(text=DRAFT), rubric)
     engine.review(Message(text=DRAFT), rubric)
     assert len(server.requests) == 2
 
 
 def test_default_cache_lives_in_the_configured_dir(settings: Settings, tmp_path: Path) -> None:
-    engine = LLMEngine(settings.replace(cache_dir=tmp_path / "c"))
-    assert engine.cache is not None and engine.cache.path == tmp_path / "c" / "reviews.sqlite3"
+    engine = llm_engine(settings.replace(cache_dir=tmp_path / "c"))
+    assert isinstance(engine, CachedEngine) and engine.cache.path == tmp_path / "c" / "reviews.sqlite3"
 
 
 def test_default_cache_dir_is_the_user_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -135,7 +140,7 @@ def test_files_are_private(
     try:
         cache = ReviewCache(tmp_path / "deep" / "cache")
         server.then(Reply(reply_json(rubric)))
-        LLMEngine(settings, cache=cache).review(Message(text=DRAFT), rubric)
+        llm_engine(settings, cache=cache).review(Message(text=DRAFT), rubric)
     finally:
         os.umask(old)
     assert stat.S_IMODE(cache.directory.stat().st_mode) == 0o700
@@ -147,7 +152,7 @@ def test_clear_empties_the_cache(
     server: ScriptedServer, settings: Settings, rubric: Rubric, cache: ReviewCache
 ) -> None:
     server.then(Reply(reply_json(rubric)))
-    LLMEngine(settings, cache=cache).review(Message(text=DRAFT), rubric)
+    llm_engine(settings, cache=cache).review(Message(text=DRAFT), rubric)
     assert cache.clear() == 1
     assert cache.stats().entries == 0
 

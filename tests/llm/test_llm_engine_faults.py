@@ -10,7 +10,9 @@ import pytest
 from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Raw, Reply, ScriptedServer, Status, reply_data, reply_json
 
 from reviewer.config import Settings
+from reviewer.engines import Engine, areview, areview_many, review_many
 from reviewer.engines.llm import LLMEngine
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.engines.rules import RulesEngine
 from reviewer.errors import ConfigError, EngineError
 from reviewer.models import Message
@@ -18,10 +20,10 @@ from reviewer.rubric import Rubric
 from reviewer.scoring import overall_score, verdict_for
 
 
-def engine(settings: Settings, **kwargs: object) -> tuple[LLMEngine, list[float]]:
-    """An engine with no cache whose retry waits are recorded instead of slept."""
+def engine(settings: Settings, *, rules: bool = False) -> tuple[Engine, list[float]]:
+    """The llm (or rules+llm) engine as configured, with no cache, whose retry waits are recorded, not slept."""
     waits: list[float] = []
-    return LLMEngine(settings, cache=None, sleep=waits.append, **kwargs), waits  # type: ignore[arg-type]
+    return llm_engine(settings, rules=rules, cache=None, sleep=waits.append), waits
 
 
 def test_good_reply_becomes_a_review(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
@@ -243,6 +245,7 @@ def test_api_key_is_never_in_errors_logs_or_reviews(
     review = llm.review(Message(text=DRAFT), rubric)
     assert API_KEY not in review.to_json()
     assert API_KEY not in caplog.text
+    assert isinstance(llm, LLMEngine) and "OpenAIBackend" in repr(llm.backend)
     assert API_KEY not in repr(llm.backend) and API_KEY not in repr(settings)
 
 
@@ -261,7 +264,7 @@ def test_rules_plus_llm_keeps_rules_findings_and_model_scores(
 ) -> None:
     server.then(Reply(reply_json(rubric)))
     gate = settings.gate
-    llm, _ = engine(settings, rules=RulesEngine(gate))
+    llm, _ = engine(settings, rules=True)
     review = llm.review(Message(text=DRAFT), rubric)
     rules = RulesEngine(gate).review(Message(text=DRAFT), rubric)
     assert review.engine == f"rules+llm:{MODEL}"
@@ -294,8 +297,9 @@ def test_server_without_usage_gets_candors_count(server: ScriptedServer, setting
 async def test_async_batch_is_bounded_and_ordered(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
     server.default = Reply(reply_json(rubric), delay=0.2)
     messages = [Message(text=f"{DRAFT}\nPS {i}") for i in range(6)]
-    llm, _ = engine(settings.replace(concurrency=2))
-    results = await llm.areview_many(messages, rubric)
+    two_at_once = settings.replace(concurrency=2)
+    llm, _ = engine(two_at_once)
+    results = await areview_many(llm, messages, rubric, concurrency=two_at_once.concurrency)
     assert server.max_in_flight == 2
     assert [r.text for r in results if not isinstance(r, EngineError)] == [m.text for m in messages]
 
@@ -305,7 +309,7 @@ async def test_async_batch_keeps_going_past_a_failure(
 ) -> None:
     server.then(Reply(reply_json(rubric)), Status(400), Reply(reply_json(rubric)))
     llm, _ = engine(settings)
-    results = await llm.areview_many([Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=1)
+    results = await areview_many(llm, [Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=1)
     assert [type(r).__name__ for r in results] == ["Review", "BackendError", "Review"]
 
 
@@ -313,7 +317,7 @@ async def test_async_retry_honours_retry_after_ms(server: ScriptedServer, settin
     server.then(Status(429, headers={"retry-after-ms": "300"}), Reply(reply_json(rubric)))
     llm, _ = engine(settings)
     started = time.monotonic()
-    review = await llm.areview(Message(text=DRAFT), rubric)
+    review = await areview(llm, Message(text=DRAFT), rubric)
     assert time.monotonic() - started >= 0.3
     assert review.engine == f"llm:{MODEL}" and len(server.requests) == 2
 
@@ -330,14 +334,15 @@ def test_a_non_api_answer_is_one_clear_error(server: ScriptedServer, settings: S
 @pytest.mark.parametrize("url", ["localhost:8080", "ftp://example.com/v1", "http://[::1", "http://host:99999/v1"])
 def test_a_bad_base_url_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match="base_url"):
-        LLMEngine(Settings(model=MODEL, base_url=url))
+        llm_engine(Settings(model=MODEL, base_url=url))
 
 
 def test_no_model_or_endpoint_is_a_config_error_with_a_how_to() -> None:
     for settings in (Settings(base_url="http://127.0.0.1:8080/v1"), Settings(model=MODEL)):
         with pytest.raises(ConfigError, match="set CANDOR_MODEL and CANDOR_BASE_URL"):
-            LLMEngine(settings)
-    assert LLMEngine(Settings(model=MODEL, api_key="sk-x"), cache=None).base_url == "https://api.openai.com/v1"
+            llm_engine(settings)
+    default = llm_engine(Settings(model=MODEL, api_key="sk-x"), cache=None)
+    assert isinstance(default, LLMEngine) and default.base_url == "https://api.openai.com/v1"
 
 
 @pytest.mark.parametrize(
@@ -385,5 +390,5 @@ def test_retry_after_as_an_http_date() -> None:
 def test_sync_review_many(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
     server.default = Reply(reply_json(rubric))
     llm, _ = engine(settings)
-    results = llm.review_many([Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=2)
+    results = review_many(llm, [Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=2)
     assert [r.text for r in results if not isinstance(r, EngineError)] == [DRAFT + f"\n{i}" for i in range(3)]

@@ -12,8 +12,8 @@ from llm_support import DRAFT, reply_json
 
 from reviewer.cache import ReviewCache
 from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
 from reviewer.engines.llm_backend import ScriptedBackend
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.models import Message
 from reviewer.rubric import Rubric
 
@@ -41,7 +41,7 @@ def test_building_the_llm_engine_loads_no_llm_stack(tmp_path: Path) -> None:
         import reviewer, reviewer.cli, reviewer.llm_cli
         from reviewer.config import Settings
         from reviewer.engines import engine_names, get_engine
-        assert {"llm", "rules+llm"} <= set(engine_names())
+        assert {"llm", "rules+llm", "fake"} <= set(engine_names())
         engine = get_engine("rules+llm", Settings(model="m", base_url="http://127.0.0.1:9/v1"))
         assert engine.name == "rules+llm:m"
     """
@@ -63,16 +63,16 @@ def test_rules_check_loads_no_llm_stack(tmp_path: Path) -> None:
 def test_a_cache_hit_loads_no_llm_stack(tmp_path: Path, rubric: Rubric) -> None:
     settings = Settings(model="m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path / "cache")
     cache = ReviewCache(tmp_path / "cache")
-    LLMEngine(settings, backend=ScriptedBackend([reply_json(rubric)]), cache=cache).review(Message(text=DRAFT), rubric)
+    llm_engine(settings, backend=ScriptedBackend([reply_json(rubric)]), cache=cache).review(Message(text=DRAFT), rubric)
     cache.close()
     code = f"""
         from pathlib import Path
         from reviewer.config import Settings
-        from reviewer.engines.llm import LLMEngine
+        from reviewer.engines import get_engine
         from reviewer.models import Message
         from reviewer.service import rubric_for
         settings = Settings(model="m", base_url="http://127.0.0.1:9/v1", cache_dir=Path({str(tmp_path / "cache")!r}))
-        review = LLMEngine(settings).review(Message(text={DRAFT!r}), rubric_for(settings))
+        review = get_engine("llm", settings).review(Message(text={DRAFT!r}), rubric_for(settings))
         assert review.usage.cached, review.usage
     """
     assert heavy_modules_after(code, tmp_path) == []

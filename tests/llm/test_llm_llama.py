@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from llm_support import DRAFT, LlamaServer
 
+from evals.recording import recording_engine, replaying_engine
 from reviewer.cli import main
 from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
 from reviewer.engines.llm_output import locate_all
 from reviewer.engines.llm_prompt import reply_schema
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.errors import EngineError
 from reviewer.models import Message, Review, review_json_schema
 from reviewer.service import rubric_for
@@ -45,7 +46,7 @@ def test_a_review_comes_back_schema_valid_with_checked_quotes(llama_server: Llam
     rubric = rubric_for(settings)
     assert rubric.ids == KEEP
     store = tmp_path / "recording.jsonl"
-    review = LLMEngine.recording(settings, store).review(Message(text=DRAFT), rubric)
+    review = recording_engine(settings, store).review(Message(text=DRAFT), rubric)
 
     jsonschema.validate(json.loads(review.to_json()), review_json_schema())
     assert review.engine == "llm:gemma3" and [d.id for d in review.dimensions] == list(KEEP)
@@ -71,7 +72,7 @@ def test_a_review_comes_back_schema_valid_with_checked_quotes(llama_server: Llam
 
     # The recording replays offline to the same review.
     offline = settings.replace(base_url="http://127.0.0.1:9/v1")
-    replayed = LLMEngine.replaying(offline, store).review(Message(text=DRAFT), rubric)
+    replayed = replaying_engine(offline, store).review(Message(text=DRAFT), rubric)
     assert replayed.model_dump(exclude={"usage"}) == review.model_dump(exclude={"usage"})
 
 
@@ -98,4 +99,4 @@ def test_cli_rules_plus_llm_then_cache_hit(
 def test_a_truncated_reply_is_one_clear_error(llama_server: LlamaServer) -> None:
     settings = llama_settings(llama_server, max_output_tokens=8, structured_output="json_object_schema")
     with pytest.raises(EngineError, match=r"cut off at 8 tokens \(finish_reason=length\)"):
-        LLMEngine(settings, cache=None).review(Message(text=DRAFT), rubric_for(settings))
+        llm_engine(settings, cache=None).review(Message(text=DRAFT), rubric_for(settings))

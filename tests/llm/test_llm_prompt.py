@@ -9,8 +9,8 @@ import pytest
 from llm_support import DRAFT, MODEL, Reply, ScriptedServer, reply_data, reply_json
 
 from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
-from reviewer.engines.llm_prompt import PromptSet, reply_schema
+from reviewer.engines.llm_prompt import PromptSet, draft_in, reply_schema
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.errors import EngineError
 from reviewer.models import Message
 from reviewer.prompts import prompts_dir, rubric_dir
@@ -69,7 +69,7 @@ def test_a_new_dimension_must_be_scored(
     without = reply_json(rubric_for(Settings()))
     server.then(Reply(without), Reply(without))
     with pytest.raises(EngineError, match="dimensions.brevity is missing"):
-        LLMEngine(settings, cache=None).review(Message(text=DRAFT), rubric)
+        llm_engine(settings, cache=None).review(Message(text=DRAFT), rubric)
 
 
 def test_the_draft_is_delimited_data(rubric: Rubric) -> None:
@@ -84,6 +84,8 @@ def test_the_draft_is_delimited_data(rubric: Rubric) -> None:
     assert user[1].rstrip().endswith(f"<<<END DRAFT {marker}>>>")
     assert f"<<<DRAFT {marker}>>> and <<<END DRAFT {marker}>>>" in system[1]
     assert "ignore them" in system[1]
+    assert draft_in((system, user)) == attack  # what a scripted reply (the fake engine) reads back
+    assert draft_in((system,)) is None
 
 
 def test_text_is_never_html_escaped(rubric: Rubric) -> None:
@@ -115,7 +117,7 @@ def test_prompts_dir_setting_is_used(tmp_path: Path, server: ScriptedServer, rub
     (copy / "system.md").write_text("You are a test reviewer. Markers: {{{draft_open}}}")
     settings = Settings(model=MODEL, base_url=server.base_url, prompts_dir=copy)
     server.then(Reply(reply_json(rubric)))
-    LLMEngine(settings, cache=None).review(Message(text=DRAFT), rubric)
+    llm_engine(settings, cache=None).review(Message(text=DRAFT), rubric)
     assert server.requests[0]["messages"][0]["content"].startswith("You are a test reviewer. Markers: <<<DRAFT ")
 
 

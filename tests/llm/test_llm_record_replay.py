@@ -9,17 +9,19 @@ from pathlib import Path
 import pytest
 from llm_support import DRAFT, MODEL, Reply, ScriptedServer, Status, reply_json
 
-from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
-from reviewer.engines.llm_backend import (
-    ChatRequest,
+from evals.recording import (
     RecordingBackend,
     ReplayBackend,
-    RequestMeta,
-    ScriptedBackend,
     StaleRecording,
+    digest,
+    fingerprint,
+    recording_engine,
+    replaying_engine,
 )
+from reviewer.config import Settings
+from reviewer.engines.llm_backend import ChatRequest, RequestMeta, ScriptedBackend
 from reviewer.engines.llm_prompt import PromptSet
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.errors import EngineError, ExitCode
 from reviewer.models import Message
 from reviewer.prompts import prompts_dir
@@ -33,7 +35,7 @@ def store(tmp_path: Path) -> Path:
 
 
 def record(settings: Settings, rubric: Rubric, store: Path, *messages: Message, with_rules: bool = False) -> None:
-    engine = LLMEngine.recording(settings, store, with_rules=with_rules)
+    engine = recording_engine(settings, store, with_rules=with_rules)
     for message in messages:
         engine.review(message, rubric)
 
@@ -42,7 +44,7 @@ def test_recording_then_replay_needs_no_server(
     server: ScriptedServer, settings: Settings, rubric: Rubric, store: Path, refused_url: str
 ) -> None:
     server.then(Reply(reply_json(rubric)))
-    live = LLMEngine.recording(settings, store).review(Message(text=DRAFT), rubric)
+    live = recording_engine(settings, store).review(Message(text=DRAFT), rubric)
     lines = [json.loads(line) for line in store.read_text().splitlines()]
     assert len(lines) == 1
     assert lines[0]["model"] == MODEL and lines[0]["attempt"] == 0 and lines[0]["run"] == 0
@@ -50,7 +52,7 @@ def test_recording_then_replay_needs_no_server(
     assert "api_key" not in store.read_text() and settings.api_key not in store.read_text()  # type: ignore[operator]
 
     offline = settings.replace(base_url=refused_url)
-    replayed = LLMEngine.replaying(offline, store).review(Message(text=DRAFT), rubric)
+    replayed = replaying_engine(offline, store).review(Message(text=DRAFT), rubric)
     assert replayed.model_dump(exclude={"usage"}) == live.model_dump(exclude={"usage"})
     assert len(server.requests) == 1
 
@@ -61,7 +63,7 @@ def test_the_repair_call_is_recorded_and_replayed(
     server.then(Reply("garbage"), Reply(reply_json(rubric)))
     record(settings, rubric, store, Message(text=DRAFT))
     assert [json.loads(line)["attempt"] for line in store.read_text().splitlines()] == [0, 1]
-    replayed = LLMEngine.replaying(settings, store).review(Message(text=DRAFT), rubric)
+    replayed = replaying_engine(settings, store).review(Message(text=DRAFT), rubric)
     assert any("first reply was invalid" in note for note in replayed.notes)
 
 
@@ -81,14 +83,14 @@ def test_a_truncated_reply_replays_as_the_same_error(
     with pytest.raises(EngineError, match="cut off"):
         record(settings, rubric, store, Message(text=DRAFT))
     with pytest.raises(EngineError, match="cut off"):
-        LLMEngine.replaying(settings, store).review(Message(text=DRAFT), rubric)
+        replaying_engine(settings, store).review(Message(text=DRAFT), rubric)
 
 
 def test_replay_miss_is_a_clear_stale_error(settings: Settings, rubric: Rubric, store: Path) -> None:
     store.parent.mkdir(parents=True)
     store.write_text("")
     with pytest.raises(StaleRecording, match="no recorded reply for message"):
-        LLMEngine.replaying(settings, store).review(Message(text=DRAFT), rubric)
+        replaying_engine(settings, store).review(Message(text=DRAFT), rubric)
 
 
 @pytest.mark.parametrize("change", ["model", "rubric", "prompt", "temperature", "situation"])
@@ -120,41 +122,41 @@ def test_a_recording_made_under_other_conditions_is_never_reused(
         "situation": "no recorded reply",
     }[change]
     with pytest.raises(StaleRecording, match=expected):
-        LLMEngine.replaying(now, store).review(message, rubric)
+        replaying_engine(now, store).review(message, rubric)
 
 
 def test_stale_recording_exits_3_even_with_fail_open(settings: Settings, rubric: Rubric, store: Path) -> None:
     store.parent.mkdir(parents=True)
     store.write_text("")
     with pytest.raises(EngineError) as caught:
-        LLMEngine.replaying(settings.replace(fail_open=True), store).review(Message(text=DRAFT), rubric)
+        replaying_engine(settings.replace(fail_open=True), store).review(Message(text=DRAFT), rubric)
     assert caught.value.exit_code == ExitCode.ENGINE
 
 
 def test_runs_are_recorded_apart(server: ScriptedServer, settings: Settings, rubric: Rubric, store: Path) -> None:
     server.then(Reply(reply_json(rubric)), Reply(reply_json(rubric, suggestions=["Second run."])))
-    LLMEngine.recording(settings, store, run=0).review(Message(text=DRAFT), rubric)
-    LLMEngine.recording(settings, store, run=1).review(Message(text=DRAFT), rubric)
-    first = LLMEngine.replaying(settings, store, run=0).review(Message(text=DRAFT), rubric)
-    second = LLMEngine.replaying(settings, store, run=1).review(Message(text=DRAFT), rubric)
+    recording_engine(settings, store, run=0).review(Message(text=DRAFT), rubric)
+    recording_engine(settings, store, run=1).review(Message(text=DRAFT), rubric)
+    first = replaying_engine(settings, store, run=0).review(Message(text=DRAFT), rubric)
+    second = replaying_engine(settings, store, run=1).review(Message(text=DRAFT), rubric)
     assert first.suggestions[0] != "Second run." and second.suggestions[0] == "Second run."
     with pytest.raises(StaleRecording):
-        LLMEngine.replaying(settings, store, run=2).review(Message(text=DRAFT), rubric)
+        replaying_engine(settings, store, run=2).review(Message(text=DRAFT), rubric)
 
 
 def test_the_newest_recording_wins(settings: Settings, rubric: Rubric, store: Path) -> None:
     first = RecordingBackend(ScriptedBackend([reply_json(rubric)]), store)
-    LLMEngine(settings, backend=first).review(Message(text=DRAFT), rubric)
+    llm_engine(settings, backend=first).review(Message(text=DRAFT), rubric)
     second = RecordingBackend(ScriptedBackend([reply_json(rubric, suggestions=["Re-recorded."])]), store)
-    LLMEngine(settings, backend=second).review(Message(text=DRAFT), rubric)
-    replayed = LLMEngine(settings, backend=ReplayBackend(store)).review(Message(text=DRAFT), rubric)
+    llm_engine(settings, backend=second).review(Message(text=DRAFT), rubric)
+    replayed = llm_engine(settings, backend=ReplayBackend(store)).review(Message(text=DRAFT), rubric)
     assert replayed.suggestions[0] == "Re-recorded."
 
 
 def test_rules_plus_llm_replays_too(server: ScriptedServer, settings: Settings, rubric: Rubric, store: Path) -> None:
     server.then(Reply(reply_json(rubric)))
     record(settings, rubric, store, Message(text=DRAFT), with_rules=True)
-    review = LLMEngine.replaying(settings, store, with_rules=True).review(Message(text=DRAFT), rubric)
+    review = replaying_engine(settings, store, with_rules=True).review(Message(text=DRAFT), rubric)
     assert review.engine == f"rules+llm:{MODEL}" and review.findings
 
 
@@ -177,5 +179,5 @@ def test_fingerprint_ignores_the_response_mode(rubric: Rubric) -> None:
     from dataclasses import replace
 
     other = replace(request, response_mode="json_object")
-    assert request.fingerprint == other.fingerprint and request.digest == other.digest
-    assert replace(request, meta=replace(request.meta, run=1)).fingerprint != request.fingerprint
+    assert fingerprint(request) == fingerprint(other) and digest(request) == digest(other)
+    assert fingerprint(replace(request, meta=replace(request.meta, run=1))) != fingerprint(request)

@@ -14,7 +14,7 @@ from llm_support import DRAFT, Reply, ScriptedServer, reply_json
 
 from reviewer import tokens
 from reviewer.config import Settings
-from reviewer.engines.llm import LLMEngine
+from reviewer.engines.llm_stack import llm_engine
 from reviewer.errors import EngineError
 from reviewer.models import Message
 from reviewer.rubric import Rubric
@@ -94,7 +94,7 @@ def test_estimate_is_noted_in_the_review(
 ) -> None:
     monkeypatch.setattr(tokens, "_bundled_ranks_file", lambda: None)
     server.then(Reply(reply_json(rubric)))
-    review = LLMEngine(settings, cache=None).review(Message(text=DRAFT), rubric)
+    review = llm_engine(settings, cache=None).review(Message(text=DRAFT), rubric)
     assert any("estimates (chars/4)" in note for note in review.notes)
 
 
@@ -109,23 +109,20 @@ THREAD = DRAFT + "\nOn Mon, 3 Mar 2025 at 09:12, Dana Client <dana@example.com> 
 )
 
 
-def test_long_thread_is_trimmed_to_the_newest_message(
+def test_a_thread_over_the_budget_is_refused_not_cut(
     server: ScriptedServer, settings: Settings, rubric: Rubric
 ) -> None:
-    server.then(Reply(reply_json(rubric)))
-    llm = LLMEngine(settings.replace(token_budget=2600), cache=None)
-    review = llm.review(Message(text=THREAD), rubric)
-    assert review.text == DRAFT.strip()
-    assert "board meeting" not in server.requests[0]["messages"][1]["content"]
-    assert any("trimmed to the newest message" in note for note in review.notes)
-    for dim in review.dimensions:
-        for ev in dim.evidence:
-            assert review.text[ev.start : ev.end] == ev.quote
+    # Front ends strip quoted replies when they read a draft; text that still holds a thread was given as is, and
+    # the engine reviews what it was given or nothing: it never cuts the draft itself.
+    llm = llm_engine(settings.replace(token_budget=2600), cache=None)
+    with pytest.raises(EngineError, match=r"over the token budget of 2600 \(token_budget\)"):
+        llm.review(Message(text=THREAD), rubric)
+    assert server.requests == []
 
 
 def test_thread_within_budget_is_sent_whole(server: ScriptedServer, settings: Settings, rubric: Rubric) -> None:
     server.then(Reply(reply_json(rubric)))
-    review = LLMEngine(settings.replace(token_budget=20_000), cache=None).review(Message(text=THREAD), rubric)
+    review = llm_engine(settings.replace(token_budget=20_000), cache=None).review(Message(text=THREAD), rubric)
     assert review.text == THREAD
     assert not any("trimmed" in note for note in review.notes)
     assert "board meeting" in server.requests[0]["messages"][1]["content"]
@@ -134,7 +131,7 @@ def test_thread_within_budget_is_sent_whole(server: ScriptedServer, settings: Se
 def test_over_budget_without_a_thread_is_an_error_and_sends_nothing(
     server: ScriptedServer, settings: Settings, rubric: Rubric
 ) -> None:
-    llm = LLMEngine(settings.replace(token_budget=500), cache=None)
+    llm = llm_engine(settings.replace(token_budget=500), cache=None)
     with pytest.raises(EngineError, match=r"over the token budget of 500 \(token_budget\)"):
         llm.review(Message(text=DRAFT), rubric)
     assert server.requests == []

@@ -1,12 +1,15 @@
 """Helpers for the TUI tests: fake deep engines, a canned review for snapshots, and waits that watch the app's
 state (never a bare sleep).
 
-Fake deep engines are injected through `make_app(deep_engine_factory=...)`, the same seam the CLI uses, so these
-tests never depend on the LLM engine. The module name is unique because test folders share one import path.
+Deep engines are injected through `make_app(deep_engine_factory=...)`, the same seam the CLI uses: the `fake`
+engine (the real LLM path with scripted model replies, no server) for behaviour, and canned reviews written out by
+hand for snapshots, so tuning the rubric never changes a screenshot. The module name is unique because test
+folders share one import path.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +21,9 @@ from textual.screen import Screen
 
 from reviewer.config import Settings
 from reviewer.engines import Engine, EngineFactory
-from reviewer.engines.rules import RulesEngine
+from reviewer.engines.fake import FakeEngine, requested_dimensions
+from reviewer.engines.llm_backend import ChatRequest
+from reviewer.engines.llm_prompt import draft_in
 from reviewer.errors import ConfigError, EngineError
 from reviewer.facts import compare_facts
 from reviewer.models import DimensionScore, Evidence, Finding, Message, Missing, Review, Rewrite, RubricRef
@@ -67,60 +72,49 @@ def deep_settled(app: CandorApp) -> Callable[[], bool]:
     return lambda: app.review_screen.deep_panel.state not in ("idle", "running")
 
 
-class ModelStyleEngine:
-    """Rules findings plus what a model adds: its own rationales with evidence, suggestions and a model rewrite."""
+def model_style_reply(request: ChatRequest) -> str:
+    """What a model adds to the rules findings: its own rationales with evidence, a suggestion and a rewrite."""
+    quote = (draft_in(request.messages) or "").split(".")[0][:40]
+    dimensions = {
+        dim: {"evidence": [quote], "rationale": f"The model reads the {dim.replace('_', ' ')} as weak here.",
+              "score": 2}
+        for dim in requested_dimensions(request)
+    }
+    suggestions = ["Say who owns the fix and when the client hears from you next."]
+    return json.dumps({"dimensions": dimensions, "missing": [], "suggestions": suggestions, "rewrite": MODEL_REWRITE})
 
-    name = "rules+llm:fake-model"
+
+class ModelStyleEngine(FakeEngine):
+    """rules+llm on the fake engine: the real rules findings plus `model_style_reply` through the real LLM path."""
 
     def __init__(self) -> None:
-        self.calls: list[Message] = []
-
-    def review(self, message: Message, rubric: Rubric) -> Review:
-        self.calls.append(message)
-        base = RulesEngine().review(message, rubric)
-        quote = message.text.split(".")[0][:40]
-        dimensions = tuple(
-            d.model_copy(
-                update={
-                    "rationale": f"{d.score}/5: The model reads the {d.title.lower()} as weak here.",
-                    "evidence": (Evidence(start=0, end=len(quote), quote=quote),),
-                }
-            )
-            for d in base.dimensions
-        )
-        rewrite = Rewrite(text=MODEL_REWRITE, source="model", changed_facts=compare_facts(message.text, MODEL_REWRITE))
-        return base.model_copy(
-            update={
-                "engine": self.name,
-                "dimensions": dimensions,
-                "suggestions": ("Say who owns the fix and when the client hears from you next.",),
-                "rewrite": rewrite,
-            }
-        )
+        super().__init__(model_style_reply, settings=Settings(model="fake-model"), rules=True)
 
 
-class FailingEngine:
-    name = "rules+llm:broken"
-
-    def review(self, message: Message, rubric: Rubric) -> Review:
-        raise EngineError("model server at http://127.0.0.1:9/v1 refused the connection (after 3 retries)")
+REFUSED = "model server at http://127.0.0.1:9/v1 refused the connection (after 3 retries)"
 
 
-class BlockingEngine:
+class FailingEngine(FakeEngine):
+    """A model call that fails, as the engine reports it."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda request: EngineError(REFUSED), settings=Settings(model="broken"), rules=True)
+
+
+class BlockingEngine(FakeEngine):
     """Waits until released, like a slow model call; `started` is set once the call is under way."""
-
-    name = "rules+llm:slow"
 
     def __init__(self) -> None:
         self.started = threading.Event()
         self.release = threading.Event()
         self.finished = threading.Event()
+        super().__init__(self._slow_reply, settings=Settings(model="slow"), rules=True)
 
-    def review(self, message: Message, rubric: Rubric) -> Review:
+    def _slow_reply(self, request: ChatRequest) -> str:
         self.started.set()
         self.release.wait(timeout=30)
         self.finished.set()
-        return ModelStyleEngine().review(message, rubric)
+        return model_style_reply(request)
 
 
 NO_MODEL = "llm: no model configured; set CANDOR_MODEL and CANDOR_BASE_URL (or pass --model and --base-url)"
