@@ -62,7 +62,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.recordings is None:
         args.recordings = runner.RECORDINGS_DIR
-    examples = runner.load_examples(args.split)
+    dataset, examples = runner.load_dataset(args.data, args.split)
     meta_path = args.recordings / f"{_slug(settings.model or '')}.meta.json"
     runs = args.runs
     if settings.engine in LLM_ENGINES and not args.record and meta_path.is_file():
@@ -113,6 +113,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
     meta: dict[str, Any] = {
         "engine": reviewer.engine.name,
+        "data": dataset,
         "split": args.split,
         "rubric": reviewer.rubric.hash,
         "with_situation": args.with_situation,
@@ -123,7 +124,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     document = {"meta": meta, "figures": figures}
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{reviewer.engine.name.replace(':', '_').replace('/', '_')}-{args.split}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{reviewer.engine.name}-{dataset}")
     (out_dir / f"{stem}.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     (out_dir / f"{stem}.md").write_text(report.render(meta, figures, markdown=True), encoding="utf-8")
     if args.format == "json":
@@ -132,16 +133,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         sys.stdout.write(report.render(meta, figures, markdown=args.format == "markdown"))
     print(f"candor: wrote {out_dir / stem}.json and .md", file=sys.stderr)
 
+    baselines = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8")) if runner.BASELINE_PATH.is_file() else {}
     if args.update_baseline:
-        if args.split != "test" or reviewer.engine.name != "rules" or args.limit or args.with_situation:
-            print("candor: error: the baseline is the rules engine on the full test split", file=sys.stderr)
+        if args.split != "test" or reviewer.engine.name != "rules" or args.limit or args.sample or args.with_situation:
+            print("candor: error: a baseline is the rules engine on a full test split", file=sys.stderr)
             return ExitCode.USAGE
-        baseline = {"engine": "rules", "split": "test", "figures": runner.headline(figures)}
-        runner.BASELINE_PATH.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
-        print(f"candor: baseline updated: {runner.BASELINE_PATH}", file=sys.stderr)
+        baselines[dataset] = runner.headline(figures)
+        runner.BASELINE_PATH.write_text(json.dumps(baselines, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"candor: baseline for {dataset} updated: {runner.BASELINE_PATH}", file=sys.stderr)
     if args.check_baseline:
-        baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
-        drops = runner.compare_to_baseline(figures, baseline["figures"])
+        if dataset not in baselines:
+            print(f"candor: error: no baseline for {dataset} in {runner.BASELINE_PATH}", file=sys.stderr)
+            return ExitCode.USAGE
+        drops = runner.compare_to_baseline(figures, baselines[dataset])
         for line in drops:
             print(f"candor: below baseline: {line}", file=sys.stderr)
         return ExitCode.BLOCKED if drops else ExitCode.OK
@@ -149,6 +153,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        help="labelled set: 'realistic' (messages written by others, the default), 'own' (the project's examples), "
+        "or a labelled JSONL file",
+    )
     parser.add_argument("--split", choices=("dev", "test", "all"), default="test")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     parser.add_argument("--out", type=Path, default=Path("evals/runs"), help="where the JSON and Markdown go")

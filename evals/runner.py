@@ -88,6 +88,24 @@ def load_examples(split: str, data_dir: Path = DATA_DIR) -> list[Example]:
     return [ex for name in names for ex in load_labelled(data_dir / f"{name}.jsonl")]
 
 
+DATASETS = {"own": DATA_DIR, "realistic": REALISTIC_DIR}
+"""Named labelled sets: the project's own examples, and messages written by others (the realistic corpus)."""
+DEFAULT_DATASET = "realistic"
+
+
+def load_dataset(data: str | None, split: str) -> tuple[str, list[Example]]:
+    """A named set's split (`realistic`, `own`), or any labelled JSONL file (its split is the whole file).
+
+    Returns a label for reports and baselines ("realistic/test", or the file name) and the examples."""
+    name = data or DEFAULT_DATASET
+    if name in DATASETS:
+        return f"{name}/{split}", load_examples(split, DATASETS[name])
+    path = Path(name)
+    if not path.is_file():
+        raise InputError(f"eval: --data {name!r} is neither a named set ({', '.join(DATASETS)}) nor a file")
+    return path.name, load_labelled(path)
+
+
 def load_labelled(path: Path) -> list[Example]:
     """Any labelled JSONL file (the project's own splits, the realistic corpus, a team's own set)."""
     try:
@@ -178,6 +196,7 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
         "confusion": confusion(gold_v, pred_v, VERDICTS),
     }
     spans: dict[str, Any] = {}
+    everything: list[SpanScore] = []
     for family in SPAN_FAMILIES:
         per_example: list[SpanScore] = []
         for o in outcomes:
@@ -185,14 +204,37 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
             pred_spans = [(f.start, f.end) for f in o.review.findings if f.family == family]
             per_example.append(span_score(gold_spans, pred_spans))
         spans[family] = add_span_scores(per_example).as_dict()
+        everything.extend(per_example)
+    spans["all"] = add_span_scores(everything).as_dict()
     seconds = sorted(o.seconds for o in outcomes)
     return {
+        "gate": gate_figures(outcomes),
         "n": len(outcomes),
         "dimensions": dimensions,
         "verdict": verdict,
         "spans": spans,
         "worst": worst_examples(outcomes, dims),
         "timing": {"median_ms": round(seconds[len(seconds) // 2] * 1000, 3), "total_s": round(sum(seconds), 3)},
+    }
+
+
+def gate_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """How far the gate can be trusted: are critical findings real (they block on their own), is a good message
+    ever blocked, is a poor one ever passed."""
+    critical = real = 0
+    for o in outcomes:
+        blame = [(s["start"], s["end"]) for s in o.example.spans if s["family"] == "blame"]
+        for f in o.review.findings:
+            if f.severity == "critical":
+                critical += 1
+                real += any(f.start < e and s < f.end for s, e in blame)
+    good_blocked = [o.example.id for o in outcomes if o.example.gold["overall"] >= 4 and o.review.verdict == "block"]
+    poor_sent = [o.example.id for o in outcomes if o.example.gold["overall"] <= 2 and o.review.verdict == "send"]
+    return {
+        "critical_findings": critical,
+        "critical_precision": real / critical if critical else float("nan"),
+        "good_blocked": good_blocked,
+        "poor_sent": poor_sent,
     }
 
 
@@ -222,7 +264,7 @@ def headline(figures: dict[str, Any]) -> dict[str, float]:
     out = {f"spearman.{d}": v["spearman"]["value"] for d, v in figures["dimensions"].items()}
     out["verdict.accuracy"] = figures["verdict"]["accuracy"]["value"]
     out.update({f"span_f1.{fam}": v["f1"] for fam, v in figures["spans"].items()})
-    return out
+    return {k: v for k, v in out.items() if not (isinstance(v, float) and math.isnan(v))}
 
 
 def compare_to_baseline(
