@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-HEAVY = ("textual", "tui", "openai", "tiktoken", "langchain_core")
+HEAVY = ("textual", "tui", "evals", "openai", "tiktoken", "langchain_core")
 
 
 def test_core_and_cli_import_nothing_heavy() -> None:

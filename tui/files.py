@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import reviewer
 from reviewer.config import Settings
 from reviewer.inputs import EMAIL_SUFFIXES, read_source
 
@@ -66,11 +67,25 @@ def load_draft(path: Path, settings: Settings) -> Draft:
     )
 
 
-def suggested_save_path(draft_origin: Path | None) -> Path:
-    """A new file next to the original (never the original itself), or draft.txt in the working directory."""
-    if draft_origin is None:
-        return Path.cwd() / "draft.txt"
-    return draft_origin.with_name(f"{draft_origin.stem}.candor.txt")
+def candor_checkout() -> Path | None:
+    """The source checkout Candor runs from (an editable install), or None when it is installed from a wheel."""
+    root = Path(reviewer.__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / ".git").exists() else None
+
+
+def suggested_save_path(draft_origin: Path | None, cwd: Path | None = None) -> Path:
+    """A new file next to the original (never the original itself), or draft.txt in the working directory.
+
+    Not inside Candor's own checkout, though: a confidential draft saved there could end up committed (and
+    `scripts/run` used to start the TUI there whatever folder it was run from); the home folder is used instead.
+    """
+    if draft_origin is not None:
+        return draft_origin.with_name(f"{draft_origin.stem}.candor.txt")
+    folder = (cwd or Path.cwd()).resolve()
+    checkout = candor_checkout()
+    if checkout is not None and folder.is_relative_to(checkout):
+        folder = Path.home()
+    return folder / "draft.txt"
 
 
 def save_draft(path: Path, text: str) -> Stamp:
