@@ -14,7 +14,8 @@ HEAVY = ("textual", "tui", "evals", "openai", "tiktoken", "langchain_core")
 
 def test_core_and_cli_import_nothing_heavy() -> None:
     code = (
-        "import sys, reviewer, reviewer.cli, reviewer.engines.rules, reviewer.inputs;"
+        "import sys, reviewer, reviewer.cli, reviewer.engines.rules, reviewer.inputs, reviewer.sources, reviewer.hook;"
+        "import reviewer.commands;"
         "from reviewer.cli import main;"
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
