@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from reviewer.errors import CandorError
-from reviewer.models import Finding, Review
+from reviewer.errors import CandorError, ConfigError
+from reviewer.models import SITUATIONS, Finding, Review
 from reviewer.models import Message as ReviewRequest
 from reviewer.rewrite import apply_finding
 from reviewer.service import Reviewer
@@ -21,6 +21,13 @@ from tui.spans import diff_window
 
 REVIEW_DELAY = 0.3
 """Seconds of quiet after the last keystroke before the draft is re-reviewed."""
+
+
+def check_situation(situation: str | None) -> str | None:
+    """The situation, if `candor check --situation` accepts it; raises ConfigError (one line, exit 2) otherwise."""
+    if situation is not None and situation not in SITUATIONS:
+        raise ConfigError(f"tui: unknown situation {situation!r}; choose from {', '.join(sorted(SITUATIONS))}")
+    return situation
 
 
 class Stoppable(Protocol):
@@ -163,10 +170,10 @@ def preview_fix(text: str, finding: Finding) -> FixPreview | None:
     if fixed is None or fixed == text:
         return None
     start, old_end, new_end = diff_window(text, fixed)
-    # Outside the window the texts are equal, so widening both sides by the same characters keeps them aligned.
-    while start > 0 and not text[start - 1].isspace():
+    # Never show a word cut in two. Outside the window the texts are equal, so widening both sides alike is safe.
+    while start > 0 and _inside_word(text, fixed, start, start):
         start -= 1
-    while old_end < len(text) and not text[old_end].isspace():
+    while old_end < len(text) and _inside_word(text, fixed, old_end, new_end):
         old_end += 1
         new_end += 1
     removed, inserted = text[start:old_end].strip(), fixed[start:new_end].strip()
@@ -174,6 +181,15 @@ def preview_fix(text: str, finding: Finding) -> FixPreview | None:
     if inserted and removed.lower().endswith(inserted.lower()):
         removed, inserted = removed[: len(removed) - len(inserted)].rstrip(), ""
     return FixPreview(fixed, removed, inserted)
+
+
+def _inside_word(text: str, fixed: str, index: int, fixed_index: int) -> bool:
+    """Whether a cut at `index` (at `fixed_index` in the fixed text) falls inside a word of either text."""
+
+    def word(s: str, i: int) -> bool:
+        return 0 <= i < len(s) and (s[i].isalnum() or s[i] in "'’")
+
+    return word(text, index - 1) and (word(text, index) or word(fixed, fixed_index))
 
 
 def _words(text: str) -> str:
