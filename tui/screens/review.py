@@ -269,10 +269,14 @@ class ReviewScreen(Screen[None]):
             return None
         return review.findings[mark.index]
 
-    def _marks_at_cursor(self) -> list[Mark]:
+    def _selected_span(self) -> tuple[int, int]:
         editor = self.editor
         start, end = sorted((editor.offset_of(editor.selection.start), editor.offset_of(editor.selection.end)))
-        return [m for m in editor.marks_at(start) if m.end >= end]
+        return start, end
+
+    def _marks_at_cursor(self) -> list[Mark]:
+        start, end = self._selected_span()
+        return [m for m in self.editor.marks_at(start) if m.end >= end]
 
     def _describe(self, finding: Finding) -> Content:
         icon, style = SEVERITY_ICON[finding.severity], SEVERITY_STYLE[finding.severity]
@@ -289,10 +293,9 @@ class ReviewScreen(Screen[None]):
     def _cursor_moved(self) -> None:
         marks = self._marks_at_cursor()
         finding = self._finding(marks[0]) if marks else None
-        editor = self.editor
-        start, end = sorted((editor.offset_of(editor.selection.start), editor.offset_of(editor.selection.end)))
+        start, end = self._selected_span()
         phrase_selected = start != end and any((m.start, m.end) == (start, end) for m in marks)
-        editor.border_subtitle = SELECTED if phrase_selected else ""
+        self.editor.border_subtitle = SELECTED if phrase_selected else ""
         if finding is not None:
             self.set_status(self._describe(finding), "finding")
             self.findings_list.highlight_finding(marks[0].index)
