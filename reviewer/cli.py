@@ -3,6 +3,10 @@
 stdout is data (the review, as text or JSON); stderr is diagnostics. Any `CandorError` becomes one line on stderr
 and its exit code; an unexpected exception is reported as one line too (with `CANDOR_DEBUG=1` for the traceback),
 because a pre-send hook must never dump a traceback into a mail client.
+
+The core's commands register through the same API as every front end (`reviewer.commands`); `candor tui` and
+`candor eval` come from their own packages through the `candor.commands` entry points, loaded only when the
+command asked for is not the core's, so `candor check` never pays for them.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, overload
 
+from reviewer.config import Settings
 from reviewer.errors import InputError
 from reviewer.inputs import (
     EMAIL_SUFFIXES,
@@ -46,20 +47,17 @@ from reviewer.inputs import (
 )
 from reviewer.models import Message
 
-if TYPE_CHECKING:
-    from reviewer.config import Settings
-
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How sources are read; the limits default to the settings' defaults."""
+    """How sources are read; the limits default to the settings' defaults (`from_settings` takes those in force)."""
 
-    max_bytes: int = 2_000_000
+    max_bytes: int = Settings.max_input_bytes
     """A single-message file over this is refused before it is read (`max_input_bytes`)."""
-    max_chars: int = 50_000
+    max_chars: int = Settings.max_input_chars
     """A message body over this, after stripping, is refused (`max_input_chars`)."""
     encoding: str | None = None
     """Text encoding of .txt/.md input that is not UTF-8; an .eml's declared charset is honoured anyway."""

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-HEAVY = ("textual", "tui", "openai", "tiktoken", "langchain_core")
+HEAVY = ("textual", "tui", "evals", "openai", "tiktoken", "langchain_core")
 
 
 def test_core_and_cli_import_nothing_heavy() -> None:
     code = (
-        "import sys, reviewer, reviewer.cli, reviewer.engines.rules, reviewer.inputs;"
+        "import sys, reviewer, reviewer.cli, reviewer.engines.rules, reviewer.inputs, reviewer.sources, reviewer.hook;"
+        "import reviewer.commands;"
         "from reviewer.cli import main;"
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )

@@ -20,6 +20,7 @@ from reviewer.engines import EngineFactory, get_engine
 from reviewer.errors import ConfigError
 from reviewer.service import Reviewer
 from tui.files import Draft, load_draft
+from tui.live_review import check_situation
 from tui.screens.help import HelpScreen
 from tui.screens.modals import ChoiceScreen
 from tui.screens.review import REVIEW_DELAY, ReviewScreen
@@ -112,11 +113,13 @@ def make_app(
     review_delay: float = REVIEW_DELAY,
     theme: str | None = None,
 ) -> CandorApp:
-    """Build the app. `path` is loaded now, so an unreadable file fails before the screen opens (InputError).
+    """Build the app. `path` is loaded now, so an unreadable file fails before the screen opens (InputError), and
+    an unknown `situation` is refused (ConfigError) as `candor check` refuses it.
 
     `reviewer` does the live reviews (the CLI passes one on the rules engine); `deep_engine_factory(settings)` builds
     the deep-review engine the first time the key is pressed (default: `get_engine(deep_engine_name, settings)`).
     """
+    check_situation(situation)
     if reviewer is None:
         reviewer = Reviewer(load_settings().settings.replace(engine="rules"))
     draft = load_draft(Path(path), reviewer.settings) if path is not None else Draft(text=text or "")

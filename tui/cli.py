@@ -27,7 +27,9 @@ def _has_terminal() -> bool:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     from reviewer.service import Reviewer
+    from tui.live_review import check_situation
 
+    situation = check_situation(getattr(args, "situation", None))  # bad usage first, terminal or not
     if not _has_terminal():
         raise ConfigError("tui: needs a terminal; in scripts and pipes use `candor check FILE`")
     settings = settings_from_args(args)
@@ -43,7 +45,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         reviewer=reviewer,
         path=Path(file) if file else None,
         deep_engine_name=deep_engine,
-        situation=getattr(args, "situation", None),
+        situation=situation,
         client=getattr(args, "client", None),
         theme=getattr(args, "theme", None),
     )

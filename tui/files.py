@@ -1,9 +1,13 @@
 """Opening and saving drafts, with the guarantees the editor promises: nothing is overwritten without asking.
 
 Reading goes through `reviewer.inputs.read_source`, so the TUI refuses exactly what `candor check` refuses. What the
-reader strips (an .eml's headers, a quoted thread, a signature) is not in the editor, so saving back to such a file
-would destroy it: those drafts get no save target and Ctrl+S asks for a new file. Writes are atomic (temporary file
-and rename), and a stamp (mtime, size) taken at load and save tells the editor when someone else changed the file.
+reader strips (an .eml's headers, a quoted thread, a signature) is not in the editor, so saving over such a file
+would destroy it: those drafts get no save target, and neither Ctrl+S nor Save as ever writes over an email or the
+file a quoted reply was left out of; a new file is offered instead. Writes are atomic (temporary file and rename),
+and a stamp (mtime, size) taken at load and save tells the editor when someone else changed the file.
+
+`DraftFile` holds that state and makes every decision (where Ctrl+S writes, when to ask, what is refused) without
+Textual, so the rules are unit-tested; the review screen only turns its answers into dialogs.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
+import reviewer
 from reviewer.config import Settings
 from reviewer.inputs import EMAIL_SUFFIXES, read_source
 
@@ -66,11 +72,25 @@ def load_draft(path: Path, settings: Settings) -> Draft:
     )
 
 
-def suggested_save_path(draft_origin: Path | None) -> Path:
-    """A new file next to the original (never the original itself), or draft.txt in the working directory."""
-    if draft_origin is None:
-        return Path.cwd() / "draft.txt"
-    return draft_origin.with_name(f"{draft_origin.stem}.candor.txt")
+def candor_checkout() -> Path | None:
+    """The source checkout Candor runs from (an editable install), or None when it is installed from a wheel."""
+    root = Path(reviewer.__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / ".git").exists() else None
+
+
+def suggested_save_path(draft_origin: Path | None, cwd: Path | None = None) -> Path:
+    """A new file next to the original (never the original itself), or draft.txt in the working directory.
+
+    Not inside Candor's own checkout, though: a confidential draft saved there could end up committed (and
+    `scripts/run` used to start the TUI there whatever folder it was run from); the home folder is used instead.
+    """
+    if draft_origin is not None:
+        return draft_origin.with_name(f"{draft_origin.stem}.candor.txt")
+    folder = (cwd or Path.cwd()).resolve()
+    checkout = candor_checkout()
+    if checkout is not None and folder.is_relative_to(checkout):
+        folder = Path.home()
+    return folder / "draft.txt"
 
 
 def save_draft(path: Path, text: str) -> Stamp:
@@ -91,3 +111,110 @@ def save_draft(path: Path, text: str) -> Stamp:
     stamp = stamp_of(path)
     assert stamp is not None
     return stamp
+
+
+@dataclass(frozen=True)
+class Write:
+    """Write the draft to `path` now."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class AskForPath:
+    """Ask where to save, starting from `initial`; `why` says why when Candor refused the path it was given."""
+
+    initial: Path
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmOverwrite:
+    """`path` holds something Candor did not write or last read: ask before overwriting it."""
+
+    path: Path
+    why: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Nothing can be written there (a folder): say so and stop."""
+
+    message: str
+
+
+SavePlan: TypeAlias = Write | AskForPath | ConfirmOverwrite | Refuse
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.expanduser().absolute() == b.expanduser().absolute()
+
+
+@dataclass
+class DraftFile:
+    """Where the draft in the editor came from and may be saved, and what was last loaded or saved (dirty state)."""
+
+    origin: Path | None = None
+    save_path: Path | None = None
+    stamp: Stamp | None = None
+    saved_text: str = ""
+
+    @classmethod
+    def of(cls, draft: Draft) -> DraftFile:
+        return cls(origin=draft.origin, save_path=draft.save_path, stamp=draft.stamp, saved_text=draft.text)
+
+    @property
+    def name(self) -> str:
+        return self.origin.name if self.origin else "new draft"
+
+    def modified(self, text: str) -> bool:
+        """Unsaved work: `text` differs from what was last loaded or saved (undoing back to it counts)."""
+        return text != self.saved_text
+
+    def suggested_path(self) -> Path:
+        return self.save_path or suggested_save_path(self.origin)
+
+    def plan_save(self) -> SavePlan:
+        """Ctrl+S: the draft's own file, unless it has none (ask) or someone changed it on disk (confirm)."""
+        if self.save_path is None:
+            return AskForPath(self.suggested_path())
+        if stamp_of(self.save_path) != self.stamp:
+            return ConfirmOverwrite(self.save_path, "changed on disk since Candor read it")
+        return Write(self.save_path)
+
+    def plan_save_as(self, path: Path) -> SavePlan:
+        """Save as `path`: never over an email or the file a quoted reply was left out of; ask before any other."""
+        if path.is_dir():
+            return Refuse(f"{path} is a folder; give a file name.")
+        own = self.save_path is not None and _same_file(path, self.save_path)
+        if path.exists() and not own and self._kept_whole_only_by_the_original(path):
+            return AskForPath(
+                suggested_save_path(path),
+                f"{path.name} keeps what the editor does not show (headers, quoted thread, signature); "
+                "Candor never saves over it. Save to a new file:",
+            )
+        if path.exists() and not (own and stamp_of(path) == self.stamp):
+            return ConfirmOverwrite(path, "already exists")
+        return Write(path)
+
+    def _kept_whole_only_by_the_original(self, path: Path) -> bool:
+        """An existing email, or the file this draft came from when the editor holds only part of it."""
+        if path.suffix.lower() in EMAIL_SUFFIXES:
+            return True
+        return self.origin is not None and self.save_path is None and _same_file(path, self.origin)
+
+    def write(self, path: Path, text: str) -> None:
+        """Save `text` to `path` (atomically) and make it the draft's file. Raises OSError, changing nothing."""
+        self.stamp = save_draft(path, text)
+        self.saved_text = text
+        self.save_path = self.origin = path
+
+    def load(self, path: Path, settings: Settings) -> Draft:
+        """Read `path` and make it the draft's file. Raises InputError, changing nothing."""
+        draft = load_draft(path, settings)
+        self.origin, self.save_path, self.stamp = draft.origin, draft.save_path, draft.stamp
+        self.saved_text = draft.text
+        return draft

@@ -1,7 +1,7 @@
 """Messages that carry results from workers (and choices from widgets) back to the review screen.
 
-Workers never touch widgets: they post one of these, and the screen, on the UI thread, decides what to draw. A
-generation number lets the screen drop a result that a newer request has already overtaken.
+Workers never touch widgets: they post one of these, and the screen, on the UI thread, hands the result to its
+controller (`LiveReview`, `DeepReviewRunner`), which drops a result that a newer request has already overtaken.
 """
 
 from __future__ import annotations
@@ -10,50 +10,22 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from reviewer.models import Message as ReviewRequest
-from reviewer.models import Review
+from tui.deep_review import DeepOutcome
+from tui.live_review import LiveResult
 
 
 @dataclass
-class ReviewReady(Message):
-    """The live rules review of the draft finished."""
+class LiveReviewed(Message):
+    """A live rules review finished (or failed; the draft is untouched and the last scores stay)."""
 
-    review: Review
-    generation: int
-    request: ReviewRequest
-    """What was reviewed (text, situation, client), to tell whether the review still matches the screen."""
+    result: LiveResult
 
 
 @dataclass
-class ReviewFailed(Message):
-    """The live rules review raised; the draft is untouched and the last scores stay."""
+class DeepReviewEnded(Message):
+    """The deep (model) review finished, failed, or found no model configured."""
 
-    error: str
-    generation: int
-
-
-@dataclass
-class DeepReviewDone(Message):
-    """The deep (model) review finished."""
-
-    review: Review
-    generation: int
-
-
-@dataclass
-class DeepReviewFailed(Message):
-    """The model call failed (network, timeout, invalid reply...): shown in the deep panel, nothing is lost."""
-
-    error: str
-    generation: int
-
-
-@dataclass
-class DeepReviewUnavailable(Message):
-    """No model is configured: the engine factory raised `ConfigError` with a one-line how-to."""
-
-    how_to: str
-    generation: int
+    outcome: DeepOutcome
 
 
 @dataclass

@@ -119,3 +119,26 @@ def test_without_a_terminal_tui_says_so_and_bare_candor_still_reviews_the_sample
     code = cli.main([])
     assert code in (ExitCode.OK, ExitCode.BLOCKED)
     assert "Transparency" in capsys.readouterr().out
+
+
+def test_an_unknown_situation_is_refused_with_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.app import CandorApp
+
+    cli._load_extensions()
+    ran: list[CandorApp] = []
+    monkeypatch.setattr(tui_cli, "_has_terminal", lambda: True)
+    monkeypatch.setattr(CandorApp, "run", lambda self, *a, **k: ran.append(self))
+    draft = str(ROOT / "tests/tui/data/draft.txt")
+    assert cli.main(["tui", draft, "--situation", "outage"]) == ExitCode.OK and len(ran) == 1  # a known one opens
+    capsys.readouterr()
+    assert cli.main(["tui", draft, "--situation", "bogus"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert len(ran) == 1, "the TUI must not open on a situation candor check refuses"
+    assert err.count("\n") == 1 and "unknown situation 'bogus'" in err and "missed_deadline" in err
+    monkeypatch.setattr(tui_cli, "_has_terminal", lambda: False)
+    assert cli.main(["tui", draft, "--situation", "bogus"]) == ExitCode.USAGE  # bad usage first, terminal or not
+    assert "unknown situation" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="unknown situation"):
+        make_app(text=DRAFT, situation="bogus")

@@ -167,3 +167,30 @@ async def test_an_email_is_never_saved_over_its_source(reviewer: Reviewer, tmp_p
 def test_a_path_that_does_not_exist_yet_opens_as_a_new_draft(tmp_path: Path, reviewer: Reviewer) -> None:
     draft = load_draft(tmp_path / "new.txt", reviewer.settings)
     assert draft.text == "" and draft.save_path == tmp_path / "new.txt" and draft.stamp is None
+
+
+async def test_save_as_onto_the_email_it_came_from_offers_a_new_file_instead(
+    reviewer: Reviewer, tmp_path: Path
+) -> None:
+    eml = tmp_path / "reply.eml"
+    original = (
+        b"From: sam@example.com\nTo: dana@example.com\nSubject: Dashboard\n\n"
+        b"Hi Dana,\n\nThe dashboard is late. Sorry.\n\nSam\n\n> On Monday Dana wrote:\n> Where is it?\n"
+    )
+    eml.write_bytes(original)
+    app = make_app(reviewer=reviewer, path=eml, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await pilot.press(*"X")
+        await pilot.press("f12")
+        await answer_path(app, pilot, eml)  # the very file it came from
+        assert not isinstance(app.screen, ChoiceScreen), "never an Overwrite button for an email"
+        assert isinstance(app.screen, PathScreen)
+        offered = Path(app.screen.query_one("#path", Input).value)
+        assert offered != eml and offered.parent == tmp_path
+        assert "never saves over it" in str(app.screen.query_one("#hint", Static).render())
+        assert eml.read_bytes() == original
+        await pilot.press("enter")
+        assert offered.read_text(encoding="utf-8").startswith("XHi Dana,")
+        assert screen.save_path == offered and not screen.modified
+    assert eml.read_bytes() == original

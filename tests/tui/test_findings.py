@@ -117,3 +117,58 @@ async def test_fix_key_on_a_phrase_without_a_safe_fix_changes_nothing(reviewer: 
         await pilot.press("ctrl+f")
         assert screen.editor.text == DRAFT
         assert "Put the cursor on a highlighted phrase" in status_text(app)
+
+
+UNFIXABLE = DRAFT.replace(
+    "Best,", "I'll aim to have it live later this week. Our QA vendor has also been slower than usual.\n\nBest,"
+)
+"""Two phrases with a listed replacement that Ctrl+F must refuse: each fix would delete a fact or leave a fragment."""
+
+
+async def test_each_phrase_announces_exactly_what_ctrl_f_then_does(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=UNFIXABLE, review_delay=0.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None
+        offered = [
+            (i, f) for i, f in enumerate(review.findings) if f.severity != "positive" and f.replacement is not None
+        ]
+        refused = [f for _, f in offered if apply_finding(review.text, f) is None]
+        assert refused, "the draft has phrases whose listed replacement Ctrl+F refuses"
+        for index, finding in offered:
+            mark = screen.editor.mark_for(index)
+            assert mark is not None
+            screen.editor.select_span(mark.start, mark.end)
+            await pilot.pause()
+            announced = status_text(app)
+            option = str(screen.findings_list.get_option_at_index(index).prompt)
+            await pilot.press("ctrl+f")
+            if finding in refused:
+                assert "no automatic fix" in announced and "Ctrl+F:" not in announced, announced
+                assert "Ctrl+F fixes" not in option
+                assert screen.editor.text == UNFIXABLE and "No automatic fix" in status_text(app)
+            else:
+                assert "Ctrl+F:" in announced and "Ctrl+F fixes" in option
+                assert screen.editor.text == apply_finding(UNFIXABLE, finding)
+                await pilot.press("ctrl+z")
+                await settle(pilot)
+            assert screen.editor.text == UNFIXABLE
+
+
+async def test_a_phrase_selected_by_ctrl_n_says_that_typing_replaces_it(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.review_screen
+        editor = screen.editor
+        await settle(pilot)
+        assert "typing replaces" not in str(editor.border_subtitle)
+        await pilot.press("ctrl+n")
+        assert editor.selected_text  # the phrase is selected, so the next key replaces it...
+        assert "typing replaces it" in str(editor.border_subtitle)  # ...and the editor says so where it is seen
+        await pilot.pause()
+        assert "typing replaces it" in app.export_screenshot().replace("\xa0", " ").replace("&#160;", " ")
+        await pilot.press("right")  # an arrow keeps the phrase: nothing selected, nothing to say
+        assert not editor.selected_text and editor.text == DRAFT
+        assert "typing replaces" not in str(editor.border_subtitle)

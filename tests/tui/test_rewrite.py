@@ -77,3 +77,24 @@ async def test_facts_the_model_rewrite_changed_are_flagged(reviewer: Reviewer) -
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, RewriteScreen) and app.screen.stale
         assert "earlier version" in str(app.screen.query_one("#rewrite-legend", Static).render())
+
+
+def test_a_rewritten_sentence_reads_as_the_old_phrase_then_the_new_one_not_word_fragments() -> None:
+    draft = "The deadline was missed because the vendor was late. We will ship on 3 May."
+    rewrite = "We missed the deadline, and that is on us. We will ship on 3 May."
+    content = render_diff(draft, rewrite)
+    styled = [(content.plain[s.start : s.end], s.style) for s in content.spans]
+    assert styled == [
+        ("The deadline was missed because the vendor was late", DELETED),
+        ("We missed the deadline, and that is on us", INSERTED),
+    ]
+    assert content.plain.endswith("on us. We will ship on 3 May.")
+
+
+def test_changes_with_three_unchanged_words_between_them_stay_apart() -> None:
+    content = render_diff(
+        "We will ship it ASAP and fix the slight delay soon.", "We will ship it by Friday and fix the delay soon."
+    )
+    styled = [(content.plain[s.start : s.end].strip(), s.style) for s in content.spans]
+    assert styled == [("ASAP", DELETED), ("by Friday", INSERTED), ("slight", DELETED)]
+    assert "and fix the" in content.plain

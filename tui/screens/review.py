@@ -1,21 +1,15 @@
 """The review screen: the draft on the left, scores / findings / deep review on the right.
 
-It only draws and dispatches. Reviews come from `reviewer` (the live rules review through `Reviewer`, the deep review
-through an engine from the factory it was given); fixes from `reviewer.rewrite.apply_finding`; changed facts from
-`reviewer.facts`. Every slow call runs off the UI thread and comes back as a message, so typing never waits.
-
-Why the deep review is an async worker around a daemon thread rather than `@work(thread=True)`: a thread worker runs
-on asyncio's default executor, which is joined when the app exits, so a cancelled call that is still waiting on the
-network would keep `Ctrl+Q` from quitting until the HTTP timeout. A daemon thread is simply left behind.
+It composes the widgets and turns keys into actions; the decisions live in three Textual-free parts it drives:
+`DraftFile` (open, save, never over an .eml, unsaved work), `LiveReview` (the debounced rules review) and
+`DeepReviewRunner` (the model review in the background). Fixes come from `reviewer.rewrite.apply_finding` and
+changed facts from `reviewer.facts`. Every slow call runs off the UI thread and comes back as a message, so typing
+never waits.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import threading
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from textual import on
@@ -24,38 +18,34 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
-from reviewer.engines import Engine, EngineFactory
-from reviewer.errors import CandorError, ConfigError, InputError
+from reviewer.engines import EngineFactory
+from reviewer.errors import InputError
 from reviewer.facts import compare_facts
 from reviewer.models import Finding, Review
 from reviewer.models import Message as ReviewRequest
-from reviewer.rewrite import apply_finding
 from reviewer.service import Reviewer
-from tui.files import Draft, load_draft, save_draft, stamp_of, suggested_save_path
-from tui.messages import (
-    DeepReviewDone,
-    DeepReviewFailed,
-    DeepReviewUnavailable,
-    FindingChosen,
-    ReviewFailed,
-    ReviewReady,
-)
+from tui.deep_review import DeepReviewRunner
+from tui.files import AskForPath, ConfirmOverwrite, Draft, DraftFile, Refuse, SavePlan, Write
+from tui.live_review import REVIEW_DELAY, LiveResult, LiveReview, fix_hint, preview_fix
+from tui.messages import DeepReviewEnded, FindingChosen, LiveReviewed
 from tui.screens.modals import ChoiceScreen, PathScreen
 from tui.screens.rewrite import RewriteScreen
+from tui.spans import Mark, step_to
 from tui.widgets.common import SEVERITY_ICON, SEVERITY_STYLE, verdict_badge
 from tui.widgets.context import ContextBar
 from tui.widgets.deep import DeepPanel
-from tui.widgets.editor import DraftEditor, Mark
+from tui.widgets.editor import DraftEditor
 from tui.widgets.findings import FindingsList
 from tui.widgets.scores import ScorePanel
 
+__all__ = ["REVIEW_DELAY", "ReviewScreen"]
+
 HINT = "Ctrl+N next flagged phrase · Ctrl+F fix it · Ctrl+L deep review · Ctrl+R rewrite · F1 help"
-REVIEW_DELAY = 0.3
-"""Seconds of quiet after the last keystroke before the draft is re-reviewed."""
+SELECTED = "selected: typing replaces it"
+"""Under the editor while a flagged phrase is selected (after Ctrl+N or the list), because the next key replaces it."""
 
 
 class ReviewScreen(Screen[None]):
@@ -84,26 +74,20 @@ class ReviewScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.reviewer = reviewer
-        self.deep_engine_factory = deep_engine_factory
         self.deep_engine_name = deep_engine_name
-        self.review_delay = review_delay
         self._initial = draft
         self._initial_context = (situation, client)
-        self.origin: Path | None = draft.origin
-        self.save_path: Path | None = draft.save_path
-        self.stamp = draft.stamp
-        self.saved_text = draft.text
-        self.review: Review | None = None
-        self.reviewed: ReviewRequest | None = None
-        self.deep_review: Review | None = None
-        self.generation = 0
-        """Live reviews requested so far; a result from an older request is dropped."""
-        self.shown_generation = 0
-        """The request whose result (or failure) is on screen."""
-        self.deep_generation = 0
-        self._timer: Timer | None = None
+        self.file = DraftFile.of(draft)
+        self.live = LiveReview(
+            reviewer,
+            read=self._request,
+            set_timer=self.set_timer,
+            run_off_thread=self._review_off_thread,
+            show=self._show_live,
+            delay=review_delay,
+        )
+        self.deep = DeepReviewRunner(deep_engine_factory, reviewer.settings, reviewer.rubric)
         self._deep_worker: Worker[None] | None = None
-        self._deep_engine: Engine | None = None
 
     # --- layout -----------------------------------------------------------------------------------------------
 
@@ -130,7 +114,7 @@ class ReviewScreen(Screen[None]):
         self.set_status("")
         if self._initial.note:
             self.set_status(self._initial.note, "warning" if self._initial.save_path is None else "info")
-        self._schedule_review(0)
+        self.live.schedule(0)
 
     @property
     def editor(self) -> DraftEditor:
@@ -152,15 +136,49 @@ class ReviewScreen(Screen[None]):
     def context_bar(self) -> ContextBar:
         return self.query_one("#context", ContextBar)
 
+    # --- state, for the app, the tests and the benchmark -------------------------------------------------------
+
     @property
     def modified(self) -> bool:
         """Unsaved work: the editor differs from what was last loaded or saved (undoing back to it counts)."""
-        return self.editor.text != self.saved_text
+        return self.file.modified(self.editor.text)
+
+    @property
+    def origin(self) -> Path | None:
+        return self.file.origin
+
+    @property
+    def save_path(self) -> Path | None:
+        return self.file.save_path
+
+    @property
+    def review(self) -> Review | None:
+        return self.live.review
+
+    @property
+    def reviewed(self) -> ReviewRequest | None:
+        return self.live.reviewed
+
+    @property
+    def generation(self) -> int:
+        return self.live.generation
 
     @property
     def review_pending(self) -> bool:
         """A live review is scheduled or running (tests and the benchmark wait on this)."""
-        return self._timer is not None or self.shown_generation < self.generation
+        return self.live.pending
+
+    @property
+    def review_delay(self) -> float:
+        return self.live.delay
+
+    @review_delay.setter
+    def review_delay(self, delay: float) -> None:
+        self.live.delay = delay
+
+    @property
+    def deep_review(self) -> Review | None:
+        return self.deep.review
 
     @property
     def deep_running(self) -> bool:
@@ -176,72 +194,49 @@ class ReviewScreen(Screen[None]):
         self.query_one("#side", TabbedContent).active = tab
 
     def _update_title(self) -> None:
-        name = self.origin.name if self.origin else "new draft"
         words = len(self.editor.text.split())
         marker = " ●" if self.modified else ""
         self.query_one("#title", Static).update(
             Content.assemble(
-                ("Candor", "bold $accent"), f"  {name}", (marker, "$warning"), (f"  {words} words", "$text-muted")
+                ("Candor", "bold $accent"),
+                f"  {self.file.name}",
+                (marker, "$warning"),
+                (f"  {words} words", "$text-muted"),
             )
         )
         verdict = self.query_one("#verdict", Static)
-        if self.review is None:
-            verdict.update("")
-        else:
-            verdict.update(verdict_badge(self.review.verdict, self.review.overall))
+        review = self.review
+        verdict.update("" if review is None else verdict_badge(review.verdict, review.overall))
 
     # --- live review --------------------------------------------------------------------------------------------
 
-    def _request(self, text: str) -> ReviewRequest:
+    def _request(self) -> ReviewRequest:
+        """What the live review reviews: the editor's text with the context fields."""
         bar = self.context_bar
         source = str(self.origin) if self.origin else None
-        return ReviewRequest(text=text, situation=bar.situation, client=bar.client, source=source)
+        return ReviewRequest(text=self.editor.text, situation=bar.situation, client=bar.client, source=source)
 
-    def _schedule_review(self, delay: float | None = None) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        delay = self.review_delay if delay is None else delay
-        # A zero-length timer divides by zero inside textual; a millisecond is "now" for a person.
-        self._timer = self.set_timer(max(delay, 0.001), self._start_review)
+    def _review_off_thread(self, work: Callable[[], LiveResult]) -> None:
+        def run() -> None:
+            self.post_message(LiveReviewed(work()))
 
-    def _start_review(self) -> None:
-        self._timer = None
-        text = self.editor.text
-        if not text.strip():
-            self._show_review(None, None)
+        self.run_worker(run, thread=True, group="rules", exclusive=True, exit_on_error=False, name="rules review")
+
+    @on(LiveReviewed)
+    def _live_reviewed(self, message: LiveReviewed) -> None:
+        self.live.accept(message.result)
+
+    def _show_live(self, result: LiveResult) -> None:
+        if result.error is not None:
+            self.set_status(f"The review failed: {result.error}", "error")
             return
-        self.generation += 1
-        work = partial(self._review_in_thread, self._request(text), self.generation)
-        self.run_worker(work, thread=True, group="rules", exclusive=True, exit_on_error=False, name="rules review")
-
-    def _review_in_thread(self, request: ReviewRequest, generation: int) -> None:
-        try:
-            review = self.reviewer.review(request)
-        except CandorError as err:
-            self.post_message(ReviewFailed(str(err), generation))
-        except Exception as err:  # noqa: BLE001 - a bug in a rule must not take the editor (and the draft) down
-            self.post_message(ReviewFailed(f"{type(err).__name__}: {err}", generation))
-        else:
-            self.post_message(ReviewReady(review, generation, request))
-
-    @on(ReviewReady)
-    def _review_ready(self, message: ReviewReady) -> None:
-        if message.generation == self.generation:
-            self.shown_generation = message.generation
-            self._show_review(message.review, message.request)
-
-    @on(ReviewFailed)
-    def _review_failed(self, message: ReviewFailed) -> None:
-        if message.generation == self.generation:
-            self.shown_generation = message.generation
-            self.set_status(f"The review failed: {message.error}", "error")
-
-    def _show_review(self, review: Review | None, request: ReviewRequest | None) -> None:
-        self.review, self.reviewed = review, request
+        review = result.review
         findings = review.findings if review else ()
         self.editor.show_findings(findings, review.text if review else self.editor.text)
         self.score_panel.show(review)
-        self.findings_list.show(findings)
+        self.findings_list.show(
+            findings, fixable={i for i, f in enumerate(findings) if review and preview_fix(review.text, f)}
+        )
         problems = sum(1 for f in findings if f.severity != "positive")
         label = f"Findings {problems}" if review else "Findings"
         self.query_one("#side", TabbedContent).get_tab("findings").label = label
@@ -249,74 +244,58 @@ class ReviewScreen(Screen[None]):
         self._check_deep_stale()
 
     def fresh_review(self) -> Review | None:
-        """The review of exactly what is on screen, reviewing now (on the UI thread, tens of ms) if it is stale.
-
-        Used before acting on a finding: a fix is computed from offsets, which must belong to the current text.
-        """
-        text = self.editor.text
-        if not text.strip():
-            return None
-        request = self._request(text)
-        if self.review is not None and self.reviewed == request:
-            return self.review
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self.generation += 1
-        review = self.reviewer.review(request)
-        self.shown_generation = self.generation
-        self._show_review(review, request)
-        return review
+        """The review of exactly what is on screen (see `LiveReview.fresh`)."""
+        return self.live.fresh()
 
     @on(TextArea.Changed, "#editor")
     def _draft_changed(self) -> None:
         self._update_title()
-        self._schedule_review()
+        self.live.schedule()
         self._check_deep_stale()
 
     @on(Select.Changed, "#situation")
     def _situation_changed(self) -> None:
-        self._context_changed(0)
+        self.live.context_changed(0)
 
     @on(Input.Changed, "#client")
     def _client_changed(self) -> None:
-        self._context_changed(None)
-
-    def _context_changed(self, delay: float | None) -> None:
-        # The fields also post Changed when they mount; only a real change is worth a review.
-        if self.reviewed is not None and self._request(self.editor.text) != self.reviewed:
-            self._schedule_review(delay)
+        self.live.context_changed()
 
     # --- findings ------------------------------------------------------------------------------------------------
 
     def _finding(self, mark: Mark) -> Finding | None:
-        if self.review is None or mark.index >= len(self.review.findings):
+        review = self.review
+        if review is None or mark.index >= len(review.findings):
             return None
-        return self.review.findings[mark.index]
+        return review.findings[mark.index]
 
-    def _marks_at_cursor(self) -> list[Mark]:
+    def _selected_span(self) -> tuple[int, int]:
         editor = self.editor
         start, end = sorted((editor.offset_of(editor.selection.start), editor.offset_of(editor.selection.end)))
-        return [m for m in editor.marks_at(start) if m.end >= end]
+        return start, end
+
+    def _marks_at_cursor(self) -> list[Mark]:
+        start, end = self._selected_span()
+        return [m for m in self.editor.marks_at(start) if m.end >= end]
 
     def _describe(self, finding: Finding) -> Content:
         icon, style = SEVERITY_ICON[finding.severity], SEVERITY_STYLE[finding.severity]
-        if finding.severity == "positive":
-            hint = ""
-        elif finding.replacement is None:
-            hint = "  (no automatic fix: reword it yourself)"
-        elif finding.replacement:
-            hint = f"  Ctrl+F: replace with “{finding.replacement}”"
-        else:
-            hint = "  Ctrl+F: remove it"
+        review = self.review
+        hint = fix_hint(review.text, finding) if review is not None else ""
         return Content.assemble(
-            (f"{icon} {finding.severity} ", style), (f"“{finding.quote}” ", "bold"), finding.message, (hint, "$accent")
+            (f"{icon} {finding.severity} ", style),
+            (f"“{finding.quote}” ", "bold"),
+            finding.message,
+            (f"  {hint}" if hint else "", "$accent"),
         )
 
     @on(TextArea.SelectionChanged, "#editor")
     def _cursor_moved(self) -> None:
         marks = self._marks_at_cursor()
         finding = self._finding(marks[0]) if marks else None
+        start, end = self._selected_span()
+        phrase_selected = start != end and any((m.start, m.end) == (start, end) for m in marks)
+        self.editor.border_subtitle = SELECTED if phrase_selected else ""
         if finding is not None:
             self.set_status(self._describe(finding), "finding")
             self.findings_list.highlight_finding(marks[0].index)
@@ -342,20 +321,13 @@ class ReviewScreen(Screen[None]):
         self._go_to(mark, focus=message.focus_editor)
 
     def _step(self, direction: int) -> None:
-        marks = sorted(self.editor.marks, key=lambda m: (m.start, m.end))
-        if not marks:
-            self.set_status("No flagged phrases.", "info")
-            return
         editor = self.editor
         selection = editor.selection
         here = editor.offset_of(min(selection.start, selection.end))
-        selected = selection.start != selection.end
-        if direction > 0:
-            after = [m for m in marks if m.start > here or (m.start == here and not selected)]
-            target = after[0] if after else marks[0]
-        else:
-            before = [m for m in marks if m.start < here]
-            target = before[-1] if before else marks[-1]
+        target = step_to(editor.marks, here, selected=selection.start != selection.end, direction=direction)
+        if target is None:
+            self.set_status("No flagged phrases.", "info")
+            return
         self._go_to(target, focus=True)
 
     def action_next_finding(self) -> None:
@@ -378,16 +350,16 @@ class ReviewScreen(Screen[None]):
         if finding is None or finding.severity == "positive":
             self.set_status("Put the cursor on a highlighted phrase first (Ctrl+N jumps to the next one).", "info")
             return
-        fixed = apply_finding(review.text, finding)
-        if fixed is None:
+        preview = preview_fix(review.text, finding)
+        if preview is None:
             self.set_status(
                 Content.assemble(("No automatic fix for ", ""), (f"“{finding.quote}”", "bold"), f": {finding.message}"),
                 "warning",
             )
             return
-        self.editor.replace_text(fixed)
+        self.editor.replace_text(preview.fixed)
         self.set_status(Content.assemble("Fixed ", (f"“{finding.quote}”", "bold"), ". Ctrl+Z undoes it."), "success")
-        self._schedule_review(0)
+        self.live.schedule(0)
 
     # --- deep review -----------------------------------------------------------------------------------------------
 
@@ -400,51 +372,28 @@ class ReviewScreen(Screen[None]):
         if self.deep_running:
             self.set_status("A deep review is already running; Esc cancels it.", "info")
             return
-        text = self.editor.text
-        if not text.strip():
+        request = self._request()
+        if not request.text.strip():
             self.set_status("Write or paste a draft first.", "info")
             return
-        self.deep_generation += 1
+        generation = self.deep.start()
         self.show_tab("deep")
         self.deep_panel.show_running(self.deep_engine_name)
         self.set_status("Deep review running in the background; Esc cancels it.", "info")
-        work = self._deep_review(self._request(text), self.deep_generation)
-        self._deep_worker = self.run_worker(work, group="deep", exclusive=True, exit_on_error=False, name="deep review")
-        self.refresh_bindings()
 
-    async def _deep_review(self, request: ReviewRequest, generation: int) -> None:
-        future: concurrent.futures.Future[Review] = concurrent.futures.Future()
-        thread = threading.Thread(
-            target=self._deep_in_thread, args=(request, future), name="candor-deep-review", daemon=True
+        async def work() -> None:
+            self.post_message(DeepReviewEnded(await self.deep.run(request, generation)))
+
+        self._deep_worker = self.run_worker(
+            work(), group="deep", exclusive=True, exit_on_error=False, name="deep review"
         )
-        thread.start()
-        try:
-            review = await asyncio.wrap_future(future)
-        except ConfigError as err:
-            self.post_message(DeepReviewUnavailable(str(err), generation))
-        except CandorError as err:
-            self.post_message(DeepReviewFailed(str(err), generation))
-        except Exception as err:  # noqa: BLE001 - shown in the panel; the draft must survive any engine bug
-            self.post_message(DeepReviewFailed(f"{type(err).__name__}: {err}", generation))
-        else:
-            self.post_message(DeepReviewDone(review, generation))
-
-    def _deep_in_thread(self, request: ReviewRequest, future: concurrent.futures.Future[Review]) -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            # Built lazily, on first use and off the UI thread: the LLM stack is slow to import.
-            engine = self._deep_engine or self.deep_engine_factory(self.reviewer.settings)
-            self._deep_engine = engine
-            future.set_result(engine.review(request, self.reviewer.rubric))
-        except BaseException as err:  # noqa: BLE001 - handed to the awaiting worker, which reports it
-            future.set_exception(err)
+        self.refresh_bindings()
 
     def action_cancel_deep(self) -> None:
         if self._deep_worker is None or not self.deep_running:
             return
         self._deep_worker.cancel()
-        self.deep_generation += 1
+        self.deep.cancel()
         self.deep_panel.show_cancelled()
         self.set_status("Deep review cancelled.", "info")
         self.refresh_bindings()
@@ -454,29 +403,23 @@ class ReviewScreen(Screen[None]):
         if event.worker.group == "deep" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.refresh_bindings()
 
-    @on(DeepReviewDone)
-    def _deep_done(self, message: DeepReviewDone) -> None:
-        if message.generation != self.deep_generation:
+    @on(DeepReviewEnded)
+    def _deep_ended(self, message: DeepReviewEnded) -> None:
+        outcome = message.outcome
+        if not self.deep.accept(outcome):
             return
-        self.deep_review = message.review
-        self.deep_panel.show_review(message.review, stale=message.review.text != self.editor.text)
-        hint = " Ctrl+R shows its rewrite." if message.review.rewrite else ""
-        self.set_status(f"Deep review ready ({message.review.engine}).{hint}", "success")
-        self.refresh_bindings()
-
-    @on(DeepReviewFailed)
-    def _deep_failed(self, message: DeepReviewFailed) -> None:
-        if message.generation == self.deep_generation:
-            self.deep_panel.show_failed(message.error)
-            self.set_status(f"Deep review failed: {message.error}", "error")
-            self.refresh_bindings()
-
-    @on(DeepReviewUnavailable)
-    def _deep_unavailable(self, message: DeepReviewUnavailable) -> None:
-        if message.generation == self.deep_generation:
-            self.deep_panel.show_unavailable(message.how_to)
+        if outcome.state == "done" and outcome.review is not None:
+            review = outcome.review
+            self.deep_panel.show_review(review, stale=review.text != self.editor.text)
+            hint = " Ctrl+R shows its rewrite." if review.rewrite else ""
+            self.set_status(f"Deep review ready ({review.engine}).{hint}", "success")
+        elif outcome.state == "unavailable":
+            self.deep_panel.show_unavailable(outcome.message)
             self.set_status("No model configured: the Deep tab says how to set one up.", "warning")
-            self.refresh_bindings()
+        else:
+            self.deep_panel.show_failed(outcome.message)
+            self.set_status(f"Deep review failed: {outcome.message}", "error")
+        self.refresh_bindings()
 
     def _check_deep_stale(self) -> None:
         if self.deep_review is not None:
@@ -488,8 +431,9 @@ class ReviewScreen(Screen[None]):
         """Show the model's rewrite when there is one, else the rules scaffold, as a diff against the draft."""
         review = self.fresh_review()
         draft = self.editor.text
-        if self.deep_review is not None and self.deep_review.rewrite is not None:
-            rewrite, based_on = self.deep_review.rewrite, self.deep_review.text
+        deep = self.deep_review
+        if deep is not None and deep.rewrite is not None:
+            rewrite, based_on = deep.rewrite, deep.text
         elif review is not None and review.rewrite is not None:
             rewrite, based_on = review.rewrite, review.text
         else:
@@ -504,7 +448,7 @@ class ReviewScreen(Screen[None]):
                 self.editor.replace_text(rewrite.text)
                 self.editor.focus()
                 self.set_status("Rewrite accepted into the editor. Ctrl+Z brings your draft back.", "success")
-                self._schedule_review(0)
+                self.live.schedule(0)
 
         self.app.push_screen(RewriteScreen(draft, rewrite, facts, stale=stale), closed)
 
@@ -540,40 +484,43 @@ class ReviewScreen(Screen[None]):
 
     def save(self, then: Callable[[], object] | None = None) -> None:
         """Save to the draft's file; ask for one when there is none, and ask before overwriting a changed file."""
-        target = self.save_path
-        if target is None:
-            self.save_as(then)
-            return
-        if stamp_of(target) != self.stamp:
-            self._confirm_overwrite(target, "changed on disk since Candor read it", then)
-            return
-        self._write(target, then)
+        self._carry_out(self.file.plan_save(), then)
 
     def save_as(self, then: Callable[[], object] | None = None) -> None:
-        initial = self.save_path or suggested_save_path(self.origin)
+        self._carry_out(AskForPath(self.file.suggested_path()), then)
 
+    def _carry_out(self, plan: SavePlan, then: Callable[[], object] | None) -> None:
+        """Do what the file model decided: write, ask for a path, ask before overwriting, or refuse."""
+        if isinstance(plan, Write):
+            self._write(plan.path, then)
+        elif isinstance(plan, Refuse):
+            self.set_status(plan.message, "error")
+        elif isinstance(plan, ConfirmOverwrite):
+            self._confirm_overwrite(plan, then)
+        else:
+            self._ask_for_path(plan, then)
+
+    def _ask_for_path(self, plan: AskForPath, then: Callable[[], object] | None) -> None:
         def chosen(path: Path | None) -> None:
-            if path is None:
-                return
-            if path.is_dir():
-                self.set_status(f"{path} is a folder; give a file name.", "error")
-            elif path.exists() and not (path == self.save_path and stamp_of(path) == self.stamp):
-                self._confirm_overwrite(path, "already exists", then)
-            else:
-                self._write(path, then)
+            if path is not None:
+                self._carry_out(self.file.plan_save_as(path), then)
 
-        self.app.push_screen(PathScreen("Save as", str(initial), "Enter saves · Esc cancels"), chosen)
+        hint = "Enter saves · Esc cancels"
+        if plan.why:
+            self.set_status(plan.why, "warning")
+            hint = f"{plan.why} {hint}"
+        self.app.push_screen(PathScreen("Save as", str(plan.initial), hint), chosen)
 
-    def _confirm_overwrite(self, path: Path, why: str, then: Callable[[], object] | None) -> None:
+    def _confirm_overwrite(self, plan: ConfirmOverwrite, then: Callable[[], object] | None) -> None:
         def answer(choice: str | None) -> None:
             if choice == "overwrite":
-                self._write(path, then)
+                self._write(plan.path, then)
             elif choice == "save_as":
                 self.save_as(then)
 
         self.app.push_screen(
             ChoiceScreen(
-                f"{path} {why}. Overwrite it with this draft?",
+                f"{plan.path} {plan.why}. Overwrite it with this draft?",
                 [("save_as", "Save as…"), ("overwrite", "Overwrite"), ("cancel", "Cancel")],
                 title="Overwrite?",
             ),
@@ -581,14 +528,11 @@ class ReviewScreen(Screen[None]):
         )
 
     def _write(self, path: Path, then: Callable[[], object] | None) -> None:
-        text = self.editor.text
         try:
-            self.stamp = save_draft(path, text)
+            self.file.write(path, self.editor.text)
         except OSError as err:
             self.set_status(f"Could not save {path}: {err.strerror or err}", "error")
             return
-        self.saved_text = text
-        self.save_path = self.origin = path
         self._update_title()
         self.set_status(f"Saved {path}", "success")
         if then is not None:
@@ -606,18 +550,16 @@ class ReviewScreen(Screen[None]):
         if path is None:
             return
         try:
-            draft = load_draft(path, self.reviewer.settings)
+            draft = self.file.load(path, self.reviewer.settings)
         except InputError as err:
             self.set_status(str(err), "error")
             return
-        self.origin, self.save_path, self.stamp = draft.origin, draft.save_path, draft.stamp
-        self.saved_text = draft.text
         if self.deep_running:
             self.action_cancel_deep()
-        self.deep_review = None
+        self.deep.reset()
         self.deep_panel.reset()
         self.editor.load_text(draft.text)
         self.editor.focus()
         self._update_title()
         self.set_status(draft.note or f"Opened {path}", "warning" if draft.save_path is None else "info")
-        self._schedule_review(0)
+        self.live.schedule(0)

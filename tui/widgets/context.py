@@ -25,13 +25,9 @@ class ContextBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         situation, client = self._initial
-        known = {value for _, value in SITUATIONS}
-        options = list(SITUATIONS)
-        if situation and situation not in known:
-            options.append((situation, situation))
         yield Label("Situation", classes="field-label")
         yield Select(
-            options,
+            SITUATIONS,
             prompt="infer from the text",
             value=situation if situation else Select.NULL,
             compact=True,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 from rich.style import Style
 from textual.app import App
@@ -23,59 +22,12 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Selection, TextAreaTheme
 
 from reviewer.models import SEVERITY_ORDER, Finding
+from tui.spans import Mark, carry_marks, diff_window
+
+__all__ = ["DraftEditor", "Mark", "carry_marks", "diff_window", "finding_styles"]
 
 THEME_NAME = "candor"
 PLACEHOLDER = "Paste or type the message you are about to send. Ctrl+O opens a file; F1 shows every key."
-
-
-@dataclass(frozen=True)
-class Mark:
-    """Where one finding sits in the editor's current text (character offsets)."""
-
-    index: int
-    """Index into the findings of the review the mark came from."""
-    start: int
-    end: int
-    severity: str
-
-
-def diff_window(old: str, new: str) -> tuple[int, int, int]:
-    """(start, old_end, new_end): outside old[start:old_end] and new[start:new_end] the two texts are equal.
-
-    Binary search over slices compares in C, so a keystroke in a long draft costs microseconds.
-    """
-    limit = min(len(old), len(new))
-    low, high = 0, limit
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[:mid] == new[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    start = low
-    low, high = 0, limit - start
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return start, len(old) - low, len(new) - low
-
-
-def carry_marks(marks: Sequence[Mark], old: str, new: str) -> list[Mark]:
-    """Marks moved from `old` to `new`: kept before the change, shifted after it, dropped where it touched them."""
-    if old == new:
-        return list(marks)
-    start, old_end, new_end = diff_window(old, new)
-    shift = new_end - old_end
-    kept: list[Mark] = []
-    for mark in marks:
-        if mark.end <= start:
-            kept.append(mark)
-        elif mark.start >= old_end:
-            kept.append(replace(mark, start=mark.start + shift, end=mark.end + shift))
-    return kept
 
 
 def finding_styles(app: App[object]) -> dict[str, Style]:

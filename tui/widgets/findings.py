@@ -7,6 +7,8 @@ list does not jump while the user works through it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from textual import on
 from textual.content import Content
 from textual.widgets import OptionList
@@ -19,9 +21,11 @@ from tui.widgets.common import SEVERITY_ICON, SEVERITY_STYLE, shorten
 EMPTY = "No flagged phrases."
 
 
-def finding_prompt(finding: Finding) -> Content:
+def finding_prompt(finding: Finding, *, fixable: bool) -> Content:
+    """`fixable`: Ctrl+F really has a fix for it (the screen asks `preview_fix`; a finding's replacement can be
+    refused when it would delete a fact)."""
     style = SEVERITY_STYLE[finding.severity]
-    fix = "" if finding.replacement is None or finding.severity == "positive" else "  · Ctrl+F fixes"
+    fix = "  · Ctrl+F fixes" if fixable and finding.severity != "positive" else ""
     return Content.assemble(
         (f"{SEVERITY_ICON[finding.severity]} {finding.severity:<8}", style),
         (f"“{shorten(finding.quote, 60)}”", "bold"),
@@ -38,18 +42,23 @@ class FindingsList(OptionList):
         super().__init__(id=id)
         self.findings: tuple[Finding, ...] = ()
 
-    def show(self, findings: tuple[Finding, ...]) -> None:
+    def show(self, findings: tuple[Finding, ...], *, fixable: Collection[int] = ()) -> None:
+        """List `findings`; those whose index is in `fixable` say that Ctrl+F fixes them."""
         previous = self.current_finding
         self.findings = findings
         # Rebuilding moves the highlight; that is not the user choosing a finding.
         with self.prevent(OptionList.OptionHighlighted):
             if findings:
-                self.set_options(Option(finding_prompt(f), id=str(i)) for i, f in enumerate(findings))
+                self.set_options(
+                    Option(finding_prompt(f, fixable=i in fixable), id=str(i)) for i, f in enumerate(findings)
+                )
             else:
                 self.set_options([Option(Content.styled(EMPTY, "$text-muted"), id="none", disabled=True)])
-            same = [] if previous is None else [
-                i for i, f in enumerate(findings) if (f.rule, f.quote) == (previous.rule, previous.quote)
-            ]
+            same = (
+                []
+                if previous is None
+                else [i for i, f in enumerate(findings) if (f.rule, f.quote) == (previous.rule, previous.quote)]
+            )
             self.highlighted = same[0] if same else (0 if findings else None)
 
     @property
