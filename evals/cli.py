@@ -62,12 +62,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.recordings is None:
         args.recordings = runner.RECORDINGS_DIR
-    dataset, examples = runner.load_dataset(args.data, args.split)
     meta_path = args.recordings / f"{_slug(settings.model or '')}.meta.json"
     runs = args.runs
+    data = args.data
+    recorded: dict[str, Any] = {}
     if settings.engine in LLM_ENGINES and not args.record and meta_path.is_file():
-        # Replay what was recorded: the same messages, runs and sampling settings (they are part of the key).
         recorded = json.loads(meta_path.read_text(encoding="utf-8"))
+        # A recording made before the realistic corpus existed was made on the project's own examples.
+        data = data or recorded.get("data", "own")
+    dataset, examples = runner.load_dataset(data, args.split)
+    if recorded:
+        # Replay what was recorded: the same messages, runs and sampling settings (they are part of the key).
         examples = [e for e in examples if e.id in set(recorded["ids"])]
         runs = runs or recorded["runs"]
         settings = settings.replace(**recorded.get("sampling", {}))
@@ -101,6 +106,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "model": settings.model,
+                    "data": args.data or runner.DEFAULT_DATASET,
                     "split": args.split,
                     "runs": runs,
                     "sampling": {"temperature": settings.temperature, "max_output_tokens": settings.max_output_tokens},

@@ -25,16 +25,22 @@ from evals.metrics import spearman
 from evals.runner import Example, load_labelled
 from reviewer.config import Settings
 from reviewer.engines.rules import analyse
+from reviewer.gate import Gate
 from reviewer.models import Message
 from reviewer.prompts import rubric_dir
 from reviewer.rubric import Rubric, load_rubric
-from reviewer.scorer import SCORER_FILE, DimensionWeights, FittedScorer
+from reviewer.scorer import SCORER_FILE, WORD_PREFIX, DimensionWeights, FittedScorer
 
 TARGETS = ("transparency", "empathy", "accountability", "solutions", "limited_excuses", "overall")
-ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 FOLDS = 5
 MIN_SEEN = 3
-"""A feature must be non-zero in this many development messages to get a weight (rarer ones would be noise)."""
+"""A feature must be non-zero in this many training messages to get a weight (rarer ones would be noise)."""
+MIN_WORD_SEEN = 10
+"""Words and word pairs need more: a word in fewer messages than this is mostly one writer's habit."""
+OWN_WEIGHT = 0.5
+"""The project's own development examples join the fit at this weight: they add cases the corpus lacks (blaming the
+client outright), but they were written by one hand, so messages by others count double."""
+ALPHAS = (30.0, 100.0, 300.0, 1000.0, 3000.0)
 
 
 def evidence_rubric() -> Rubric:
@@ -51,54 +57,108 @@ def _fold_of(group: str) -> int:
     return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
 
 
-def _ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:
-    """Ridge on standardised columns; the intercept is not penalised."""
-    mean_y = float(y.mean())
-    gram = x.T @ x + alpha * np.eye(x.shape[1])
-    coef = np.linalg.solve(gram, x.T @ (y - mean_y))
+def _ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:
+    """Weighted ridge on standardised columns; the intercept is not penalised."""
+    mean_y = float(np.average(y, weights=w))
+    gram = x.T @ (w[:, None] * x) + alpha * np.eye(x.shape[1])
+    coef = np.linalg.solve(gram, x.T @ (w * (y - mean_y)))
     return mean_y, coef
 
 
-def fit(examples: Sequence[Example], rubric: Rubric) -> tuple[FittedScorer, dict[str, Any]]:
+SEND_AT, BLOCK_BELOW = Gate().send_at, Gate().block_below
+
+
+def gate_knots(predicted: np.ndarray, gold: np.ndarray, verdicts: Sequence[str]) -> tuple[tuple[float, float], ...]:
+    """Where, on held-out predictions, "block below" and "send at" best reproduce the raters' verdicts, mapped onto
+    the gate's default thresholds. A good message blocked costs three misses, a poor one passed two: a false block
+    teaches people to ignore the gate."""
+    best: tuple[float, float, float] | None = None
+    grid = np.round(np.arange(1.8, 4.6, 0.05), 2)
+    for low in grid:
+        for high in grid[grid > low + 0.2]:
+            cost = 0.0
+            for p, g, v in zip(predicted, gold, verdicts, strict=True):
+                said = "block" if p < low else "send" if p >= high else "revise"
+                cost += said != v
+                cost += 2 * (said == "block" and g >= 4) + 1 * (said == "send" and g <= 2)
+            if best is None or cost < best[0]:
+                best = (cost, float(low), float(high))
+    assert best is not None
+    _, low, high = best
+    return ((1.0, 1.0), (low, BLOCK_BELOW), (high, SEND_AT), (5.0, 5.0))
+
+
+def fit(
+    examples: Sequence[Example], rubric: Rubric, extra: Sequence[Example] = ()
+) -> tuple[FittedScorer, dict[str, Any]]:
+    """Fit on `examples` (messages by others: cross-validated by source) plus `extra` (always in training, at
+    `OWN_WEIGHT`); the penalty is the one whose held-out predictions rank the messages by others best."""
     rows = feature_rows(examples, rubric)
-    names = sorted({k for row in rows for k, v in row.items() if v})
-    names = [n for n in names if sum(1 for row in rows if row.get(n)) >= MIN_SEEN]
-    raw = np.array([[row.get(n, 0.0) for n in names] for row in rows])
+    extra_rows = feature_rows(extra, rubric)
+    every = rows + extra_rows
+    seen: dict[str, int] = {}
+    for row in every:
+        for name, value in row.items():
+            if value:
+                seen[name] = seen.get(name, 0) + 1
+    names = sorted(
+        n for n, count in seen.items() if count >= (MIN_WORD_SEEN if n.startswith(WORD_PREFIX) else MIN_SEEN)
+    )
+    raw = np.array([[row.get(n, 0.0) for n in names] for row in every])
     means = raw.mean(axis=0)
     scales = raw.std(axis=0)
     scales[scales == 0] = 1.0
-    x = (raw - means) / scales
+    x_all = (raw - means) / scales
+    x, x_extra = x_all[: len(rows)], x_all[len(rows) :]
     folds = np.array([_fold_of(ex.source or ex.id) for ex in examples])
-    report: dict[str, Any] = {"n": len(examples), "features": len(names), "dimensions": {}}
+    verdicts = [ex.verdict for ex in examples]
+    report: dict[str, Any] = {"n": len(examples), "extra": len(extra), "features": len(names), "dimensions": {}}
     weights: dict[str, DimensionWeights] = {}
     for target in TARGETS:
         y = np.array([float(ex.gold[target]) for ex in examples])
-        best: tuple[float, float, list[float]] | None = None
+        y_extra = np.array([float(ex.gold[target]) for ex in extra])
+        best: tuple[float, float, np.ndarray] | None = None
         for alpha in ALPHAS:
             predicted = np.zeros_like(y)
             for fold in range(FOLDS):
                 train, held = folds != fold, folds == fold
                 if not held.any() or not train.any():
                     continue
-                intercept, coef = _ridge(x[train], y[train], alpha)
+                xt = np.vstack([x[train], x_extra])
+                yt = np.concatenate([y[train], y_extra])
+                wt = np.concatenate([np.ones(int(train.sum())), np.full(len(extra), OWN_WEIGHT)])
+                intercept, coef = _ridge(xt, yt, wt, alpha)
                 predicted[held] = np.clip(intercept + x[held] @ coef, 1, 5)
             rho = spearman(list(y), list(predicted))
             if best is None or rho > best[0] + 1e-9:
-                best = (rho, alpha, list(predicted))
+                best = (rho, alpha, predicted.copy())
         assert best is not None
-        rho, alpha, _ = best
-        intercept, coef = _ridge(x, y, alpha)
+        rho, alpha, held_out = best
+        # Ridge shrinks every prediction toward the mean; stretch them back so the gate's thresholds (send at 3.8,
+        # block below 2.6) mean what they say: the slope of the gold scores on the held-out predictions.
+        spread = float(np.var(held_out))
+        stretch = float(np.cov(y, held_out, bias=True)[0, 1] / spread) if spread > 0 else 1.0
+        stretch = min(max(stretch, 1.0), 3.0)
+        wt = np.concatenate([np.ones(len(rows)), np.full(len(extra), OWN_WEIGHT)])
+        intercept, coef = _ridge(np.vstack([x, x_extra]), np.concatenate([y, y_extra]), wt, alpha)
+        coef = coef * stretch
+        calibration: tuple[tuple[float, float], ...] = ()
+        if target == "overall":
+            centre = float(np.mean(held_out))
+            calibration = gate_knots(centre + stretch * (held_out - centre), y, verdicts)
         weights[target] = DimensionWeights(
             intercept=intercept,
-            coefficients={n: float(c) for n, c in zip(names, coef, strict=True) if abs(c) > 1e-6},
+            coefficients={n: float(c) for n, c in zip(names, coef, strict=True) if abs(c) > 1e-4},
+            calibration=calibration,
         )
-        report["dimensions"][target] = {"alpha": alpha, "cv_spearman": round(rho, 3)}
+        report["dimensions"][target] = {"alpha": alpha, "stretch": round(stretch, 2), "cv_spearman": round(rho, 3)}
+    kept = sorted({n for w in weights.values() for n in w.coefficients})
     scorer = FittedScorer(
-        features=tuple(names),
-        means={n: float(m) for n, m in zip(names, means, strict=True)},
-        scales={n: float(s) for n, s in zip(names, scales, strict=True)},
+        features=tuple(kept),
+        means={n: float(m) for n, m in zip(names, means, strict=True) if n in set(kept)},
+        scales={n: float(s) for n, s in zip(names, scales, strict=True) if n in set(kept)},
         dimensions=weights,
-        source=f"evals.fit_scorer on {len(examples)} development messages",
+        source=f"evals.fit_scorer: {len(examples)} development messages by others + {len(extra)} own examples",
     )
     return scorer, report
 
@@ -106,17 +166,19 @@ def fit(examples: Sequence[Example], rubric: Rubric) -> tuple[FittedScorer, dict
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fit_scorer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, action="append", help="labelled JSONL to fit on (default: realistic dev)")
+    parser.add_argument("--no-own", action="store_true", help="leave the project's own development examples out")
     parser.add_argument("--out", type=Path, help="where to write the weights (default: prompts/rubric/scorer.json)")
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     args = parser.parse_args(argv)
-    from evals.runner import REALISTIC_DEV
+    from evals.runner import DATA_DIR, REALISTIC_DEV
 
     paths = args.data or [REALISTIC_DEV]
     examples = [ex for path in paths for ex in load_labelled(path)]
+    extra = [] if args.no_own else load_labelled(DATA_DIR / "dev.jsonl")
     if not examples:
         print("fit_scorer: no examples", file=sys.stderr)
         return 2
-    scorer, report = fit(examples, evidence_rubric())
+    scorer, report = fit(examples, evidence_rubric(), extra)
     print(json.dumps(report, indent=2))
     if not args.dry_run:
         out = args.out or rubric_dir(Settings().prompts_dir) / SCORER_FILE

@@ -42,6 +42,8 @@ _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e\w*|apologies|regret\w*)\b")
 _GREETING = re.compile(r"^\s*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
 _BULLET_LINE = re.compile(r"^\s*(?:[-*•✅]|\d+[.)])\s+", re.MULTILINE)
 _SHOUT = re.compile(r"\b[A-Z]{4,}\b")
+_TOKEN = re.compile(r"[a-z][a-z']+")
+WORD_PREFIX = "word:"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class DimensionWeights:
 
     intercept: float
     coefficients: Mapping[str, float]
+    calibration: tuple[tuple[float, float], ...] = ()
+    """Knots of a monotone piecewise-linear map applied to the linear score (ranks are unchanged): it puts the
+    gate's thresholds where they separate the raters' verdicts best on held-out messages."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class FittedScorer:
         for name, coef in weights.coefficients.items():
             raw = values.get(name, 0.0)
             total += coef * (raw - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+        if weights.calibration:
+            total = _interpolate(weights.calibration, total)
         return max(1.0, min(5.0, total))
 
     def contributions(self, dimension: str, values: Mapping[str, float], limit: int = 3) -> list[tuple[str, float]]:
@@ -96,11 +103,27 @@ class FittedScorer:
                 dim: {
                     "intercept": round(w.intercept, 6),
                     "coefficients": {k: round(c, 6) for k, c in w.coefficients.items()},
+                    **_calibration(w),
                 }
                 for dim, w in self.dimensions.items()
             },
         }
         return json.dumps(data, indent=1, sort_keys=False) + "\n"
+
+
+def _calibration(weights: DimensionWeights) -> dict[str, list[list[float]]]:
+    if not weights.calibration:
+        return {}
+    return {"calibration": [[round(a, 4), round(b, 4)] for a, b in weights.calibration]}
+
+
+def _interpolate(knots: tuple[tuple[float, float], ...], x: float) -> float:
+    if x <= knots[0][0]:
+        return knots[0][1] + (x - knots[0][0])
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:], strict=False):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1] + (x - knots[-1][0])
 
 
 def parse_scorer(text: str, source: str) -> FittedScorer:
@@ -119,6 +142,7 @@ def parse_scorer(text: str, source: str) -> FittedScorer:
             str(dim): DimensionWeights(
                 intercept=float(w["intercept"]),
                 coefficients={str(k): float(c) for k, c in w["coefficients"].items()},
+                calibration=tuple((float(a), float(b)) for a, b in w.get("calibration", ())),
             )
             for dim, w in data["dimensions"].items()
         }
@@ -129,7 +153,11 @@ def parse_scorer(text: str, source: str) -> FittedScorer:
         unknown = set(weights.coefficients) - known
         if unknown:
             raise RubricError(f"{source}: dimensions.{dim}: unknown features {', '.join(sorted(unknown))}")
-        values = [weights.intercept, *weights.coefficients.values()]
+        xs = [a for a, _ in weights.calibration]
+        ys = [b for _, b in weights.calibration]
+        if xs != sorted(xs) or ys != sorted(ys):
+            raise RubricError(f"{source}: dimensions.{dim}.calibration: knots must rise")
+        values = [weights.intercept, *weights.coefficients.values(), *(v for k in weights.calibration for v in k)]
         if not all(math.isfinite(v) for v in values):
             raise RubricError(f"{source}: dimensions.{dim}: weights must be finite numbers")
     if any(not math.isfinite(v) for v in (*means.values(), *scales.values())):
@@ -182,6 +210,14 @@ def text_features(text: str, low: str) -> dict[str, float]:
     }
 
 
+def word_features(low: str) -> dict[str, float]:
+    """Which words and word pairs occur (1.0 each): the fit keeps those common enough across sources to generalise,
+    and a message's other words simply have no weight."""
+    words = _TOKEN.findall(low)
+    present = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
+    return {WORD_PREFIX + w: 1.0 for w in present}
+
+
 def review_features(
     *,
     text: str,
@@ -209,4 +245,5 @@ def review_features(
     values["news:complaint"] = 1.0 if complaint else 0.0
     values["text:dates"] = float(min(dates, 4))
     values.update(text_features(text, low))
+    values.update(word_features(low))
     return values

@@ -67,12 +67,23 @@ def test_the_labelled_data_is_complete_and_split_stratified() -> None:
         assert abs(in_dev - in_test) <= 3
 
 
-def test_rules_engine_holds_the_baseline_on_the_test_split() -> None:
-    baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("dataset", ["realistic", "own"])
+def test_rules_engine_holds_the_baseline_on_the_test_split(dataset: str) -> None:
+    """The realistic test split (messages by others, never tuned on) and the project's own test split."""
+    baselines = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
     reviewer = Reviewer()
-    outcomes = runner.run_engine(reviewer.review, runner.load_examples("test"))
+    label, examples = runner.load_dataset(dataset, "test")
+    outcomes = runner.run_engine(reviewer.review, examples)
     figures = runner.measure(outcomes, resamples=50)
-    assert runner.compare_to_baseline(figures, baseline["figures"]) == []
+    assert runner.compare_to_baseline(figures, baselines[label]) == []
+
+
+def test_the_gate_never_blocks_a_message_the_raters_call_good() -> None:
+    """On messages written by others, a false block is the costliest mistake (it teaches people to ignore the
+    gate): none of the test split's messages rated 4 or more overall is blocked."""
+    _, examples = runner.load_dataset("realistic", "test")
+    outcomes = runner.run_engine(Reviewer().review, examples)
+    assert runner.gate_figures(outcomes)["good_blocked"] == []
 
 
 def test_a_drop_below_the_baseline_is_reported() -> None:
@@ -96,8 +107,8 @@ def test_eval_command_writes_json_and_markdown(tmp_path: object, capsys: pytest.
     document = json.loads(capsys.readouterr().out)
     assert document["meta"]["engine"] == "rules" and document["figures"]["n"] == 30
     assert set(document["figures"]["dimensions"]) >= {"empathy", "overall"}
-    assert (out / "rules-dev.json").is_file()
-    markdown = (out / "rules-dev.md").read_text(encoding="utf-8")
+    assert (out / "rules-realistic_dev.json").is_file()
+    markdown = (out / "rules-realistic_dev.md").read_text(encoding="utf-8")
     assert "| dimension | spearman |" in markdown and "Most wrong examples" in markdown
 
 
@@ -108,7 +119,7 @@ def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFix
         )
         == ExitCode.USAGE
     )
-    assert "baseline is the rules engine on the full test split" in capsys.readouterr().err
+    assert "a baseline is the rules engine on a full test split" in capsys.readouterr().err
 
 
 def test_the_committed_llm_recording_replays_offline(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,8 +164,8 @@ def test_a_cue_the_model_never_sees_does_not_invalidate_the_recording(
 def test_the_baseline_guards_figures_not_the_rubric_hash() -> None:
     # A rubric change that improves every figure passes; only a drop fails.
     baseline = json.loads(runner.BASELINE_PATH.read_text(encoding="utf-8"))
-    assert set(baseline) == {"engine", "split", "figures"}
-    guarded: dict[str, float] = baseline["figures"]
+    assert set(baseline) == {"realistic/test", "own/test"}
+    guarded: dict[str, float] = baseline["realistic/test"]
 
     def family(prefix: str) -> dict[str, float]:
         return {key.split(".", 1)[1]: value for key, value in guarded.items() if key.startswith(prefix)}

@@ -34,10 +34,11 @@ def test_the_cue_leaves_its_look_alike_alone(cue_id: str, text: str) -> None:
 
 
 def test_no_critical_finding_on_second_person_facts() -> None:
-    """The critical rule blocks a message, so plain facts about the client's side must never trigger it."""
+    """A critical finding blocks a message on its own, so plain facts about the client's side (their data, their
+    refund, their plan) must never raise one, from any cue."""
     for _, cue in CUES:
         if cue.severity != "critical":
             continue
         for text in cue.quiet:
             review = REVIEWER.review_text(text)
-            assert review.verdict != "block", (text, [(f.rule, f.quote) for f in review.findings])
+            assert [f.rule for f in review.findings if f.severity == "critical"] == [], text

@@ -126,7 +126,6 @@ def test_an_unknown_situation_is_refused_with_one_line_and_exit_2(
 ) -> None:
     from tui.app import CandorApp
 
-    cli._load_extensions()
     ran: list[CandorApp] = []
     monkeypatch.setattr(tui_cli, "_has_terminal", lambda: True)
     monkeypatch.setattr(CandorApp, "run", lambda self, *a, **k: ran.append(self))
