@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from reviewer.errors import RubricError
@@ -57,7 +58,7 @@ class DimensionWeights:
     gate's thresholds where they separate the raters' verdicts best on held-out messages."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FittedScorer:
     """Weights for some dimensions (and overall) over named features; features it does not know count as 0."""
 
@@ -70,27 +71,24 @@ class FittedScorer:
     def knows(self, dimension: str) -> bool:
         return dimension in self.dimensions
 
+    @cached_property
+    def _linear(self) -> dict[str, tuple[float, dict[str, float]]]:
+        """Per dimension, the score of a message with every feature at 0, and each feature's slope: a review then
+        only visits the features it has (a few hundred words) instead of every weight."""
+        out = {}
+        for dim, weights in self.dimensions.items():
+            slopes = {n: c / (self.scales.get(n, 1.0) or 1.0) for n, c in weights.coefficients.items()}
+            base = weights.intercept - sum(slope * self.means.get(n, 0.0) for n, slope in slopes.items())
+            out[dim] = (base, slopes)
+        return out
+
     def predict(self, dimension: str, values: Mapping[str, float]) -> float:
         weights = self.dimensions[dimension]
-        total = weights.intercept
-        for name, coef in weights.coefficients.items():
-            raw = values.get(name, 0.0)
-            total += coef * (raw - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+        base, slopes = self._linear[dimension]
+        total = base + sum(slopes[n] * v for n, v in values.items() if v and n in slopes)
         if weights.calibration:
             total = _interpolate(weights.calibration, total)
         return max(1.0, min(5.0, total))
-
-    def contributions(self, dimension: str, values: Mapping[str, float], limit: int = 3) -> list[tuple[str, float]]:
-        """The features that moved this score most, for a rationale a person can check."""
-        weights = self.dimensions[dimension]
-        moved = []
-        for name, coef in weights.coefficients.items():
-            raw = values.get(name, 0.0)
-            effect = coef * (raw - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
-            if abs(effect) >= 0.05:
-                moved.append((name, effect))
-        moved.sort(key=lambda item: -abs(item[1]))
-        return moved[:limit]
 
     def to_json(self) -> str:
         data = {

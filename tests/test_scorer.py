@@ -1,0 +1,130 @@
+"""The fitted scorer: weights are validated data, a review reads them, and the fit is reproducible."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evals.fit_scorer import evidence_rubric, fit
+from evals.runner import REALISTIC_DEV, load_labelled
+from reviewer import Reviewer
+from reviewer.config import Settings
+from reviewer.engines.rules import RulesEngine
+from reviewer.errors import RubricError
+from reviewer.models import Message
+from reviewer.prompts import rubric_dir
+from reviewer.rubric import load_rubric
+from reviewer.scorer import SCORER_FILE
+
+RUBRIC = rubric_dir(Settings().prompts_dir)
+HOSTILE = (
+    "Frankly this complaint is ridiculous. If you had bothered to read the manual you would know the reset button "
+    "exists. We stand by our product and thousands of satisfied customers agree. Take your business elsewhere."
+)
+GOOD = (
+    "Hi Dana,\n\nI'm sorry: we missed the 3 June handover we promised you. I underestimated the data migration. "
+    "I know your team planned training around that date. The new date is 17 June, and Priya owns the cutover. "
+    "I'll send you an update every Friday until then, and I'm happy to talk it through on a call this week.\n\nSam"
+)
+
+
+def _copy_rubric(tmp_path: Path) -> Path:
+    folder = tmp_path / "rubric"
+    shutil.copytree(RUBRIC, folder)
+    return folder
+
+
+def test_the_shipped_rubric_has_fitted_weights_for_every_dimension_and_overall() -> None:
+    scorer = Reviewer().rubric.scorer
+    assert scorer is not None
+    for dim in (*Reviewer().rubric.ids, "overall"):
+        assert scorer.knows(dim)
+
+
+def test_a_hostile_reply_scores_below_an_accountable_one() -> None:
+    reviewer = Reviewer()
+    hostile, good = reviewer.review_text(HOSTILE), reviewer.review_text(GOOD)
+    assert hostile.overall < good.overall - 1
+    assert hostile.verdict != "send" and good.verdict != "block"
+    assert {"hostile_tone", "deflection"} & {f.family for f in hostile.findings}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: "{not json", "not valid JSON"),
+        (lambda d: json.dumps({**d, "schema": "other/9"}), "schema"),
+        (lambda d: json.dumps({**d, "features": d["features"][1:]}), "unknown features"),
+        (
+            lambda d: json.dumps({**d, "dimensions": {"overall": {**d["dimensions"]["overall"], "intercept": 1e999}}}),
+            "finite",
+        ),
+        (
+            lambda d: json.dumps(
+                {**d, "dimensions": {"overall": {**d["dimensions"]["overall"], "calibration": [[3, 3], [2, 2]]}}}
+            ),
+            "knots must rise",
+        ),
+    ],
+)
+def test_a_broken_weights_file_is_one_line_naming_it(tmp_path: Path, edit: object, message: str) -> None:
+    folder = _copy_rubric(tmp_path)
+    data = json.loads((folder / SCORER_FILE).read_text(encoding="utf-8"))
+    (folder / SCORER_FILE).write_text(edit(data), encoding="utf-8")  # type: ignore[operator]
+    with pytest.raises(RubricError) as caught:
+        load_rubric([folder])
+    assert SCORER_FILE in str(caught.value) and message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_without_weights_every_dimension_keeps_its_cue_weights(tmp_path: Path) -> None:
+    folder = _copy_rubric(tmp_path)
+    (folder / SCORER_FILE).unlink()
+    rubric = load_rubric([folder])
+    assert rubric.scorer is None and rubric.hash != Reviewer().rubric.hash
+    engine = RulesEngine()
+    hostile, good = engine.review(Message(text=HOSTILE), rubric), engine.review(Message(text=GOOD), rubric)
+    assert hostile.overall < good.overall
+    assert (
+        hostile.dimensions != Reviewer().review_text(HOSTILE).dimensions
+        or hostile.overall != Reviewer().review_text(HOSTILE).overall
+    )
+
+
+def test_a_teams_own_dimension_without_weights_is_scored_from_its_cues(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    source = (RUBRIC / "empathy.toml").read_text(encoding="utf-8")
+    (team / "warmth.toml").write_text(
+        source.replace('id = "empathy"', 'id = "warmth"', 1)
+        .replace('title = "Empathy"', 'title = "Warmth"', 1)
+        .replace('id = "hostile_tone-', 'id = "cold_tone-'),
+        encoding="utf-8",
+    )
+    reviewer = Reviewer(Settings(rubric_dirs=(team,)))
+    assert "warmth" in reviewer.rubric.ids and reviewer.rubric.scorer is not None
+    assert not reviewer.rubric.scorer.knows("warmth")
+    hostile, good = reviewer.review_text(HOSTILE), reviewer.review_text(GOOD)
+    assert hostile.score("warmth") < good.score("warmth")
+
+
+def test_switching_a_dimension_off_never_changes_another() -> None:
+    every = Reviewer()
+    fewer = Reviewer(Settings(disable=("limited_excuses",)))
+    for text in (HOSTILE, GOOD, "The launch slipped because your team failed to send the files on time."):
+        a, b = every.review_text(text), fewer.review_text(text)
+        assert "limited_excuses" not in b.rubric.dimensions
+        assert {d.id: d.score for d in b.dimensions} == {
+            d.id: d.score for d in a.dimensions if d.id != "limited_excuses"
+        }
+        assert all(f.dimension != "limited_excuses" for f in b.findings)
+
+
+def test_the_fit_is_reproducible() -> None:
+    examples = load_labelled(REALISTIC_DEV)[:80]
+    rubric = evidence_rubric()
+    first, _ = fit(examples, rubric)
+    second, _ = fit(examples, rubric)
+    assert first.to_json() == second.to_json()
