@@ -10,17 +10,18 @@ Any problem is reported as one line naming the file and the field.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
-from reviewer.patterns import check_pattern, load_prepared, preparation_key, save_prepared
+from reviewer.patterns import DATE_TOKEN, check_pattern, load_prepared, preparation_key, save_prepared
 from reviewer.scorer import FittedScorer, load_scorer
 
 Applies = Literal["always", "problem", "failure", "timing", "complaint"]
@@ -107,6 +108,8 @@ class Dimension(_Strict):
     base_no_problem: float = Field(default=4.0, ge=1, le=5)
     """Score before any cue, for good news or a routine update with nothing to own or excuse."""
     scale: dict[str, str]
+    lists: dict[str, tuple[str, ...]] = {}
+    """Named word lists (alternatives of a regex), usable in any file's patterns as `@name`."""
     cues: tuple[Cue, ...] = ()
     checks: tuple[Check, ...] = ()
     examples: Examples = Examples()
@@ -169,12 +172,53 @@ def _field_path(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def parse_dimension(text: str, source: str) -> Dimension:
-    """Parse and validate one dimension file's text; errors name the source and field."""
+_LIST_REF = re.compile(r"@([a-z_]+)")
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise RubricError(f"{source}: not valid TOML: {err}") from None
+
+
+def _use_lists(data: dict[str, Any], lists: dict[str, tuple[str, ...]], source: str) -> dict[str, Any]:
+    """Replace `@name` in every pattern by the named list's alternation; an unknown name is an error."""
+
+    def expand(pattern: Any, where: str) -> Any:
+        if not isinstance(pattern, str):
+            return pattern
+
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name == DATE_TOKEN[1:]:
+                return match.group(0)
+            if name not in lists:
+                known = ", ".join(sorted(lists)) or "none"
+                raise RubricError(f"{source}: {where}: unknown word list @{name} (lists: {known})")
+            return "(?:" + "|".join(lists[name]) + ")"
+
+        return _LIST_REF.sub(one, pattern)
+
+    for kind in ("cues", "checks"):
+        items = data.get(kind)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for key in ("patterns", "unless"):
+                if isinstance(item.get(key), list):
+                    item[key] = [expand(p, f"{kind}.{i}.{key}") for p in item[key]]
+    return data
+
+
+def parse_dimension(text: str, source: str, lists: dict[str, tuple[str, ...]] | None = None) -> Dimension:
+    """Parse and validate one dimension file's text; errors name the source and field."""
+    data = _toml(text, source)
+    if lists is None:
+        lists = _lists_of(data, source)
+    data = _use_lists(data, lists, source)
     try:
         dim = Dimension.model_validate(data)
     except ValidationError as err:
@@ -183,6 +227,30 @@ def parse_dimension(text: str, source: str) -> Dimension:
     if dim.id != stem:
         raise RubricError(f"{source}: id: {dim.id!r} must match the file name {stem!r}")
     return dim
+
+
+def _lists_of(data: dict[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    raw = data.get("lists", {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(w, str) and w for w in v) for v in raw.values()
+    ):
+        raise RubricError(f"{source}: lists: each list must be a non-empty array of strings")
+    return {str(k): tuple(v) for k, v in raw.items()}
+
+
+def _check_references(dimensions: Sequence[tuple[Dimension, Path]]) -> None:
+    """Every family a check names in `satisfied_by` must be found by some cue or check, or the check can never
+    be satisfied (a typo would silently mark every message as missing it)."""
+    families = {cue.id.split("-", 1)[0] for dim, _ in dimensions for cue in dim.cues}
+    families |= {check.id for dim, _ in dimensions for check in dim.checks if check.check == "over_explaining"}
+    for dim, path in dimensions:
+        for i, check in enumerate(dim.checks):
+            unknown = [f for f in check.satisfied_by if f not in families]
+            if unknown:
+                raise RubricError(
+                    f"{path}: checks.{i}.satisfied_by: unknown family {', '.join(map(repr, unknown))} "
+                    f"(no cue of that family in the rubric)"
+                )
 
 
 def load_rubric(
@@ -213,14 +281,20 @@ def load_rubric(
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
     restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
-    by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
+    texts: list[tuple[Path, bytes, str]] = []
+    lists: dict[str, tuple[str, ...]] = {}
     for path, raw in files:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
             raise RubricError(f"{path}: cannot read: not UTF-8 ({err.reason})") from None
-        dim = parse_dimension(text, str(path))
+        texts.append((path, raw, text))
+        lists.update(_lists_of(_toml(text, str(path)), str(path)))  # a later folder's list overrides
+    by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
+    for path, raw, text in texts:
+        dim = parse_dimension(text, str(path), lists)
         by_id[dim.id] = (dim, path, raw)
+    _check_references([(dim, path) for dim, path, _ in by_id.values()])
     disabled = set(disable)
     unknown = disabled - set(by_id)
     if unknown:

@@ -13,6 +13,8 @@ from reviewer.prompts import rubric_dir
 from reviewer.rubric import load_rubric
 from tests.conftest import ROOT
 
+BUILTIN = rubric_dir(Settings().prompts_dir)
+
 BREVITY = """
 id = "brevity"
 title = "Brevity"
@@ -152,3 +154,30 @@ def test_prepared_patterns_follow_the_code_that_prepares_them(tmp_path: Path, mo
     Reviewer(Settings(cache_dir=tmp_path))
     assert len(list(tmp_path.glob("patterns-*.json"))) == 2
     assert patterns.preparation_key() != "another-version"
+
+
+def test_word_lists_are_shared_by_name_and_an_unknown_one_is_an_error(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    source = (BUILTIN / "empathy.toml").read_text(encoding="utf-8")
+    own = source.replace('id = "empathy"', 'id = "courtesy"', 1).replace('title = "Empathy"', 'title = "Courtesy"', 1)
+    own = own.replace('id = "hostile_tone-', 'id = "rude-')
+    cue = '[[cues]]\nid = "blame_party-named"\nseverity = "minor"\nweight = -0.25\n' \
+        "patterns = ['''\\bthe @party let us down''']\nmessage = \"Names a party.\"\n\n"
+    (team / "courtesy.toml").write_text(own.replace("[[cues]]", cue + "[[cues]]", 1), encoding="utf-8")
+    reviewer = Reviewer(Settings(rubric_dirs=(team,)))
+    review = reviewer.review_text("Sorry: the courier let us down on Tuesday.")
+    assert "blame_party-named" in {f.rule for f in review.findings}
+    (team / "courtesy.toml").write_text(own.replace("[[cues]]", cue.replace("@party", "@parties") + "[[cues]]", 1))
+    with pytest.raises(RubricError, match=r"courtesy.toml: cues.0.patterns: unknown word list @parties"):
+        Reviewer(Settings(rubric_dirs=(team,)))
+
+
+def test_a_typo_in_satisfied_by_is_caught_at_load(tmp_path: Path) -> None:
+    folder = tmp_path / "rubric"
+    shutil.copytree(BUILTIN, folder)
+    path = folder / "accountability.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('satisfied_by = ["ownership"]', 'satisfied_by = ["ownershp"]'), encoding="utf-8")
+    with pytest.raises(RubricError, match=r"accountability.toml: checks.\d+.satisfied_by: unknown family 'ownershp'"):
+        load_rubric([folder])
