@@ -59,7 +59,7 @@ def judged_review(
         text=text,
         situation=message.situation,
         overall=overall,
-        verdict=verdict_for(overall, findings, gate),
+        verdict=verdict_for(overall, findings, gate, {d.id: d.score for d in dimensions}),
         dimensions=tuple(dimensions),
         findings=tuple(findings),
         **rest,

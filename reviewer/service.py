@@ -11,6 +11,7 @@ from typing import Any
 
 from reviewer.config import Settings, load_settings
 from reviewer.engines import Engine, get_engine
+from reviewer.errors import ConfigError
 from reviewer.models import Message, Review
 from reviewer.prompts import rubric_dir
 from reviewer.rubric import Rubric, load_rubric
@@ -24,12 +25,24 @@ def rubric_for(settings: Settings) -> Rubric:
     return load_rubric(directories, disable=settings.disable, cache_dir=cache_dir)
 
 
+def _check_gate_dimensions(settings: Settings, rubric: Rubric) -> None:
+    """A threshold on a dimension that is not in force would silently never block: refuse it."""
+    known = {d.id for d in rubric.dimensions}
+    for dimension in settings.dimension_block_below:
+        if dimension not in known:
+            state = "disabled" if dimension in settings.disable else "not in the rubric"
+            raise ConfigError(
+                f"dimension_block_below: {dimension!r} is {state}; dimensions in force: {', '.join(sorted(known))}"
+            )
+
+
 class Reviewer:
     """A configured reviewer: the rubric is loaded and validated once, the engine built once."""
 
     def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
         self.settings = settings or Settings()
         self.rubric = rubric_for(self.settings)
+        _check_gate_dimensions(self.settings, self.rubric)
         self.engine = engine or get_engine(self.settings.engine, self.settings)
 
     @classmethod

@@ -509,7 +509,7 @@ class LLMEngine:
         timings.cache_ms = timings.total_ms = elapsed
         self.last_timings = timings
         usage = hit.usage.model_copy(update={"cached": True, "latency_ms": round(elapsed, 2), "cost_usd": 0.0})
-        verdict = verdict_for(overall, hit.findings, self.settings.gate)
+        verdict = verdict_for(overall, hit.findings, self.settings.gate, {d.id: d.score for d in hit.dimensions})
         return key, hit.model_copy(update={"overall": overall, "verdict": verdict, "usage": usage})
 
     def _store(self, key: str | None, review: Review) -> Review:
