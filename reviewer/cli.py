@@ -159,7 +159,7 @@ def add_schema_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
 
 
-CORE_PLUGINS = ("reviewer.llm_cli",)
+CORE_PLUGINS = ("reviewer.llm_cli", "reviewer.mail")
 """Modules of the core that add commands through the same API as any plugin (`candor cache`)."""
 
 
