@@ -29,7 +29,7 @@ def _use_color(setting: str) -> bool:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from reviewer.hook import ExitPolicy, Outcome
-    from reviewer.report import Judged, judge, render_refusal, render_report, summary_line
+    from reviewer.report import Judged, judge, render_refusal, render_report, source_text_of, summary_line
     from reviewer.sources import ReadOptions, Refused, iter_messages
 
     reviewer = reviewer_from_args(args)
@@ -78,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 verdict,
                 settings.gate,
                 args.format,
-                source_text=_source_text(item.raw, args.encoding),
+                source_text=source_text_of(item.raw, args.encoding),
                 color=color,
                 show_rewrite=not args.no_rewrite,
                 several=several,
@@ -90,18 +90,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not outcomes:
         print("candor: nothing was reviewed: that is not a pass", file=sys.stderr)
     return policy.run_exit_code(outcomes)
-
-
-def _source_text(raw: bytes, encoding: str | None) -> str:
-    """The input as text for mapping positions; an email's headers are blanked so no body line matches them."""
-    from reviewer.inputs import looks_like_email
-
-    text = raw.decode(encoding or "utf-8", "replace").replace("\r\n", "\n")
-    if not looks_like_email(raw):
-        return text
-    lines = text.split("\n")
-    body = lines.index("") if "" in lines else len(lines)
-    return "\n".join([""] * body + lines[body:])
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -159,7 +147,7 @@ def add_schema_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
 
 
-CORE_PLUGINS = ("reviewer.llm_cli", "reviewer.mail")
+CORE_PLUGINS = ("reviewer.llm_cli", "reviewer.mail", "reviewer.githooks")
 """Modules of the core that add commands through the same API as any plugin (`candor cache`)."""
 
 

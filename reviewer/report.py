@@ -73,6 +73,18 @@ class SourceMap:
         return line + 1, max(0, column + offset - self._starts[index]) + 1
 
 
+def source_text_of(raw: bytes, encoding: str | None = None) -> str:
+    """A message's bytes as text for `SourceMap`; an email's headers are blanked, so no body line matches them."""
+    from reviewer.inputs import looks_like_email
+
+    text = raw.decode(encoding or "utf-8", "replace").replace("\r\n", "\n")
+    if not (looks_like_email(raw) or raw.startswith(b"From ")):  # "From " opens an mbox or format-patch mail
+        return text
+    lines = text.split("\n")
+    body = lines.index("") if "" in lines else len(lines)
+    return "\n".join([""] * body + lines[body:])
+
+
 @dataclass(frozen=True)
 class Judged:
     """One reviewed message with what the gate made of it."""
