@@ -50,6 +50,10 @@ class Settings:
     """Which verdicts fail `candor check` (exit 1): "block", or "revise" to fail on revise and block."""
     disable: tuple[str, ...] = ()
     """Dimension ids to switch off."""
+    ignore: tuple[str, ...] = ()
+    """Rules never to flag in this project: rule ids (blame-vendor), families (vague_timing) or missing-<id>."""
+    allow_phrases: tuple[str, ...] = ()
+    """Phrases that are right for this project: a finding whose quote overlaps one is not flagged."""
     rubric_dirs: tuple[Path, ...] = ()
     """Extra folders of dimension files; a file with the same id as a built-in one replaces it."""
     prompts_dir: Path | None = None

@@ -4,7 +4,8 @@ Mail clients (mutt, neomutt, aerc) and git hand a finished RFC 822 message to a 
 wrapper reads every byte of it, reviews the text body through `reviewer.sources` (text/plain preferred, HTML turned
 into text, quoted replies and signatures ignored, attachments skipped), and then:
 
-- on pass, runs the real program with its arguments, gives it the exact bytes it read, and returns its exit code;
+- on pass, runs the real program with its arguments, gives it the exact bytes it read (less any X-Candor* header
+  fields, Candor's own instructions, which the recipient has no use for), and returns its exit code;
 - on block, prints the review on stderr and exits 75 (EX_TEMPFAIL), so the client reports a failed send and keeps
   the draft; nothing is handed on.
 
@@ -12,6 +13,9 @@ Anything that is not a clear pass is a block with one line saying why: a message
 MIME, no text body, binary only, too large), an engine failure (unless fail-open), a bad config. A mail is never
 dropped or changed on the way: either the program receives the bytes exactly as they came, or it receives nothing
 and the client still has the draft.
+
+Overrides: `X-Candor-Ignore: RULE, ...` ignores rules for this mail (`reviewer.suppress`); `X-Candor: send-anyway`
+or `--send-anyway` hands on a mail the review would hold back, saying so on stderr with the review.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ from reviewer.errors import CandorError, ExitCode
 
 if TYPE_CHECKING:
     from reviewer.report import Format
+
+OVERRIDE_HEADER = "X-Candor"
+"""`X-Candor: send-anyway` sends a mail the review would hold back (logged on stderr); X-Candor* headers are removed
+before the mail is handed on."""
 
 EX_TEMPFAIL = 75
 """sysexits.h: a temporary failure; mail clients keep the message and report the send as failed."""
@@ -49,7 +57,54 @@ class Handoff:
 
 
 def decide(raw: bytes, args: argparse.Namespace, *, fmt: Format = "text") -> Handoff:
-    """Review one mail's bytes and decide; never raises for anything a user can cause."""
+    """Review one mail's bytes and decide; never raises for anything a user can cause.
+
+    With a send-anyway override (`--send-anyway`, or the header `X-Candor: send-anyway`) a mail that would be held
+    back is handed on all the same, and stderr says so with the review: the override is never silent.
+    """
+    handoff = _review(raw, args, fmt)
+    override = "--send-anyway" if args.send_anyway else ("X-Candor: send-anyway" if _asks_send_anyway(raw) else None)
+    if handoff.send is not None or override is None:
+        return handoff
+    report = handoff.report.replace(_KEPT, "")
+    note = f"candor: sent anyway ({override}): the review above was overridden\n"
+    return Handoff(raw, ExitCode.OK, report.replace("candor: not sent: ", "candor: not reviewed: ") + note)
+
+
+_KEPT = "candor: not sent; the draft is kept (exit 75)\n"
+
+
+def _asks_send_anyway(raw: bytes) -> bool:
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    except Exception:  # noqa: BLE001 - a mail whose headers do not parse asks for nothing
+        return False
+    values = [str(v) for v in headers.get_all(OVERRIDE_HEADER) or ()]
+    return any("send-anyway" in v.lower() for v in values)
+
+
+def without_candor_headers(raw: bytes) -> bytes:
+    """The mail less its X-Candor* header fields (with their folded lines); every other byte as it came."""
+    lines = raw.splitlines(keepends=True)
+    out: list[bytes] = []
+    dropping = False
+    for index, line in enumerate(lines):
+        if line in (b"\n", b"\r\n"):  # the end of the header section: the rest is the body, untouched
+            return b"".join(out) + b"".join(lines[index:])
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                out.append(line)
+            continue
+        dropping = line.lower().startswith(b"x-candor")
+        if not dropping:
+            out.append(line)
+    return raw  # no header section end: not a mail whose headers can be told apart; leave it alone
+
+
+def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
     from reviewer.hook import ExitPolicy
     from reviewer.report import judge, render_report
     from reviewer.sources import ReadOptions, Refused, message_from_bytes
@@ -76,7 +131,7 @@ def decide(raw: bytes, args: argparse.Namespace, *, fmt: Format = "text") -> Han
     judged = judge(_name(item.subject), review, settings.gate, policy)
     if not judged.passed:
         report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite)
-        return Handoff(None, EX_TEMPFAIL, report + "candor: not sent; the draft is kept (exit 75)\n")
+        return Handoff(None, EX_TEMPFAIL, report + _KEPT)
     return Handoff(raw, ExitCode.OK, "")
 
 
@@ -143,7 +198,7 @@ def run_wrapper(args: argparse.Namespace, stdin: BinaryIO, stderr: TextIO) -> in
     stderr.write(handoff.report)
     if handoff.send is None:
         return handoff.exit_code
-    code, problem = hand_on(program, handoff.send)
+    code, problem = hand_on(program, without_candor_headers(handoff.send))
     stderr.write(problem)
     return code
 
@@ -168,6 +223,11 @@ def add_sendmail_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=("block", "revise"), dest="fail_on", help="which verdicts hold it back")
     parser.add_argument("--client", help="the client's name")
     parser.add_argument("--no-rewrite", action="store_true", help="do not print the suggested rewrite")
+    parser.add_argument(
+        "--send-anyway",
+        action="store_true",
+        help="hand the mail on even if the review would hold it back (said on stderr); or add `X-Candor: send-anyway`",
+    )
     parser.add_argument(
         "program", nargs=argparse.REMAINDER, help="-- then the real sendmail and its arguments, as the client has them"
     )

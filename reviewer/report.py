@@ -139,6 +139,8 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None) -> 
     for missing in review.missing:
         level = "warning" if missing.severity in ("major", "critical") else "note"
         out.append(f"{judged.path}:1:1: {level} missing-{missing.id}: {_clean(missing.message)}")
+    for note in review.notes:
+        out.append(f"{judged.path}:1:1: note candor: {_clean(note)}")
     level = "note" if judged.passed else "error"
     if judged.passed and review.verdict == "revise":
         level = "warning"

@@ -3,6 +3,8 @@ and files outside the hook's `files` pattern are not reviewed."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,12 +63,29 @@ def test_a_poor_update_blocks_the_commit_and_a_good_one_passes(repo: Repo) -> No
     assert repo.git("rev-list", "--count", "HEAD").stdout.strip() == "2"
 
 
-def test_try_repo_installs_the_hook_from_the_manifest(repo: Repo) -> None:
+def snapshot_of_this_checkout(tmp_path: Path) -> Path:
+    """This checkout as one commit, new files included (try-repo sees only what git tracks)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    snapshot = Repo(tmp_path / "candor-snapshot", tmp_path)
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (snapshot.root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, snapshot.root / name)
+    snapshot.git("add", "-A")
+    snapshot.git("commit", "-q", "-m", "snapshot")
+    return snapshot.root
+
+
+def test_try_repo_installs_the_hook_from_the_manifest(repo: Repo, tmp_path: Path) -> None:
     (repo.root / "updates").mkdir()
     (repo.root / "updates/poor.txt").write_text(POOR)
     (repo.root / "updates/good.txt").write_text(GOOD)
     repo.git("add", "updates")
-    done = repo.run(PRE_COMMIT, "try-repo", str(ROOT), "candor", "--all-files")
+    done = repo.run(PRE_COMMIT, "try-repo", str(snapshot_of_this_checkout(tmp_path)), "candor", "--all-files")
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "updates/poor.txt:3:20: error blame-client:" in output
