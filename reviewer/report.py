@@ -31,19 +31,24 @@ FORMATS: tuple[Format, ...] = ("text", "json", "line")
 
 
 class SourceMap:
-    """Maps character offsets in the reviewed text to line and column in the text it was taken from.
+    """Maps character offsets in the reviewed text to offsets, lines and columns in the text it was taken from.
 
     The reviewed text is the source with quoted replies, signatures and surrounding blank space removed (and an
     email body decoded), so its lines appear in the source in the same order: each reviewed line is looked for in
     the source from where the previous one was found. A line that cannot be found (HTML mail, quoted-printable)
-    keeps its position in the reviewed text.
+    has no place in the source; `position` then gives its place in the reviewed text.
     """
 
     def __init__(self, reviewed: str, source: str | None) -> None:
         self._reviewed = reviewed
         self._starts: list[int] = []
         self._where: list[tuple[int, int] | None] = []
-        source_lines = (source or "").replace("\r\n", "\n").split("\n")
+        source_lines = (source or "").split("\n")
+        self._source_starts: list[int] = []
+        total = 0
+        for line in source_lines:
+            self._source_starts.append(total)
+            total += len(line) + 1
         cursor = 0
         offset = 0
         for line in reviewed.split("\n"):
@@ -61,12 +66,23 @@ class SourceMap:
                         break
             self._where.append(found)
 
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset into the reviewed text."""
+    def _line_of(self, offset: int) -> tuple[int, tuple[int, int] | None]:
         import bisect
 
         index = max(0, bisect.bisect_right(self._starts, offset) - 1)
-        found = self._where[index] if index < len(self._where) else None
+        return index, (self._where[index] if index < len(self._where) else None)
+
+    def source_offset(self, offset: int) -> int | None:
+        """The character offset in the source of an offset into the reviewed text (None: not found there)."""
+        index, found = self._line_of(offset)
+        if found is None:
+            return None
+        line, column = found
+        return self._source_starts[line] + max(0, column + offset - self._starts[index])
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset into the reviewed text."""
+        index, found = self._line_of(offset)
         if found is None:
             return line_col(self._reviewed, offset)
         line, column = found
