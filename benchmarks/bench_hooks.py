@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT / "tests" / "hooks"))
 CANDOR = str(Path(sys.executable).with_name("candor"))
 
 MAIL = (
-    "From: Sam Lee <sam@example.com>\nTo: Ana <ana@example.com>\nSubject: The launch date\n\n"
-    "Hi Ana,\n\nI'm sorry: we missed the 3 June date because I underestimated the data migration. I know your team "
-    "planned the launch around it, and this pushes your marketing too.\n\nThe new date is 17 June. Priya owns the "
-    "plan, and I'll send you an update every Friday at 10:00 until it is live. If a call would help, I can do "
-    "Thursday afternoon.\n\nBest,\nSam\n"
-).encode()
+    b"From: Sam Lee <sam@example.com>\nTo: Ana <ana@example.com>\nSubject: The launch date\n\n"
+    b"Hi Ana,\n\nI'm sorry: we missed the 3 June date because I underestimated the data migration. I know your team "
+    b"planned the launch around it, and this pushes your marketing too.\n\nThe new date is 17 June. Priya owns the "
+    b"plan, and I'll send you an update every Friday at 10:00 until it is live. If a call would help, I can do "
+    b"Thursday afternoon.\n\nBest,\nSam\n"
+)
 
 
 def timed(argv: list[str], data: bytes, runs: int = 9) -> list[float]:

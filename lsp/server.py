@@ -308,9 +308,12 @@ def build_server(settings: Settings) -> LanguageServer:
         try:
             reviewer = await loop.run_in_executor(None, lambda: Reviewer(state.settings.replace(engine=engine)))
             result = await loop.run_in_executor(None, review_buffer, reviewer, document)
-        except CandorError as err:
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a failed deep review is one message; the live diagnostics stay
+            detail = str(err) if isinstance(err, CandorError) else f"internal error: {type(err).__name__}: {err}"
             ls.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=f"Candor deep review: {err}")
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"Candor deep review: {detail}")
             )
             return
         current = ls.workspace.get_text_document(document.uri)

@@ -188,3 +188,15 @@ def test_a_bad_config_keeps_the_mail(sendmail: Sendmail, tmp_path: Path) -> None
     bad.write_text("send_at = 'high'\n")
     done = sendmail.run(plain_mail(GOOD), "--config", str(bad))
     assert done.returncode == 75 and sendmail.received is None and b"send_at" in done.stderr
+
+
+def test_an_unreachable_model_holds_the_mail_unless_fail_open(sendmail: Sendmail) -> None:
+    from tests.llm.llm_support import free_port
+
+    model = ["--engine", "rules+llm", "--model", "m", "--base-url", f"http://127.0.0.1:{free_port()}/v1"]
+    held = sendmail.run(plain_mail(GOOD), *model)
+    assert held.returncode == 75 and sendmail.received is None
+    assert held.stderr.decode().startswith("candor: not sent: ")
+    passed = sendmail.run(plain_mail(GOOD), *model, "--fail-open")
+    assert passed.returncode == 0 and sendmail.received == plain_mail(GOOD)
+    assert b"fail_open" in passed.stderr  # the fallback is said, not silent
