@@ -32,32 +32,68 @@ def _use_color(setting: str) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from reviewer.hook import ExitPolicy
-    from reviewer.render import render_text
-    from reviewer.sources import ReadOptions, iter_messages
+    from reviewer.hook import ExitPolicy, Outcome
+    from reviewer.report import Judged, judge, render_refusal, render_report, source_text_of, summary_line
+    from reviewer.sources import ReadOptions, Refused, iter_messages
 
     reviewer = reviewer_from_args(args)
     settings = reviewer.settings
-    source = args.file
-    if source is None:
+    sources = list(args.files)
+    if not sources:
         if sys.stdin.isatty():
             raise ConfigError("check: give a FILE, or '-' and pipe the draft on stdin")
-        source = "-"
-    if source != "-" and Path(source).is_dir():
-        raise InputError(f"{source}: is a directory; give a file (batch review takes folders)")
+        sources = ["-"]
+    if sources.count("-") > 1:
+        raise ConfigError("check: stdin ('-') can be given only once")
+    for source in sources:
+        if source != "-" and Path(source).is_dir():
+            raise InputError(f"{source}: is a directory; give a file (batch review takes folders)")
+    several = len(sources) > 1
+    policy = ExitPolicy.from_settings(settings)
     options = ReadOptions.from_settings(settings, encoding=args.encoding, situation=args.situation, client=args.client)
-    drafts = list(iter_messages([source], options))
-    if len(drafts) != 1:
-        raise InputError(f"{source}: holds {len(drafts)} messages; `candor check` reviews one draft")
-    draft = drafts[0]
-    review = reviewer.review(draft.message)
-    if args.format == "json":
-        sys.stdout.write(review.to_json() + "\n")
-    else:
+    color = _use_color(settings.color)
+    outcomes: list[Outcome] = []
+    judged: list[Judged] = []
+    refused = 0
+    for item in iter_messages(sources, options, refused="yield"):
+        if isinstance(item, Refused):
+            refused += 1
+            outcomes.append(item.error)
+            print(f"candor: error: {item.error}", file=sys.stderr)
+            if (doc := render_refusal(item.where, str(item.error), item.error.exit_code, args.format, several=several)):
+                sys.stdout.write(doc)
+            continue
+        try:
+            review = reviewer.review(item.message)
+        except CandorError as err:
+            if not several:
+                raise
+            refused += 1
+            outcomes.append(err)
+            print(f"candor: error: {item.where}: {err}", file=sys.stderr)
+            if (doc := render_refusal(item.where, str(err), err.exit_code, args.format, several=several)):
+                sys.stdout.write(doc)
+            continue
+        outcomes.append(review)
+        verdict = judge(item.where, review, settings.gate, policy)
+        judged.append(verdict)
         sys.stdout.write(
-            render_text(review, source=draft.where, color=_use_color(settings.color), show_rewrite=not args.no_rewrite)
+            render_report(
+                verdict,
+                settings.gate,
+                args.format,
+                source_text=source_text_of(item.raw, args.encoding),
+                color=color,
+                show_rewrite=not args.no_rewrite,
+                several=several,
+            )
         )
-    return ExitPolicy.from_settings(settings).exit_code(review)
+        sys.stdout.flush()
+    if several and args.format == "text":
+        sys.stdout.write(summary_line(judged, refused))
+    if not outcomes:
+        print("candor: nothing was reviewed: that is not a pass", file=sys.stderr)
+    return policy.run_exit_code(outcomes)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -92,8 +128,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def add_check_arguments(check: argparse.ArgumentParser) -> None:
-    check.add_argument("file", nargs="?", help="path to .txt, .md or .eml; '-' reads stdin")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("files", nargs="*", metavar="FILE", help="path to .txt, .md or .eml; '-' reads stdin")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "line"),
+        default="text",
+        help="text (default), json (the review document), or line (path:line:col: severity rule: message)",
+    )
     check.add_argument(
         "--situation",
         choices=sorted(SITUATIONS),
@@ -110,7 +151,7 @@ def add_schema_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
 
 
-CORE_PLUGINS = ("reviewer.llm_cli",)
+CORE_PLUGINS = ("reviewer.llm_cli", "reviewer.mail", "reviewer.githooks")
 """Modules of the core that add commands through the same API as any plugin (`candor cache`)."""
 
 

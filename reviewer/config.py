@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ConfigError
-from reviewer.gate import Gate
+from reviewer.gate import BLOCKING_SEVERITIES, Gate
 
 ENV_PREFIX = "CANDOR_"
 PROJECT_FILES = ("candor.toml", ".candor.toml", "pyproject.toml")
@@ -42,10 +42,18 @@ class Settings:
     """Overall score below which the verdict is "block"."""
     max_major_for_send: int = 1
     """More major findings than this keep a message from "send"."""
+    block_on: tuple[str, ...] = ("critical",)
+    """Severities of finding that block whatever the scores: any of minor, major, critical (default: critical)."""
+    dimension_block_below: Mapping[str, int] = field(default_factory=dict)
+    """Per dimension, the score below which a message is blocked: {accountability = 2}."""
     fail_on: str = "block"
     """Which verdicts fail `candor check` (exit 1): "block", or "revise" to fail on revise and block."""
     disable: tuple[str, ...] = ()
     """Dimension ids to switch off."""
+    ignore: tuple[str, ...] = ()
+    """Rules never to flag in this project: rule ids (blame-vendor), families (vague_timing) or missing-<id>."""
+    allow_phrases: tuple[str, ...] = ()
+    """Phrases that are right for this project: a finding whose quote overlaps one is not flagged."""
     rubric_dirs: tuple[Path, ...] = ()
     """Extra folders of dimension files; a file with the same id as a built-in one replaces it."""
     prompts_dir: Path | None = None
@@ -82,7 +90,13 @@ class Settings:
 
     @property
     def gate(self) -> Gate:
-        return Gate(send_at=self.send_at, block_below=self.block_below, max_major_for_send=self.max_major_for_send)
+        return Gate(
+            send_at=self.send_at,
+            block_below=self.block_below,
+            max_major_for_send=self.max_major_for_send,
+            block_on=frozenset(self.block_on),  # type: ignore[arg-type]  # checked against BLOCKING_SEVERITIES
+            dimension_block_below=dict(self.dimension_block_below),
+        )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -94,6 +108,7 @@ _CHOICES = {
     "color": ("auto", "always", "never"),
     "structured_output": ("auto", "json_schema", "json_object_schema", "json_object", "none"),
 }
+_ITEM_CHOICES = {"block_on": BLOCKING_SEVERITIES}
 _FILE_FORBIDDEN = {"api_key"}
 
 
@@ -123,7 +138,11 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             items = value.split(",") if from_env else value
             if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
                 raise ValueError
-            return tuple(i.strip() for i in items if i.strip())
+            chosen = tuple(i.strip() for i in items if i.strip())
+            if key in _ITEM_CHOICES and (bad := [i for i in chosen if i not in _ITEM_CHOICES[key]]):
+                allowed = ", ".join(_ITEM_CHOICES[key])
+                raise ConfigError(f"{source}: {key}: each must be one of {allowed}, got {bad[0]!r}")
+            return chosen
         if kind.startswith("tuple[Path"):
             items = value.split(os.pathsep) if from_env else value
             if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
@@ -133,6 +152,12 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             if not isinstance(value, str):
                 raise ValueError
             return Path(value).expanduser()
+        if kind == "Mapping[str, int]":
+            if from_env:
+                value = dict(pair.split("=", 1) for pair in value.split(",") if pair.strip())
+            if not isinstance(value, dict) or any(isinstance(v, bool) for v in value.values()):
+                raise ValueError
+            return {str(k).strip(): int(v) for k, v in value.items()}
         if kind.startswith("Mapping"):
             if not isinstance(value, dict):
                 raise ValueError

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from reviewer.errors import InputError
+from reviewer.suppress import IGNORE_HEADER, extract_directives, split_names
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
 EMAIL_SUFFIXES = {".eml", ".msg822"}
@@ -40,6 +41,8 @@ class ParsedInput:
     text: str
     subject: str | None = None
     source: str | None = None
+    ignore: tuple[str, ...] = ()
+    """Names from `<!-- candor: ignore ... -->` comments and an X-Candor-Ignore header (`reviewer.suppress`)."""
 
 
 class _HTMLText(HTMLParser):
@@ -132,7 +135,8 @@ def parse_email(data: bytes, where: str) -> ParsedInput:
         raise InputError(f"{where}: email body looks binary (NUL bytes)")
     text = html_to_text(content) if body.get_content_type() == "text/html" else content
     subject = message.get("subject")
-    return ParsedInput(text=text, subject=str(subject) if subject else None, source=where)
+    ignore = split_names(" ".join(str(v) for v in message.get_all(IGNORE_HEADER) or ()))
+    return ParsedInput(text=text, subject=str(subject) if subject else None, source=where, ignore=ignore)
 
 
 def looks_like_email(data: bytes) -> bool:
@@ -160,7 +164,8 @@ def parse_bytes(
         if "<html" in text[:2000].lower() or "<body" in text[:2000].lower():
             text = html_to_text(text)
         parsed = ParsedInput(text=text, source=where)
-    text = strip_quoted(parsed.text.replace("\r\n", "\n"))
+    text, directives = extract_directives(parsed.text.replace("\r\n", "\n"))
+    text = strip_quoted(text)
     if not text.strip():
         raise InputError(f"{where}: no message text left after removing quoted replies and signature")
     if len(text) > max_chars:
@@ -168,7 +173,8 @@ def parse_bytes(
             f"{where}: message is {len(text):,} characters, over the {max_chars:,} limit (max_input_chars); "
             "review the part you are sending"
         )
-    return ParsedInput(text=text, subject=parsed.subject, source=where)
+    ignore = tuple(dict.fromkeys(parsed.ignore + directives))
+    return ParsedInput(text=text, subject=parsed.subject, source=where, ignore=ignore)
 
 
 def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> bytes:

@@ -47,6 +47,10 @@ class Message(_Frozen):
     """The client's name, so a rewrite can address them; never invented when absent."""
     source: str | None = None
     """Where the text came from (a path, "-", an archive id), for reports."""
+    ignore: tuple[str, ...] = ()
+    """Rule ids, families or `missing-<id>` not to flag (`candor: ignore`, config `ignore`; `reviewer.suppress`)."""
+    allow: tuple[str, ...] = ()
+    """Phrases not to flag (config `allow_phrases`)."""
 
 
 class Evidence(_Frozen):

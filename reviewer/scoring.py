@@ -52,11 +52,12 @@ def judge(
 ) -> tuple[float, Verdict]:
     """The overall score and verdict of a review: the one judgement every engine and wrapper uses. A fitted
     `overall` (the rules engine's scorer) replaces the weighted mean, capped the same way by a critical finding."""
+    scores = {d.id: d.score for d in dimensions}
     if overall is None:
-        overall = overall_score({d.id: d.score for d in dimensions}, rubric, findings)
+        overall = overall_score(scores, rubric, findings)
     elif any(f.severity == "critical" for f in findings):
         overall = min(overall, CRITICAL_CAP)
-    return overall, verdict_for(overall, findings, gate)
+    return overall, verdict_for(overall, findings, gate, scores)
 
 
 def rejudged(review: Review, rubric: Rubric, gate: Gate) -> Review:

@@ -11,9 +11,12 @@ from typing import Any
 
 from reviewer.config import Settings, load_settings
 from reviewer.engines import Engine, get_engine
+from reviewer.errors import ConfigError
+from reviewer.gate import verdict_for
 from reviewer.models import Message, Review
 from reviewer.prompts import rubric_dir
 from reviewer.rubric import Rubric, load_rubric
+from reviewer.suppress import Suppressions, apply
 
 
 def rubric_for(settings: Settings) -> Rubric:
@@ -24,12 +27,24 @@ def rubric_for(settings: Settings) -> Rubric:
     return load_rubric(directories, disable=settings.disable, cache_dir=cache_dir)
 
 
+def _check_gate_dimensions(settings: Settings, rubric: Rubric) -> None:
+    """A threshold on a dimension that is not in force would silently never block: refuse it."""
+    known = {d.id for d in rubric.dimensions}
+    for dimension in settings.dimension_block_below:
+        if dimension not in known:
+            state = "disabled" if dimension in settings.disable else "not in the rubric"
+            raise ConfigError(
+                f"dimension_block_below: {dimension!r} is {state}; dimensions in force: {', '.join(sorted(known))}"
+            )
+
+
 class Reviewer:
     """A configured reviewer: the rubric is loaded and validated once, the engine built once."""
 
     def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
         self.settings = settings or Settings()
         self.rubric = rubric_for(self.settings)
+        _check_gate_dimensions(self.settings, self.rubric)
         self.engine = engine or get_engine(self.settings.engine, self.settings)
 
     @classmethod
@@ -37,7 +52,29 @@ class Reviewer:
         return cls(load_settings(flags, config_file=config_file).settings)
 
     def review(self, message: Message) -> Review:
-        return self.engine.review(message, self.rubric)
+        """Review under the project's suppressions too; whatever an engine still flags that was asked to be
+        ignored (a model's own findings) is dropped here and the verdict judged again."""
+        settings = self.settings
+        rules = tuple(dict.fromkeys(settings.ignore + message.ignore))
+        phrases = tuple(dict.fromkeys(settings.allow_phrases + message.allow))
+        if not (rules or phrases):
+            return self.engine.review(message, self.rubric)
+        message = message.model_copy(update={"ignore": rules, "allow": phrases})
+        review = self.engine.review(message, self.rubric)
+        left = apply(Suppressions(rules, phrases), review.text, review.findings, review.missing)
+        if len(left.findings) == len(review.findings) and len(left.missing) == len(review.missing):
+            return review
+        dropped = [n for n in left.notes if n.startswith("Ignored") and n not in review.notes]
+        scores = {d.id: d.score for d in review.dimensions}
+        verdict = verdict_for(review.overall, left.findings, settings.gate, scores)
+        return review.model_copy(
+            update={
+                "findings": left.findings,
+                "missing": left.missing,
+                "verdict": verdict,
+                "notes": (*review.notes, *dropped),
+            }
+        )
 
     def review_text(self, text: str, *, situation: str | None = None, client: str | None = None) -> Review:
         return self.review(Message(text=text, situation=situation, client=client))

@@ -160,7 +160,12 @@ class LLMEngine:
         from reviewer.version import __version__
 
         s = self.settings
+        # Suppressions change the rules findings a rules+llm review carries; absent, the key is as it always was.
+        asked: dict[str, list[str]] = {}
+        if message.ignore or message.allow:
+            asked = {"ignore": list(message.ignore), "allow": list(message.allow)}
         return {
+            **asked,
             "candor": __version__,
             "engine": "llm",
             "base_url": self.base_url,

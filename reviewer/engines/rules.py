@@ -20,6 +20,8 @@ from reviewer.rewrite import scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
+from reviewer.suppress import Suppressions
+from reviewer.suppress import apply as apply_suppressions
 from reviewer.text import AnalysedText, Profile, analysed, date_spans, lowered, profile, words
 
 _FORWARD = re.compile(
@@ -365,14 +367,24 @@ class Analysis:
     missing: list[Missing]
     contributions: list[_Contribution]
     features: dict[str, float]
+    notes: tuple[str, ...] = ()
+    """What was ignored as the message asked (`reviewer.suppress`)."""
 
 
 def analyse(message: Message, rubric: Rubric) -> Analysis:
     text = message.text
     news = profile(text, message.situation)
-    evidence = find_cues(text, rubric, news)
-    check_findings, missing, check_parts = run_checks(text, rubric, news, evidence)
-    evidence = sorted(evidence + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
+    cues = find_cues(text, rubric, news)
+    suppressions = Suppressions(rules=message.ignore, phrases=message.allow)
+    kept = list(apply_suppressions(suppressions, text, cues, ()).findings) if suppressions else cues
+    check_findings, missing, check_parts = run_checks(text, rubric, news, kept)
+    notes: tuple[str, ...] = ()
+    if suppressions:
+        # The same test again over everything, so a check finding or missing element can be ignored too, and one
+        # set of notes says what was.
+        final = apply_suppressions(suppressions, text, cues + check_findings, missing)
+        kept, check_findings, missing, notes = list(final.findings), [], list(final.missing), final.notes
+    evidence = sorted(kept + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
     analysis = analysed(text)
     features = review_features(
         text=text,
@@ -384,7 +396,7 @@ def analyse(message: Message, rubric: Rubric) -> Analysis:
         complaint=news.complaint,
         dates=len(analysis.dates),
     )
-    return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features)
+    return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features, notes)
 
 
 class RulesEngine:
@@ -437,6 +449,7 @@ class RulesEngine:
             suggestions=suggestions_for(findings, missing),
             rewrite=scaffold_rewrite(message, findings, missing),
             usage=Usage(),
+            notes=found.notes,
         )
 
 
