@@ -62,7 +62,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
     fmt = format_for(args.out, args.format)
     sink = open_sink(args.out, fmt, [d.id for d in reviewer.rubric.dimensions])
-    progress = Progress(quiet=args.quiet, stream=sys.stderr)
+    progress = Progress(quiet=args.quiet, stream=sys.stderr, sources=[str(s) for s in args.sources])
     try:
         tally = run_batch(
             [str(s) for s in args.sources],

@@ -6,25 +6,73 @@ terminal (CI, a log file): one plain line a second at most. `--quiet`: nothing.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from batch.runner import Tally
 
 
+def count_messages(sources: Sequence[str]) -> int:
+    """About how many messages the sources hold, by a quick scan of bytes (no parsing), for the time left."""
+    total = 0
+    for source in sources:
+        path = Path(source)
+        files = [path] if not path.is_dir() else [Path(d, f) for d, _, names in os.walk(path) for f in names]
+        for file in files:
+            suffix = file.suffix.lower()
+            try:
+                if suffix in (".jsonl", ".ndjson"):
+                    with file.open("rb") as stream:
+                        total += sum(1 for line in stream if line.strip())
+                elif suffix == ".csv":
+                    with file.open("rb") as stream:
+                        total += max(0, sum(1 for _ in stream) - 1)
+                elif suffix in (".mbox", ".mbx"):
+                    with file.open("rb") as stream:
+                        total += sum(1 for line in stream if line.startswith(b"From "))
+                elif suffix in (".txt", ".md", ".markdown", ".text", ".eml", ".msg822") or source == "-":
+                    total += 1
+            except OSError:
+                total += 1
+    return total
+
+
 class Progress:
-    def __init__(self, *, quiet: bool, stream: TextIO) -> None:
+    def __init__(self, *, quiet: bool, stream: TextIO, sources: Sequence[str] = ()) -> None:
         self.quiet = quiet
         self.stream = stream
         self.last = 0.0
         self.live: Any = None
+        self.bar: Any = None
+        self.task: Any = None
         if not quiet and stream.isatty():
             from rich.console import Console
-            from rich.live import Live
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
 
-            self.live = Live("", console=Console(file=stream), refresh_per_second=4, transient=True)
-            self.live.start()
+            self.bar = Bar(
+                TextColumn("candor batch"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}/s, {task.fields[failed]} failed"),
+                TimeRemainingColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
+            self.task = self.bar.add_task("batch", total=None, rate="0", failed=0)
+            self.bar.start()
+            # The total only feeds "time left": counted beside the run, never in its way.
+            threading.Thread(target=self._count, args=(list(sources),), daemon=True).start()
+
+    def _count(self, sources: list[str]) -> None:
+        total = count_messages(sources)
+        if self.bar is not None:
+            self.bar.update(self.task, total=total)
 
     def line(self, tally: Tally) -> str:
         elapsed = max(time.monotonic() - tally.started, 1e-9)
@@ -37,8 +85,14 @@ class Progress:
     def update(self, tally: Tally) -> None:
         if self.quiet:
             return
-        if self.live is not None:
-            self.live.update(self.line(tally))
+        if self.bar is not None:
+            elapsed = max(time.monotonic() - tally.started, 1e-9)
+            self.bar.update(
+                self.task,
+                completed=tally.done + tally.skipped,
+                rate=f"{tally.done / elapsed:,.0f}",
+                failed=tally.failed,
+            )
             return
         now = time.monotonic()
         if now - self.last >= 1.0:
@@ -47,9 +101,9 @@ class Progress:
             self.stream.flush()
 
     def close(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
     @staticmethod
     def summary(tally: Tally, *, out: str) -> str:
