@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from reviewer.commands import CommandRegistry, settings_from_args
-from reviewer.errors import ConfigError
+from reviewer.errors import ConfigError, ExitCode
 from reviewer.models import SITUATIONS
 
 
@@ -40,6 +40,7 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, help="worker processes (rules) or concurrent calls (llm)")
     parser.add_argument("--fail-on", choices=("block", "revise"), dest="fail_on", help="which verdicts exit 1")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+    parser.add_argument("--report", type=Path, help="also write the report here (.html, or .md) when the batch ends")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -77,7 +78,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
         progress.close()
     if not args.quiet:
         sys.stderr.write(progress.summary(tally, out=str(args.out)))
+    if args.report:
+        from batch.report import write_report
+
+        write_report([args.out], args.report)
     return int(tally.exit_code(ExitPolicy.from_settings(settings)))
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", type=Path, nargs="+", help="results of `candor batch` (.jsonl or SQLite)")
+    parser.add_argument("--out", "-o", type=Path, help="write the report here: .html (offline page) or .md")
+    parser.add_argument("--compare", type=Path, metavar="OLD", help="results of an earlier run, to show what changed")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the Markdown report on stdout (default without --out)"
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from batch.report import write_report
+
+    text = write_report(args.results, args.out, compare=args.compare, markdown=args.markdown or args.out is None)
+    if text is not None:
+        sys.stdout.write(text)
+    if args.out is not None:
+        print(f"candor: report written to {args.out}", file=sys.stderr)
+    return ExitCode.OK
 
 
 def register(commands: CommandRegistry) -> None:
@@ -87,4 +112,11 @@ def register(commands: CommandRegistry) -> None:
         cmd_batch,
         help="review many past messages (folders, mbox, JSONL, CSV) into JSONL, CSV or SQLite; resumable",
         arguments=add_batch_arguments,
+    )
+    commands.add(
+        "report",
+        cmd_report,
+        help="a report of batch results: an offline HTML page (--out report.html) or Markdown",
+        arguments=add_report_arguments,
+        review_flags=False,
     )

@@ -372,7 +372,9 @@ def _sqlite_results(path: Path) -> Iterator[Result]:
             result: Result = {"schema": BATCH_SCHEMA, "status": "reviewed", **dict(row)}
             result["recipients"] = json.loads(row["recipients"] or "[]")
             result["cached"] = bool(row["cached"])
-            result["scores"] = dict(db.execute("SELECT dimension, score FROM scores WHERE key=?", (key,)).fetchall())
+            result["scores"] = dict(
+                db.execute("SELECT dimension, score FROM scores WHERE key=? ORDER BY rowid", (key,)).fetchall()
+            )
             result["findings"] = [
                 {k: f[k] for k in ("rule", "dimension", "severity", "start", "end", "quote", "message")}
                 for f in db.execute("SELECT * FROM findings WHERE key=? ORDER BY n", (key,))
