@@ -130,6 +130,21 @@ def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[
         yield chunk
 
 
+def _finished(sink: Sink, tally: Tally) -> set[str]:
+    """The keys earlier runs finished (reviewed, or refused as unreadable: trying again would not help), counted
+    into `tally`. Messages the engine failed on (a server down, a timeout) are not finished: this run retries them."""
+    finished: dict[str, Result] = {}
+    for result in sink.recorded():
+        key = str(result["key"])
+        if result["status"] == "failed" and result.get("stage") == "review":
+            continue
+        if key not in finished or result["status"] == "reviewed":
+            finished[key] = result
+    for result in finished.values():
+        tally.add(result, earlier=True)
+    return set(finished)
+
+
 def run_batch(
     sources: list[str],
     options: ReadOptions,
@@ -142,10 +157,7 @@ def run_batch(
 ) -> Tally:
     """Review every message of `sources` not yet in `sink`; returns the tally of the whole batch."""
     tally = Tally()
-    seen: set[str] = set()
-    for result in sink.recorded():
-        seen.add(str(result["key"]))
-        tally.add(result, earlier=True)
+    seen = _finished(sink, tally)
 
     def fresh_records() -> Iterator[dict[str, Any]]:
         for item in iter_messages(sources, options, refused="yield"):

@@ -273,8 +273,8 @@ class SqliteSink:
     def recorded(self) -> Iterator[Result]:
         for key, verdict in self.db.execute("SELECT key, verdict FROM messages"):
             yield {"status": "reviewed", "key": key, "verdict": verdict}
-        for key, exit_code in self.db.execute("SELECT key, exit_code FROM errors"):
-            yield {"status": "failed", "key": key, "exit_code": exit_code}
+        for key, exit_code, stage in self.db.execute("SELECT key, exit_code, stage FROM errors"):
+            yield {"status": "failed", "key": key, "exit_code": exit_code, "stage": stage}
 
     def write(self, results: Sequence[Result]) -> None:
         db = self.db
@@ -283,10 +283,11 @@ class SqliteSink:
             for r in results:
                 if r["status"] == "failed":
                     db.execute(
-                        "INSERT INTO errors VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT OR REPLACE INTO errors VALUES (?, ?, ?, ?, ?, ?)",
                         (r["key"], r["id"], r["source"], r["stage"], r["exit_code"], r["error"]),
                     )
                     continue
+                db.execute("DELETE FROM errors WHERE key=?", (r["key"],))  # an engine failure, retried: now done
                 db.execute(
                     "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -341,6 +342,8 @@ def read_results(path: Path) -> Iterator[Result]:
         return
     if fmt == "csv":
         raise ConfigError(f"{path}: the report reads JSONL or SQLite results (CSV holds no texts or quotes)")
+    reviewed: set[str] = set()
+    failed: dict[str, Result] = {}
     for source in (path, errors_path(path, ".jsonl")):
         if not source.exists():
             continue
@@ -356,7 +359,12 @@ def read_results(path: Path) -> Iterator[Result]:
                     raise ConfigError(f"{source}:{n}: not a results line") from None
                 if not isinstance(result, dict) or "status" not in result:
                     raise ConfigError(f"{source}:{n}: not a {BATCH_SCHEMA} result")
-                yield result
+                if result["status"] == "reviewed":
+                    reviewed.add(str(result.get("key")))
+                    yield result
+                else:  # an engine failure retried by a later run is recorded again: the last word counts
+                    failed[str(result.get("key"))] = result
+    yield from (r for key, r in failed.items() if key not in reviewed)
 
 
 def _sqlite_results(path: Path) -> Iterator[Result]:

@@ -206,3 +206,26 @@ def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_messa
     sample = chance.sample(records, 60)
     uninterrupted = {r["key"]: r["verdict"] for r in review_records(sample, Settings(cache=False))}
     assert {k: verdicts[k] for k in uninterrupted} == uninterrupted  # what was recorded is what a whole run gives
+
+
+@pytest.mark.parametrize("name", ["r.jsonl", "r.db"])
+def test_messages_the_engine_failed_on_are_retried_by_the_next_run_and_unreadable_ones_are_not(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_bytes(b"\x00binary")
+    out = str(tmp_path / name)
+    down = ["--engine", "llm", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--jobs", "1"]
+    assert main(["batch", str(tmp_path / "in"), "-o", out, *down]) == ExitCode.ENGINE
+    assert "can" in capsys.readouterr().err  # the summary, not a traceback
+    assert main(["batch", str(tmp_path / "in"), "-o", out, "--engine", "rules"]) == ExitCode.USAGE  # b is still bad
+    assert "1 reviewed, 1 skipped" in capsys.readouterr().err
+
+    from batch.sinks import read_results
+
+    results = list(read_results(Path(out)))
+    assert sorted((Path(str(r["key"])).name, r["status"]) for r in results) == [
+        ("a.txt", "reviewed"),
+        ("b.txt", "failed"),
+    ]
