@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batch.sinks import Sink
-from reviewer.batch import Result, record_from_item, refused_result, review_records
+from reviewer.batch import Result, prepare, record_from_item, refused_result, review_records
 from reviewer.config import Settings
 from reviewer.errors import EngineError, ExitCode, InputError
 from reviewer.hook import ExitPolicy, Outcome
@@ -111,6 +111,7 @@ def _executor(settings: Settings, jobs: int) -> Executor | None:
         return None
     if settings.engine == "rules":
         return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, os.getpid()))
+    prepare(settings)  # the engine, its HTTP client and its tokenizer: built once, before the threads share them
     return ThreadPoolExecutor(max_workers=jobs, initializer=_init_worker_thread, initargs=(settings,))
 
 
@@ -192,8 +193,15 @@ def run_batch(
             record(review_records(chunk, settings))
         return tally
     window: deque[Future[list[Result]]] = deque()
+    chunks = _chunks(records, chunk_size)
+    if isinstance(executor, ThreadPoolExecutor):
+        # The first review alone, in this thread: the engine's lazy imports and clients are then ready, instead
+        # of every thread loading them at once on its first call.
+        first = next(chunks, None)
+        if first is not None:
+            record(review_records(first, settings))
     try:
-        for chunk in _chunks(records, chunk_size):
+        for chunk in chunks:
             window.append(executor.submit(_review_chunk, chunk))
             while len(window) >= jobs * 2 or (window and window[0].done()):
                 record(window.popleft().result())

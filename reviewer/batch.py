@@ -15,6 +15,7 @@ an mbox, a JSONL or a CSV file gets the same review.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,13 +34,31 @@ Result = dict[str, Any]
 _REVIEWERS: dict[str, Reviewer] = {}
 
 
+_BUILDING = threading.Lock()
+
+
 def _reviewer(settings: Settings) -> Reviewer:
-    """One `Reviewer` per settings and process: the rubric is loaded once, not once per record."""
+    """One `Reviewer` per settings and process, shared by its threads: the rubric is loaded and the engine (with
+    its HTTP client) built once, not once per record or per thread."""
     key = repr(settings)
     reviewer = _REVIEWERS.get(key)
     if reviewer is None:
-        reviewer = _REVIEWERS[key] = Reviewer(settings)
+        with _BUILDING:
+            reviewer = _REVIEWERS.get(key)
+            if reviewer is None:
+                reviewer = Reviewer(settings)
+                if settings.engine != "rules":
+                    # Loaded lazily on a first call otherwise; concurrent first calls would each load it.
+                    from reviewer.tokens import token_counter
+
+                    token_counter()
+                _REVIEWERS[key] = reviewer
     return reviewer
+
+
+def prepare(settings: Settings) -> Reviewer:
+    """Build (once) the reviewer `review_records` uses under these settings: call it before starting threads."""
+    return _reviewer(settings)
 
 
 def content_key(raw: bytes) -> str:
