@@ -34,8 +34,9 @@ _FAILING: dict[str, frozenset[Verdict]] = {
     "revise": frozenset({"block", "revise"}),
 }
 
-Outcome = Review | BaseException
-"""What reviewing one message gave: its review, or the error that stopped it."""
+Outcome = Review | Verdict | BaseException
+"""What reviewing one message gave: its review (or just its verdict, as a batch records it), or the error that
+stopped it."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +61,26 @@ class ExitPolicy:
 
     def exit_code(self, review: Review) -> ExitCode:
         """The exit code of a run that reviewed this one message."""
-        return ExitCode.OK if self.passes(review) else ExitCode.BLOCKED
+        return self.verdict_exit_code(review.verdict)
+
+    def verdict_exit_code(self, verdict: Verdict) -> ExitCode:
+        return ExitCode.BLOCKED if verdict in self.failing_verdicts else ExitCode.OK
+
+    def outcome_exit_code(self, outcome: Outcome) -> ExitCode:
+        if isinstance(outcome, Review):
+            return self.exit_code(outcome)
+        if isinstance(outcome, BaseException):
+            return exit_code_for(outcome)
+        return self.verdict_exit_code(outcome)
 
     def run_exit_code(self, outcomes: Iterable[Outcome]) -> ExitCode:
         """The exit code of a run over many messages: the highest of theirs, and 2 when there were none.
 
         An error that is not Candor's own (a bug, an OSError) counts as 3: the review did not happen.
         """
-        codes = [self.exit_code(o) if isinstance(o, Review) else exit_code_for(o) for o in outcomes]
-        if not codes:
-            return ExitCode.USAGE
-        return max(codes)
+        worst: ExitCode | None = None
+        for outcome in outcomes:  # a running maximum: a batch of millions keeps no list of them
+            code = self.outcome_exit_code(outcome)
+            worst = code if worst is None else max(worst, code)
+        return ExitCode.USAGE if worst is None else worst
 

@@ -27,10 +27,15 @@ it yields. Stdin is read as one message.
 
 from __future__ import annotations
 
+import csv
+import email.parser
+import email.policy
+import email.utils
+import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, overload
 
@@ -40,6 +45,7 @@ from reviewer.inputs import (
     EMAIL_SUFFIXES,
     TEXT_SUFFIXES,
     ParsedInput,
+    looks_like_email,
     over_limit,
     parse_bytes,
     read_file_bytes,
@@ -49,6 +55,17 @@ from reviewer.models import Message
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which fields of a JSONL record or CSV row hold what (`--text-col`, `--id-col`, ...); None: not in the rows."""
+
+    text: str = "text"
+    id: str | None = None
+    date: str | None = None
+    author: str | None = None
+    client: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,8 @@ class ReadOptions:
     client: str | None = None
     whole_stdin: bool = False
     """Read all of stdin even past `max_bytes` (and then refuse it), so `raw` always holds every byte of it."""
+    columns: Columns = field(default_factory=Columns)
+    """The fields of JSONL records and CSV rows."""
 
     @classmethod
     def from_settings(
@@ -76,6 +95,7 @@ class ReadOptions:
         situation: str | None = None,
         client: str | None = None,
         whole_stdin: bool = False,
+        columns: Columns | None = None,
     ) -> ReadOptions:
         """The limits in force (`max_input_bytes`, `max_input_chars`) with the per-run choices."""
         return cls(
@@ -85,6 +105,7 @@ class ReadOptions:
             situation=situation,
             client=client,
             whole_stdin=whole_stdin,
+            columns=columns or Columns(),
         )
 
 
@@ -98,6 +119,12 @@ class SourceMessage:
     raw: bytes
     """The bytes it was read from, unchanged (for an .eml: the whole mail, headers and quoted thread included)."""
     subject: str | None = None
+    id: str | None = None
+    """The source's own id: an email's Message-ID, or a row's id column."""
+    date: str | None = None
+    """When it was sent (ISO 8601 when the source's date could be read as one, else as the source gave it)."""
+    author: str | None = None
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +148,36 @@ def message_from_bytes(raw: bytes, where: str, options: ReadOptions, *, suffix: 
         parsed = parse_bytes(raw, where, suffix=suffix, max_chars=options.max_chars, encoding=options.encoding)
     except InputError as err:
         return Refused(where, err, raw)
-    return _message(parsed, where, raw, options)
+    item = _message(parsed, where, raw, options)
+    if suffix in EMAIL_SUFFIXES or (suffix not in TEXT_SUFFIXES - {""} and looks_like_email(raw)):
+        return _with_email_headers(item, raw)
+    return item
+
+
+def _with_email_headers(item: SourceMessage, raw: bytes) -> SourceMessage:
+    """The message with the Message-ID, date, sender and recipients of its RFC 822 headers (what can be read)."""
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        values = [str(value) for name in ("to", "cc") for value in headers.get_all(name) or ()]
+        recipients = tuple(
+            email.utils.formataddr(pair) for pair in email.utils.getaddresses(values) if pair[1] or pair[0]
+        )
+        return replace(
+            item,
+            id=str(headers["message-id"]).strip() if headers.get("message-id") else None,
+            date=_iso_date(str(headers["date"])) if headers.get("date") else None,
+            author=str(headers["from"]).strip() if headers.get("from") else None,
+            recipients=recipients,
+        )
+    except Exception:  # noqa: BLE001 - a malformed header is not worth refusing a readable body for
+        return item
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return email.utils.parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return value.strip()
 
 
 def message_from_text(text: str, where: str, options: ReadOptions, *, raw: bytes | None = None) -> Item:
@@ -235,3 +291,198 @@ def iter_messages(
         if isinstance(item, Refused) and refused == "raise":
             raise item.error
         yield item
+
+
+# Container readers: one file, many messages, read as a stream (an archive larger than memory is fine), with
+# `max_bytes` applied to each message. A bad message or row is refused in its place; the rest is still read.
+
+
+def _open_container(path: Path, where: str) -> Iterator[Item] | None:
+    """A refusal for a container that cannot be opened at all (missing, a folder, unreadable), else None."""
+    try:
+        if path.is_dir():
+            return iter([Refused(where, InputError(f"{where}: is a directory; give a file or name the folder"))])
+        with path.open("rb"):
+            return None
+    except FileNotFoundError:
+        return iter([Refused(where, InputError(f"{where}: no such file"))])
+    except PermissionError:
+        return iter([Refused(where, InputError(f"{where}: permission denied"))])
+    except OSError as err:
+        return iter([Refused(where, InputError(f"{where}: cannot read: {err.strerror}"))])
+
+
+def _bounded_lines(stream: Iterable[bytes], limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Lines (with their ending) and whether each one fits `limit`; an over-long line is skipped, not kept."""
+    for line in stream:
+        yield (line, True) if len(line) <= limit else (b"", False)
+
+
+def _too_large(where: str, max_bytes: int) -> Refused:
+    return Refused(where, InputError(f"{where}: message is over the {max_bytes:,}-byte limit (max_input_bytes)"))
+
+
+def read_mbox(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
+    """An mbox archive (Thunderbird, mutt, Gmail Takeout): each "From " line after a blank line starts a message;
+    mboxrd's ">From " escapes are undone."""
+    refused = _open_container(path, where)
+    if refused is not None:
+        yield from refused
+        return
+    with path.open("rb") as stream:
+        first = stream.readline(1024)
+        if not first.startswith(b"From "):
+            yield Refused(where, InputError(f"{where}: not an mbox file (it does not start with a 'From ' line)"))
+            return
+        n = 1
+        lines: list[bytes] = []
+        size = 0
+        previous_blank = True
+        for line in stream:
+            if line.startswith(b"From ") and previous_blank:
+                yield _mbox_message(lines, size, f"{where}#{n}", options)
+                n, lines, size = n + 1, [], 0
+                previous_blank = False
+                continue
+            previous_blank = line in (b"\n", b"\r\n")
+            size += len(line)
+            if size <= options.max_bytes:
+                lines.append(line[1:] if line.lstrip(b">").startswith(b"From ") and line.startswith(b">") else line)
+            else:
+                lines = []
+        yield _mbox_message(lines, size, f"{where}#{n}", options)
+
+
+def _mbox_message(lines: list[bytes], size: int, where: str, options: ReadOptions) -> Item:
+    if size > options.max_bytes:
+        return _too_large(where, options.max_bytes)
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines = lines[:-1]  # the blank line that separates it from the next "From "
+    return message_from_bytes(b"".join(lines), where, options, suffix=".eml")
+
+
+def _row_message(row: Mapping[str, object], where: str, raw: bytes, options: ReadOptions, *, kind: str) -> Item:
+    """One JSONL record or CSV row as a message, its metadata taken from the configured columns."""
+    columns = options.columns
+    text = row.get(columns.text)
+    if text is None:
+        return Refused(where, InputError(f"{where}: {kind} has no {columns.text!r} field (choose one with --text-col)"))
+    if not isinstance(text, str):
+        return Refused(where, InputError(f"{where}: field {columns.text!r} is not text"))
+    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes the encoding could not read (surrogateescape)
+        return Refused(where, InputError(f"{where}: not valid UTF-8 text; give --encoding (e.g. latin-1)"))
+    item = message_from_text(text, where, options, raw=raw)
+    if isinstance(item, Refused):
+        return item
+
+    def field_(name: str | None) -> str | None:
+        value = row.get(name) if name else None
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    client = field_(columns.client)
+    message = item.message if client is None else item.message.model_copy(update={"client": client})
+    date = field_(columns.date)
+    return replace(
+        item,
+        message=message,
+        id=field_(columns.id),
+        date=_iso_date(date) if date else None,
+        author=field_(columns.author),
+    )
+
+
+def read_jsonl(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
+    """JSON Lines: one object per line (blank lines skipped), the text in `options.columns.text`."""
+    refused = _open_container(path, where)
+    if refused is not None:
+        yield from refused
+        return
+    with path.open("rb") as stream:
+        for n, (line, fits) in enumerate(_bounded_lines(stream, options.max_bytes), 1):
+            here = f"{where}#{n}"
+            if not fits:
+                yield _too_large(here, options.max_bytes)
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield Refused(here, InputError(f"{here}: not valid UTF-8 (JSON Lines must be UTF-8)"), line)
+                continue
+            except json.JSONDecodeError as err:
+                yield Refused(here, InputError(f"{here}: not valid JSON: {err.msg} at column {err.colno}"), line)
+                continue
+            if not isinstance(record, dict):
+                yield Refused(
+                    here, InputError(f"{here}: a JSON object was expected, not {type(record).__name__}"), line
+                )
+                continue
+            yield _row_message(record, here, line, options, kind="record")
+
+
+def read_csv(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
+    """CSV with a header row (a help-desk export): the text column is `options.columns.text`; `--encoding` is
+    honoured; a row that is not valid in that encoding is refused on its own."""
+    refused = _open_container(path, where)
+    if refused is not None:
+        yield from refused
+        return
+    encoding = options.encoding or "utf-8"
+    csv.field_size_limit(max(csv.field_size_limit(), options.max_bytes))
+    with path.open("rb") as stream:
+        lines = (
+            line.decode(encoding, "surrogateescape").removeprefix("\ufeff")
+            if n == 0
+            else line.decode(encoding, "surrogateescape")
+            for n, line in enumerate(stream)
+        )
+        try:
+            reader = csv.DictReader(lines)
+            header = reader.fieldnames
+        except (csv.Error, LookupError) as err:
+            yield Refused(where, InputError(f"{where}: not a readable CSV file: {err}"))
+            return
+        if not header:
+            yield Refused(where, InputError(f"{where}: empty CSV file: nothing to review"))
+            return
+        wanted = [
+            c
+            for c in (
+                options.columns.text,
+                options.columns.id,
+                options.columns.date,
+                options.columns.author,
+                options.columns.client,
+            )
+            if c
+        ]
+        absent = [c for c in wanted if c not in header]
+        if absent:
+            names = ", ".join(h for h in header if h)
+            yield Refused(where, InputError(f"{where}: no column {absent[0]!r} (columns: {names})"))
+            return
+        n = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                n += 1
+                yield Refused(f"{where}#{n}", InputError(f"{where}#{n}: malformed CSV row: {err}"))
+                continue
+            n += 1
+            here = f"{where}#{n}"
+            text = row.get(options.columns.text) or ""
+            if len(text) > options.max_bytes:
+                yield _too_large(here, options.max_bytes)
+                continue
+            yield _row_message(row, here, text.encode("utf-8", "surrogateescape"), options, kind="row")
+
+
+register_reader(".mbox", read_mbox)
+register_reader(".mbx", read_mbox)
+register_reader(".jsonl", read_jsonl)
+register_reader(".ndjson", read_jsonl)
+register_reader(".csv", read_csv)

@@ -1,0 +1,214 @@
+"""Run a batch: stream the sources, skip what the output already holds, review the rest on every core, record each
+result as it comes, and tally the whole batch for the summary and the exit code.
+
+Streaming and bounded: messages are read one at a time and sent to the workers in chunks, with at most a few
+chunks per worker in flight, so memory stays flat however large the archive (only the keys already recorded are
+kept, to skip them). The rules engine runs in processes (it is CPU-bound Python); an engine that waits on a model
+server runs in `concurrency` threads. Results are written in input order, chunk by chunk.
+
+Ctrl-C stops reading, lets nothing half-written through (a chunk is recorded whole or not at all, see
+`batch.sinks`), and exits 130; the same command then carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from batch.sinks import Sink
+from reviewer.batch import Result, prepare, record_from_item, refused_result, review_records
+from reviewer.config import Settings
+from reviewer.errors import EngineError, ExitCode, InputError
+from reviewer.hook import ExitPolicy, Outcome
+from reviewer.sources import ReadOptions, Refused, iter_messages
+
+CHUNK = 32
+"""Messages per task: large enough to make a process hop cheap, small enough to lose little on a kill."""
+
+
+@dataclass
+class Tally:
+    """What the batch holds so far: this run's work and what earlier runs recorded."""
+
+    reviewed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    """Already recorded by an earlier run (or named twice), so not reviewed again."""
+    cached: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    error_codes: Counter[int] = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, result: Result, *, earlier: bool = False) -> None:
+        if result["status"] == "failed":
+            self.error_codes[int(result.get("exit_code") or ExitCode.USAGE)] += 1
+            if not earlier:
+                self.failed += 1
+            return
+        if result.get("verdict"):
+            self.verdicts[str(result["verdict"])] += 1
+        if earlier:
+            return
+        self.reviewed += 1
+        self.cached += bool(result.get("cached"))
+        self.prompt_tokens += int(result.get("prompt_tokens") or 0)
+        self.completion_tokens += int(result.get("completion_tokens") or 0)
+        self.cost_usd += float(result.get("cost_usd") or 0.0)
+
+    @property
+    def done(self) -> int:
+        return self.reviewed + self.failed
+
+    def outcomes(self) -> Iterator[Outcome]:
+        """One outcome per distinct kind, which is all `ExitPolicy.run_exit_code` needs (a running maximum)."""
+        yield from self.verdicts  # type: ignore[misc]
+        for code in self.error_codes:
+            yield EngineError("failed") if code == ExitCode.ENGINE else InputError("failed")
+
+    def exit_code(self, policy: ExitPolicy) -> ExitCode:
+        return policy.run_exit_code(self.outcomes())
+
+
+_WORKER_SETTINGS: Settings | None = None
+
+
+def _init_worker(settings: Settings, parent: int) -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch cleanly; they only review, and they end when the
+    parent does, even by `kill -9` (which no parent can clean up after)."""
+    global _WORKER_SETTINGS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_SETTINGS = settings
+    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _review_chunk(records: list[dict[str, Any]]) -> list[Result]:
+    assert _WORKER_SETTINGS is not None
+    return review_records(records, _WORKER_SETTINGS)
+
+
+def default_jobs(settings: Settings) -> int:
+    return max(1, os.cpu_count() or 1) if settings.engine == "rules" else max(1, settings.concurrency)
+
+
+def _executor(settings: Settings, jobs: int) -> Executor | None:
+    if jobs <= 1:
+        return None
+    if settings.engine == "rules":
+        return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, os.getpid()))
+    prepare(settings)  # the engine, its HTTP client and its tokenizer: built once, before the threads share them
+    return ThreadPoolExecutor(max_workers=jobs, initializer=_init_worker_thread, initargs=(settings,))
+
+
+def _init_worker_thread(settings: Settings) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _finished(sink: Sink, tally: Tally) -> set[str]:
+    """The keys earlier runs finished (reviewed, or refused as unreadable: trying again would not help), counted
+    into `tally`. Messages the engine failed on (a server down, a timeout) are not finished: this run retries them."""
+    finished: dict[str, Result] = {}
+    for result in sink.recorded():
+        key = str(result["key"])
+        if result["status"] == "failed" and result.get("stage") == "review":
+            continue
+        if key not in finished or result["status"] == "reviewed":
+            finished[key] = result
+    for result in finished.values():
+        tally.add(result, earlier=True)
+    return set(finished)
+
+
+def run_batch(
+    sources: list[str],
+    options: ReadOptions,
+    settings: Settings,
+    sink: Sink,
+    *,
+    jobs: int,
+    on_progress: Callable[[Tally], None] = lambda tally: None,
+    limit: int | None = None,
+) -> Tally:
+    """Review every message of `sources` not yet in `sink`; returns the tally of the whole batch."""
+    tally = Tally()
+    seen = _finished(sink, tally)
+
+    def fresh_records() -> Iterator[dict[str, Any]]:
+        for item in iter_messages(sources, options, refused="yield"):
+            result_or_record: Result | dict[str, Any] = (
+                refused_result(item) if isinstance(item, Refused) else record_from_item(item)
+            )
+            key = str(result_or_record["key"])
+            if key in seen:
+                tally.skipped += 1
+                continue
+            seen.add(key)
+            if isinstance(item, Refused):
+                sink.write([result_or_record])
+                tally.add(result_or_record)
+                on_progress(tally)
+                continue
+            yield result_or_record
+
+    def record(results: list[Result]) -> None:
+        sink.write(results)
+        for result in results:
+            tally.add(result)
+        on_progress(tally)
+
+    chunk_size = CHUNK if settings.engine == "rules" else 1
+    records: Iterator[dict[str, Any]] = fresh_records()
+    if limit is not None:
+        records = (r for _, r in zip(range(limit), records, strict=False))
+    executor = _executor(settings, jobs)
+    if executor is None:
+        for chunk in _chunks(records, chunk_size):
+            record(review_records(chunk, settings))
+        return tally
+    window: deque[Future[list[Result]]] = deque()
+    chunks = _chunks(records, chunk_size)
+    if isinstance(executor, ThreadPoolExecutor):
+        # The first review alone, in this thread: the engine's lazy imports and clients are then ready, instead
+        # of every thread loading them at once on its first call.
+        first = next(chunks, None)
+        if first is not None:
+            record(review_records(first, settings))
+    try:
+        for chunk in chunks:
+            window.append(executor.submit(_review_chunk, chunk))
+            while len(window) >= jobs * 2 or (window and window[0].done()):
+                record(window.popleft().result())
+        while window:
+            record(window.popleft().result())
+    finally:
+        for future in window:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+    return tally

@@ -1,0 +1,286 @@
+"""Every batch benchmark in one command: a table of figure, target and comparison, measured in the same run, and
+JSON for later comparison. Figures, not asserts (this shared 2-core VM varies by up to 50% from run to run).
+
+    .venv/bin/python benchmarks/run.py                     # the full sizes (100,000 messages for memory: minutes)
+    .venv/bin/python benchmarks/run.py --quick             # smaller sizes, for a quick look
+    .venv/bin/python benchmarks/run.py --json bench.json   # where the JSON goes (default: benchmarks/results.json)
+
+1. `candor batch` (rules engine, whole command) against `proselint check` (a benchmark-only dependency:
+   `pip install proselint`) on the same folder of ~200-word messages: time, messages per second, checks run.
+2. Peak memory of `candor batch` (all its processes together) over a JSONL archive of 100,000 messages.
+3. One review as the draft grows (50, 500, 5,000, 50,000 words): time per word, so worse-than-linear cost shows.
+4. The LLM engine against a local server that answers each call in 1 s, at concurrency 16: messages per second,
+   and Candor's own time beyond the server's, as a share of the call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from reviewer.models import Message  # noqa: E402
+from reviewer.service import Reviewer, rubric_for  # noqa: E402
+
+PYTHON = sys.executable
+CANDOR = [PYTHON, "-c", "import sys; from reviewer.cli import main; sys.exit(main(sys.argv[1:]))"]
+SENTENCES = (
+    "I'm sorry: we missed the 3 June date for the reporting dashboard because I underestimated the migration.",
+    "Unfortunately there has been a slight delay due to our vendor's late API changes.",
+    "I know your team planned the launch around it, and that this moves your own plans.",
+    "The new date is 17 June; Priya owns the plan and will check in with your team on Wednesday.",
+    "We apologize for any inconvenience this may have caused and will have it ready ASAP.",
+    "It slipped because your team did not send the content on time, so it is not really on us.",
+    "Here are two options: ship the core reports on Friday, or wait a week for the full set.",
+    "I'll send you an update every Friday at 10:00 until it is live.",
+    "The budget will be about 12,000 EUR over, because the integration took longer than I estimated.",
+    "Happy to talk it through on a call tomorrow if that helps.",
+    "Going forward we will add a buffer to every estimate and review the plan with you each week.",
+    "To be honest, these things happen in projects of this size and there is not much we could do.",
+)
+
+
+def message(rng: random.Random, words: int) -> str:
+    """A client message of about `words` words, from sentences that trigger a realistic mix of cues."""
+    parts = ["Hi Dana,", ""]
+    count = 2
+    while count < words:
+        sentence = rng.choice(SENTENCES)
+        parts.append(sentence)
+        count += len(sentence.split())
+    parts += ["", "Best,", "Sam"]
+    return " ".join(parts[:2]) + "\n\n" + " ".join(parts[2:-3]) + "\n\nBest,\nSam\n"
+
+
+def timed(command: list[str], **kwargs: Any) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, check=False, **kwargs)
+    return time.perf_counter() - started, done
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        stack += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def bench_batch_vs_proselint(work: Path, count: int) -> dict[str, Any]:
+    rng = random.Random(7)
+    folder = work / "messages"
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"{n:06d}.txt").write_text(message(rng, 200), encoding="utf-8")
+    candor_s, done = timed([*CANDOR, "batch", str(folder), "-o", str(work / "batch.jsonl"), "-q"])
+    assert done.returncode in (0, 1), done.stderr.decode()[-500:]
+    figures: dict[str, Any] = {"messages": count, "candor_s": candor_s, "candor_per_s": count / candor_s}
+    rubric = rubric_for(Reviewer().settings)
+    figures["candor_checks"] = sum(len(d.cues) + len(d.checks) for d in rubric.dimensions)
+    proselint = shutil.which("proselint") or str(Path(PYTHON).with_name("proselint"))
+    if Path(proselint).exists():
+        proselint_s, _ = timed([proselint, "check", str(folder), "-o", "compact"])
+        from proselint.checks import __register__
+
+        figures.update(proselint_s=proselint_s, proselint_per_s=count / proselint_s, proselint_checks=len(__register__))
+        figures["speedup"] = proselint_s / candor_s
+    return figures
+
+
+def bench_memory(work: Path, count: int) -> dict[str, Any]:
+    rng = random.Random(11)
+    archive = work / "archive.jsonl"
+    with archive.open("w", encoding="utf-8") as file:
+        for n in range(count):
+            file.write(json.dumps({"text": message(rng, 200), "id": n}) + "\n")
+    process = subprocess.Popen(
+        [*CANDOR, "batch", str(archive), "-o", str(work / "memory.jsonl"), "-q"], stderr=subprocess.DEVNULL
+    )
+    peak = 0.0
+    started = time.perf_counter()
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mb(process.pid))
+        time.sleep(0.25)
+    elapsed = time.perf_counter() - started
+    return {"messages": count, "archive_mb": archive.stat().st_size / 2**20, "peak_mb": peak, "seconds": elapsed}
+
+
+def bench_scaling() -> dict[str, Any]:
+    reviewer = Reviewer(Reviewer().settings.replace(cache=False))
+    rng = random.Random(3)
+    rows = {}
+    for words in (50, 500, 5_000, 50_000):
+        text = message(rng, words)
+        rounds = max(1, 20_000 // words)
+        reviewer.review(Message(text=text))  # warm
+        started = time.perf_counter()
+        for _ in range(rounds):
+            reviewer.review(Message(text=text))
+        seconds = (time.perf_counter() - started) / rounds
+        rows[words] = {"ms": seconds * 1000, "us_per_word": seconds * 1e6 / words}
+    return rows
+
+
+class SlowServer:
+    """An OpenAI-compatible server that answers every chat call in `delay` seconds with a valid review."""
+
+    def __init__(self, content: str, delay: float) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                time.sleep(server.delay)
+                reply = {
+                    "id": "chatcmpl-bench", "object": "chat.completion", "created": 0, "model": body.get("model"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": server.content},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 900, "completion_tokens": 300, "total_tokens": 1200},
+                }  # fmt: skip
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.content, self.delay = content, delay
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+@contextmanager
+def slow_server(delay: float) -> Iterator[SlowServer]:
+    from bench_llm import canned_reply
+
+    server = SlowServer(canned_reply(rubric_for(Reviewer().settings)), delay)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def bench_llm(work: Path, count: int, concurrency: int = 16, delay: float = 1.0) -> dict[str, Any]:
+    """Two runs: one message (start-up, imports and one cold call), then `count`; the difference is the steady
+    rate, which is what a long batch sees."""
+    from bench_llm import DRAFT
+
+    runs = {}
+    with slow_server(delay) as server:
+        flags = ["--engine", "llm", "--base-url", server.base_url, "--model", "bench", "--jobs", str(concurrency)]
+        env = {**os.environ, "CANDOR_CACHE_DIR": str(work / "llm-cache"), "CANDOR_API_KEY": "bench"}
+        for size in (1, count):
+            folder = work / f"llm-{size}"
+            folder.mkdir()
+            for n in range(size):
+                (folder / f"{n:04d}.txt").write_text(DRAFT + f"\nRef {n}.\n", encoding="utf-8")
+            out = work / f"llm-{size}.jsonl"
+            seconds, done = timed([*CANDOR, "batch", str(folder), "-o", str(out), "-q", "--no-cache", *flags], env=env)
+            failed = (work / f"llm-{size}.errors.jsonl").read_text(encoding="utf-8").count("\n")
+            runs[size] = {"seconds": seconds, "failed": failed, "exit": done.returncode}
+    steady = runs[count]["seconds"] - runs[1]["seconds"]
+    waves = math.ceil((count - 1) / concurrency)
+    return {
+        "messages": count,
+        "failed": runs[count]["failed"] + runs[1]["failed"],
+        "seconds": runs[count]["seconds"],
+        "per_s": count / runs[count]["seconds"],
+        "steady_per_s": (count - 1) / steady,
+        "startup_s": runs[1]["seconds"],
+        "overhead_share": max(0.0, (steady - waves * delay) / (waves * delay)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run every batch benchmark and print one table.")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a few seconds each)")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    quick = {"batch": 500, "memory": 5_000, "llm": 65}
+    sizes = quick if args.quick else {"batch": 5_000, "memory": 100_000, "llm": 321}
+    results: dict[str, Any] = {"quick": args.quick, "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        print("running: candor batch vs proselint ...", file=sys.stderr)
+        results["batch"] = bench_batch_vs_proselint(work, sizes["batch"])
+        print("running: peak memory ...", file=sys.stderr)
+        results["memory"] = bench_memory(work, sizes["memory"])
+        print("running: scaling with length ...", file=sys.stderr)
+        results["scaling"] = bench_scaling()
+        print("running: LLM engine at concurrency 16 ...", file=sys.stderr)
+        results["llm"] = bench_llm(work, sizes["llm"])
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+    b, m, s, llm = results["batch"], results["memory"], results["scaling"], results["llm"]
+    rows = [
+        ("candor batch, rules, ~200 words", f"{b['candor_per_s']:,.0f} msg/s", ">= 1,000 msg/s",
+         f"{b['messages']:,} messages in {b['candor_s']:.1f} s"),
+    ]  # fmt: skip
+    if "speedup" in b:
+        rows.append(("  against proselint", f"{b['speedup']:.1f}x faster", ">= 5x, more checks",
+                     f"proselint {b['proselint_per_s']:,.0f} msg/s; checks {b['candor_checks']} vs "
+                     f"{b['proselint_checks']}"))  # fmt: skip
+    else:
+        rows.append(("  against proselint", "not measured", ">= 5x", "pip install proselint"))
+    rows.append((f"peak memory, {m['messages']:,} messages", f"{m['peak_mb']:,.0f} MB", "< 300 MB",
+                 f"archive {m['archive_mb']:,.0f} MB, {m['seconds']:.0f} s"))  # fmt: skip
+    base = s[50]["us_per_word"]
+    for words, row in s.items():
+        rate = f"{row['us_per_word']:.1f} us/word ({row['us_per_word'] / base:.1f}x the 50-word rate)"
+        rows.append((f"one review, {words:,} words", f"{row['ms']:,.1f} ms", "linear", rate))
+    rows.append(("LLM, 1 s server, concurrency 16", f"{llm['steady_per_s']:.1f} msg/s", ">= 12 msg/s",
+                 f"whole run {llm['per_s']:.1f} msg/s incl. {llm['startup_s']:.1f} s start-up and first call; "
+                 f"{llm['failed']} failed"))  # fmt: skip
+    rows.append(("  Candor's overhead per call", f"{100 * llm['overhead_share']:.1f}%", "< 5%",
+                 "time beyond the server's 1 s per wave of 16 calls"))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"{'figure':<{widths[0]}}  {'measured':<{widths[1]}}  {'target':<{widths[2]}}  comparison")
+    for row in rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    print(f"\nJSON: {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

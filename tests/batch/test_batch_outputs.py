@@ -1,0 +1,231 @@
+"""`candor batch` end to end: JSONL, CSV and SQLite outputs hold one result per message, failures are recorded
+with their reason, the exit code tells whether any failed, and a run killed at random moments (SIGKILL, SIGINT)
+and started again finishes the batch with nothing lost, duplicated or torn."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewer.batch import review_records
+from reviewer.cli import main
+from reviewer.config import Settings
+from reviewer.errors import ExitCode
+
+GOOD = (
+    "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
+    "planned the launch around it. New date: 17 June. Priya owns the plan, and I'll send you an update every "
+    "Friday at 10:00. Happy to talk it through on a call."
+)
+BLAMING = "Hi Ana, it slipped because your team didn't send the content on time. We'll get to it ASAP."
+MEH = "Hi Ana, the report is late. We will send it soon."
+
+
+def sources(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\x00\x00")
+    rows = tmp_path / "desk.csv"
+    rows.write_text(f'text,agent\n"{BLAMING}",Tom\n"{MEH}",Sue\n', encoding="utf-8")
+    lines = tmp_path / "more.jsonl"
+    lines.write_text(json.dumps({"text": GOOD, "agent": "Ana"}) + "\n{oops\n", encoding="utf-8")
+    return [str(folder), str(rows), str(lines), "--author-col", "agent"]
+
+
+def jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_jsonl_output_and_its_errors_file_and_a_rerun_that_reviews_nothing_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.jsonl"
+    assert main(["batch", *sources(tmp_path), "--out", str(out)]) == ExitCode.USAGE  # two could not be read
+    results, errors = jsonl(out), jsonl(tmp_path / "results.errors.jsonl")
+    assert [Path(str(r["source"])).name for r in results] == ["good.txt", "desk.csv#1", "desk.csv#2", "more.jsonl#1"]
+    assert {r["schema"] for r in results + errors} == {"candor.batch/1"}
+    assert [r["author"] for r in results] == [None, "Tom", "Sue", "Ana"]
+    good, blaming = results[0], results[1]
+    assert blaming["overall"] < good["overall"] and blaming["verdict"] == "block"
+    assert set(good["scores"]) == {"transparency", "empathy", "accountability", "solutions", "limited_excuses"}
+    assert sorted(Path(str(e["source"])).name for e in errors) == ["binary.txt", "more.jsonl#2"]
+    assert all(e["stage"] == "read" and e["error"] and e["exit_code"] == 2 for e in errors)
+    summary = capsys.readouterr().err
+    assert "4 reviewed" in summary and "2 failed" in summary
+
+    assert main(["batch", *sources_again(tmp_path), "--out", str(out)]) == ExitCode.USAGE
+    assert jsonl(out) == results and len(jsonl(tmp_path / "results.errors.jsonl")) == 2
+    assert "0 reviewed, 6 skipped" in capsys.readouterr().err
+
+
+def sources_again(tmp_path: Path) -> list[str]:
+    return [str(tmp_path / "drafts"), str(tmp_path / "desk.csv"), str(tmp_path / "more.jsonl"), "--author-col", "agent"]
+
+
+def test_all_good_exits_0_and_a_blocked_message_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "good.txt").write_text(GOOD, encoding="utf-8")
+    assert main(["batch", str(tmp_path / "a"), "-o", str(tmp_path / "a.jsonl"), "-q"]) == ExitCode.OK
+    (tmp_path / "a" / "bad.txt").write_text(BLAMING, encoding="utf-8")
+    assert main(["batch", str(tmp_path / "a"), "-o", str(tmp_path / "a.jsonl"), "-q"]) == ExitCode.BLOCKED
+    assert len(jsonl(tmp_path / "a.jsonl")) == 2
+
+
+def test_csv_and_sqlite_outputs_hold_the_same_results_as_jsonl(tmp_path: Path) -> None:
+    args = sources(tmp_path)
+    for name in ("r.jsonl", "r.csv", "r.db"):
+        assert main(["batch", *args, "-o", str(tmp_path / name), "-q", "--jobs", "1"]) == ExitCode.USAGE
+    expected = {
+        (r["key"], r["verdict"], r["overall"], json.dumps(r["scores"], sort_keys=True))
+        for r in jsonl(tmp_path / "r.jsonl")
+    }
+
+    with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    dims = [c for c in rows[0] if c.startswith("score_")]
+    from_csv = {
+        (r["key"], r["verdict"], float(r["overall"]), json.dumps({d[6:]: int(r[d]) for d in dims}, sort_keys=True))
+        for r in rows
+    }
+    assert from_csv == expected
+    assert "blame-client" in next(r for r in rows if r["key"].endswith("desk.csv#1"))["findings"]
+    with (tmp_path / "r.errors.csv").open(encoding="utf-8", newline="") as file:
+        assert len(list(csv.DictReader(file))) == 2
+
+    db = sqlite3.connect(tmp_path / "r.db")
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("SELECT value FROM meta WHERE name='schema'").fetchone() == ("candor.batch/1",)
+    scores = {
+        key: json.dumps(
+            dict(db.execute("SELECT dimension, score FROM scores WHERE key=?", (key,)).fetchall()), sort_keys=True
+        )
+        for (key,) in db.execute("SELECT key FROM messages")
+    }
+    from_db = {(k, v, o, scores[k]) for k, v, o in db.execute("SELECT key, verdict, overall FROM messages")}
+    assert from_db == expected
+    assert db.execute("SELECT count(*) FROM errors").fetchone() == (2,)
+    (rule,) = db.execute(
+        "SELECT f.rule FROM findings f JOIN messages m USING (key) WHERE m.author='Tom' AND f.severity='critical'"
+    ).fetchone()
+    assert rule.startswith("blame")
+    indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"messages_verdict", "messages_author", "findings_rule", "scores_dimension"} <= indexes
+
+
+def test_an_output_that_is_not_results_is_one_clear_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "notes.db").write_bytes(b"this is not sqlite" * 100)
+    assert main(["batch", str(tmp_path / "good.txt"), "-o", str(tmp_path / "notes.db")]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("candor: error:") and "not a results database" in err and len(err.splitlines()) == 1
+    assert (tmp_path / "notes.db").read_bytes() == b"this is not sqlite" * 100
+
+
+def archive(path: Path, count: int) -> set[str]:
+    """A JSONL archive of `count` distinct messages; returns their keys."""
+    texts = (GOOD, BLAMING, MEH)
+    with path.open("w", encoding="utf-8") as file:
+        for n in range(count):
+            file.write(json.dumps({"text": f"{texts[n % 3]} Ref {n}.", "n": n}) + "\n")
+    return {f"{path}#{n}" for n in range(1, count + 1)}
+
+
+def candor_batch(*args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from reviewer.cli import main; sys.exit(main(sys.argv[1:]))",
+        "batch",
+        *args,
+    ]
+
+
+@pytest.mark.parametrize("name", ["results.jsonl", "results.db", "results.csv"])
+def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_message_once(
+    tmp_path: Path, name: str
+) -> None:
+    keys = archive(tmp_path / "archive.jsonl", 1500)
+    out = tmp_path / name
+    command = candor_batch(str(tmp_path / "archive.jsonl"), "-o", str(out), "--jobs", "2")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    chance = random.Random(f"{name}-{time.time()}")
+    kills = 0
+    for signum in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL):
+        log = tmp_path / f"stderr-{kills}.txt"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            time.sleep(chance.uniform(0.6, 1.4))
+            if process.poll() is None:
+                process.send_signal(signum)
+                kills += 1
+            returncode = process.wait(timeout=60)
+        if signum == signal.SIGINT:
+            assert returncode in (ExitCode.INTERRUPTED, ExitCode.BLOCKED), log.read_text()
+            assert "Traceback" not in log.read_text()
+    assert kills >= 2, "the batch finished before it could be killed: make the archive larger"
+    finished = subprocess.run(command, env=env, capture_output=True, timeout=300)
+    assert finished.returncode == ExitCode.BLOCKED, finished.stderr.decode()[-2000:]
+
+    if name.endswith(".db"):
+        db = sqlite3.connect(out)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        recorded = [k for (k,) in db.execute("SELECT key FROM messages")]
+        verdicts = dict(db.execute("SELECT key, verdict FROM messages").fetchall())
+        assert db.execute("SELECT count(*) FROM scores").fetchone() == (5 * len(keys),)
+    elif name.endswith(".csv"):
+        raw = out.read_bytes()
+        assert raw.endswith(b"\n")
+        with out.open(encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        assert all(r["schema"] == "candor.batch/1" for r in rows)  # every row whole, to its last column
+        recorded = [r["key"] for r in rows]
+        verdicts = {r["key"]: r["verdict"] for r in rows}
+    else:
+        raw = out.read_bytes()
+        assert raw.endswith(b"\n")
+        results = [json.loads(line) for line in raw.splitlines()]  # no torn line: every line parses
+        recorded = [str(r["key"]) for r in results]
+        verdicts = {str(r["key"]): str(r["verdict"]) for r in results}
+    assert len(recorded) == len(set(recorded)), "a message was recorded twice"
+    assert set(recorded) == keys, "a message was lost"
+    lines = (tmp_path / "archive.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [{"key": f"{tmp_path / 'archive.jsonl'}#{n}", **json.loads(line)} for n, line in enumerate(lines, 1)]
+    sample = chance.sample(records, 60)
+    uninterrupted = {r["key"]: r["verdict"] for r in review_records(sample, Settings(cache=False))}
+    assert {k: verdicts[k] for k in uninterrupted} == uninterrupted  # what was recorded is what a whole run gives
+
+
+@pytest.mark.parametrize("name", ["r.jsonl", "r.db"])
+def test_messages_the_engine_failed_on_are_retried_by_the_next_run_and_unreadable_ones_are_not(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_bytes(b"\x00binary")
+    out = str(tmp_path / name)
+    down = ["--engine", "llm", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--jobs", "1"]
+    assert main(["batch", str(tmp_path / "in"), "-o", out, *down]) == ExitCode.ENGINE
+    assert "can" in capsys.readouterr().err  # the summary, not a traceback
+    assert main(["batch", str(tmp_path / "in"), "-o", out, "--engine", "rules"]) == ExitCode.USAGE  # b is still bad
+    assert "1 reviewed, 1 skipped" in capsys.readouterr().err
+
+    from batch.sinks import read_results
+
+    results = list(read_results(Path(out)))
+    assert sorted((Path(str(r["key"])).name, r["status"]) for r in results) == [
+        ("a.txt", "reviewed"),
+        ("b.txt", "failed"),
+    ]
