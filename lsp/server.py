@@ -31,7 +31,7 @@ from reviewer.errors import CandorError
 from reviewer.hook import ExitPolicy
 from reviewer.inputs import looks_like_email
 from reviewer.models import Finding, Review
-from reviewer.report import Judged, SourceMap, decision_line, judge
+from reviewer.report import Judged, SourceMap, decision, judge
 from reviewer.service import Reviewer
 from reviewer.sources import ReadOptions, Refused, message_from_bytes
 from reviewer.version import __version__
@@ -175,7 +175,7 @@ def diagnostics_for(document: TextDocument, result: Reviewed | Refused, settings
         level = types.DiagnosticSeverity.Warning if review.verdict == "revise" else types.DiagnosticSeverity.Information
     else:
         level = types.DiagnosticSeverity.Error
-    summary = decision_line(result.judged).split(": ", 1)[1]
+    summary = decision(result.judged)
     missing = "; ".join(m.message for m in review.missing)
     notes = " ".join(review.notes)
     message = "Candor: " + summary + (f". Missing: {missing}" if missing else "") + (f" ({notes})" if notes else "")
@@ -326,7 +326,7 @@ def build_server(settings: Settings) -> LanguageServer:
             return
         publish(current, result)
         if isinstance(result, Reviewed):
-            message = f"Candor deep review ({result.review.engine}): " + decision_line(result.judged).split(": ", 1)[1]
+            message = f"Candor deep review: {decision(result.judged)}"
         else:
             message = f"Candor deep review: not reviewed: {result.error}"
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))

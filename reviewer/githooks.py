@@ -88,6 +88,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from reviewer.hook import ExitPolicy
     from reviewer.inputs import parse_email, read_file_bytes
+    from reviewer.mail import MAX_MAIL_BYTES
     from reviewer.patchmail import patch_prose
     from reviewer.report import judge, render_report, source_text_of
     from reviewer.sources import ReadOptions, Refused, message_from_text
@@ -96,7 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = reviewer.settings
     policy = ExitPolicy.from_settings(settings)
     where = args.file
-    raw = read_file_bytes(Path(where), max_bytes=settings.max_input_bytes, where=where)
+    # A patch's diff can be large; only its prose is reviewed (and held to max_input_chars), as in the mail wrapper.
+    raw = read_file_bytes(Path(where), max_bytes=max(settings.max_input_bytes, MAX_MAIL_BYTES), where=where)
     mail = parse_email(raw, where)
     prose = patch_prose(mail.text, mail.subject)
     if prose.has_placeholder and prose.is_cover_letter:

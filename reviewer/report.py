@@ -123,13 +123,18 @@ def judge(path: str, review: Review, gate: Gate, policy: ExitPolicy) -> Judged:
     return Judged(path=path, review=review, passed=passed, reasons=tuple(reasons))
 
 
-def decision_line(judged: Judged) -> str:
-    """One sentence: what the gate decided and why (for text output and the mail wrapper's stderr)."""
+def decision(judged: Judged) -> str:
+    """What the gate decided and why: `block (overall 2.0/5, rules): blocked: critical finding blame-client`."""
     review = judged.review
-    head = f"{judged.path}: {review.verdict} (overall {review.overall:.1f}/5, {review.engine})"
+    head = f"{review.verdict} (overall {review.overall:.1f}/5, {review.engine})"
     if judged.passed:
         return f"{head}: passes the gate"
     return f"{head}: blocked: " + "; ".join(judged.reasons)
+
+
+def decision_line(judged: Judged) -> str:
+    """The decision, naming the message (for text output and the mail wrapper's stderr)."""
+    return f"{judged.path}: {decision(judged)}"
 
 
 def _clean(message: str) -> str:
@@ -160,8 +165,7 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None) -> 
     level = "note" if judged.passed else "error"
     if judged.passed and review.verdict == "revise":
         level = "warning"
-    detail = decision_line(judged).removeprefix(f"{judged.path}: ")
-    out.append(f"{judged.path}:1:1: {level} verdict: {detail}")
+    out.append(f"{judged.path}:1:1: {level} verdict: {decision(judged)}")
     return "\n".join(out) + "\n"
 
 

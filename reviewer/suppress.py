@@ -3,7 +3,8 @@
 People fight a linter they cannot silence, so Candor can be told to ignore, in three places:
 
 - in the draft, `<!-- candor: ignore blame-vendor, vague_timing -->` (an HTML comment: invisible in rendered
-  Markdown and HTML, and removed from the text before it is reviewed);
+  Markdown, and removed from the text before it is reviewed; a plain-text mail would send it as written, so mail
+  uses the header);
 - in a mail, the header `X-Candor-Ignore: blame-vendor` (the sendmail wrapper removes X-Candor-* headers before it
   hands the mail on, so the recipient never sees them);
 - in the project config, `ignore = ["vague_timing-soon"]` for rules and `allow_phrases = ["force majeure"]` for

@@ -151,3 +151,13 @@ def test_install_outside_a_repository_is_one_line_and_exit_2(tmp_path: Path, rep
         text=True,
     )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not inside a git repository" in done.stderr
+
+
+def test_a_large_diff_is_not_a_reason_to_stop_a_good_patch(repo: Repo) -> None:
+    repo.commit("data/export.csv", "date,rows\n" + "2025-06-01,12\n" * 250_000, GOOD_MESSAGE)
+    repo.git("format-patch", "-q", "-1", "-o", "out")
+    [patch] = sorted((repo.root / "out").glob("*.patch"))
+    assert patch.stat().st_size > 2_000_000  # over max_input_bytes
+    done = repo.run(CANDOR, "hook", "run", "sendemail-validate", str(patch), "--format", "line")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].endswith("passes the gate")
