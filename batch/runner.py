@@ -154,7 +154,6 @@ def run_batch(
     *,
     jobs: int,
     on_progress: Callable[[Tally], None] = lambda tally: None,
-    limit: int | None = None,
 ) -> Tally:
     """Review every message of `sources` not yet in `sink`; returns the tally of the whole batch."""
     tally = Tally()
@@ -184,9 +183,7 @@ def run_batch(
         on_progress(tally)
 
     chunk_size = CHUNK if settings.engine == "rules" else 1
-    records: Iterator[dict[str, Any]] = fresh_records()
-    if limit is not None:
-        records = (r for _, r in zip(range(limit), records, strict=False))
+    records = fresh_records()
     executor = _executor(settings, jobs)
     if executor is None:
         for chunk in _chunks(records, chunk_size):

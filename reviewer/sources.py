@@ -3,9 +3,11 @@
 Every front end reads through here, so `candor check`, batch review, the mail wrapper and the editor server refuse
 and strip exactly the same things (the parsing itself is `reviewer.inputs`): a source is a path to a .txt, .md or
 .eml file, "-" for stdin, or a folder, whose message files are read in name order (recursively, skipping hidden
-names and files without a known suffix). Each message comes with the bytes it was read from (`raw`), untouched, for
-a front end that must hand the message on as it came (the sendmail wrapper reviews the text and pipes the raw bytes
-on); `ReadOptions(whole_stdin=True)` makes sure stdin's bytes are all read, however large.
+names and files without a known suffix; in a Maildir, every file of `cur` and `new` is a mail). Containers (mbox,
+JSONL, CSV) are read message by message by the readers at the end of this module. Each message comes with the
+bytes it was read from (`raw`), untouched, for a front end that must hand the message on as it came (the sendmail
+wrapper reviews the text and pipes the raw bytes on); `ReadOptions(whole_stdin=True)` makes sure stdin's bytes are
+all read, however large.
 
 Bad input never ends a stream silently: with `refused="raise"` (for one draft) the first bad source raises its
 `InputError`; with `refused="yield"` (for batch) it is yielded as a `Refused` in its place and the stream goes on.
@@ -239,27 +241,51 @@ def _read_stdin(options: ReadOptions) -> Iterator[Item]:
     yield message_from_bytes(raw, STDIN_NAME, options)
 
 
-def _folder_files(folder: Path) -> list[Path]:
-    found: list[Path] = []
+MAILDIR_PARTS = frozenset({"cur", "new", "tmp"})
+
+
+def _is_maildir_part(directory: str) -> bool:
+    """`cur` or `new` of a Maildir (mutt, offlineimap, Dovecot): its files are mails, named without a suffix."""
+    path = Path(directory)
+    return path.name in ("cur", "new") and all((path.parent / part).is_dir() for part in MAILDIR_PARTS)
+
+
+def _folder_files(folder: Path) -> list[tuple[Path, Reader]]:
+    found: list[tuple[Path, Reader]] = []
     for directory, subdirs, files in os.walk(folder):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        found += [
-            Path(directory, name)
-            for name in sorted(files)
-            if not name.startswith(".") and Path(name).suffix.lower() in _READERS
-        ]
+        if MAILDIR_PARTS <= set(subdirs):
+            subdirs.remove("tmp")  # mail still being delivered
+        maildir = _is_maildir_part(directory)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if maildir:
+                found.append((Path(directory, name), read_maildir_file))
+            elif Path(name).suffix.lower() in _READERS:
+                found.append((Path(directory, name), _READERS[Path(name).suffix.lower()]))
     return found
+
+
+def read_maildir_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
+    """One mail of a Maildir's `cur` or `new`, read as an .eml whatever its name."""
+    try:
+        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where)
+    except InputError as err:
+        yield Refused(where, err)
+        return
+    yield message_from_bytes(raw, where, options, suffix=".eml")
 
 
 def _read_folder(folder: Path, where: str, options: ReadOptions) -> Iterator[Item]:
     files = _folder_files(folder)
     if not files:
         suffixes = ", ".join(sorted(_READERS))
-        yield Refused(where, InputError(f"{where}: folder holds no message files ({suffixes})"))
+        yield Refused(where, InputError(f"{where}: folder holds no message files ({suffixes}, or a Maildir)"))
         return
-    for path in files:
+    for path, reader in files:
         name = os.path.join(where, os.path.relpath(path, folder))
-        yield from _READERS[path.suffix.lower()](path, name, options)
+        yield from reader(path, name, options)
 
 
 def _items(sources: Iterable[str | Path], options: ReadOptions) -> Iterator[Item]:

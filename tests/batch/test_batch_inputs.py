@@ -170,3 +170,23 @@ def test_a_message_gets_a_stable_id_from_its_message_id_else_its_place(name: str
     assert record["key"] == str(MESSAGES / name)
     assert record["id"] == (item.id or record["key"])
     assert record_from_item(items([MESSAGES / name])[0]) == record
+
+
+def test_a_maildir_is_read_as_mail_from_cur_and_new_but_not_tmp(tmp_path: Path) -> None:
+    maildir = tmp_path / "Sent"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    (maildir / "cur" / "1717490000.M1P2.host:2,S").write_bytes(mail(GOOD, 1))
+    (maildir / "new" / "1717490100.M3P4.host").write_bytes(mail(MEH, 2))
+    (maildir / "tmp" / "1717490200.M5P6.host").write_bytes(mail(BLAMING, 3))
+    (tmp_path / "notes.txt").write_text(BLAMING, encoding="utf-8")
+    found = items([tmp_path])
+    assert [Path(i.where).relative_to(tmp_path).as_posix().split("/")[:2] for i in found] == [
+        ["notes.txt"],  # a folder's own files come before its subfolders'
+        ["Sent", "cur"],
+        ["Sent", "new"],
+    ]
+    notes, first, second = found
+    assert isinstance(first, SourceMessage) and first.id == "<m1@example.com>" and first.message.text == GOOD
+    assert isinstance(second, SourceMessage) and second.author == "Tom Reyes <tom@example.com>"
+    assert isinstance(notes, SourceMessage) and notes.message.text == BLAMING

@@ -143,6 +143,19 @@ def archive(path: Path, count: int) -> set[str]:
     return {f"{path}#{n}" for n in range(1, count + 1)}
 
 
+def orphans(marker: str) -> list[int]:
+    """Processes still running whose command line names `marker` (the output of a batch that was killed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def candor_batch(*args: str) -> list[str]:
     return [
         sys.executable,
@@ -176,6 +189,10 @@ def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_messa
             assert returncode in (ExitCode.INTERRUPTED, ExitCode.BLOCKED), log.read_text()
             assert "Traceback" not in log.read_text()
     assert kills >= 2, "the batch finished before it could be killed: make the archive larger"
+    deadline = time.monotonic() + 5
+    while orphans(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert orphans(str(out)) == [], "a worker outlived its killed batch"
     finished = subprocess.run(command, env=env, capture_output=True, timeout=300)
     assert finished.returncode == ExitCode.BLOCKED, finished.stderr.decode()[-2000:]
 
