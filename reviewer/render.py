@@ -26,6 +26,15 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def clip(quote: str, width: int) -> str:
+    """The quote whole if it fits, else cut at a word boundary and marked with an ellipsis (never "12:0")."""
+    quote = " ".join(quote.split())
+    if len(quote) <= width:
+        return quote
+    cut = quote.rfind(" ", 0, width)
+    return quote[: cut if cut > width // 2 else width].rstrip(" ,;:") + "…"
+
+
 def render_text(review: Review, *, source: str = "draft", color: bool = False, show_rewrite: bool = True) -> str:
     def paint(value: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{value}\x1b[0m" if color else value
@@ -47,7 +56,7 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
             fix = ""
             if f.replacement is not None:
                 fix = f"  → {f.replacement!r}" if f.replacement else "  → delete"
-            quote = f.quote if len(f.quote) <= 70 else f.quote[:67] + "..."
+            quote = clip(f.quote, 70)
             out.append(f"  {line}:{col}  {paint(f.severity, f.severity)}  {f.rule}  “{quote}”{fix}")
             out.append(textwrap.indent(textwrap.fill(f.message, 96), "      "))
     if review.missing:
@@ -60,7 +69,7 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
         out.append("")
         out.append(paint("Working well", "bold"))
         for f in credits:
-            out.append(f"  + {f.message} “{f.quote[:60]}”")
+            out.append(f"  + {f.message} “{clip(f.quote, 60)}”")
     for note in review.notes:
         out.append(paint(f"note: {note}", "dim"))
     if show_rewrite and review.rewrite is not None:

@@ -106,6 +106,6 @@ def test_apply_finding_refuses_to_delete_a_fact() -> None:
 
 def test_compare_facts_lists_changes() -> None:
     changes = compare_facts("We ship on 14 March for $4,000.", "We ship on 21 March for $4,000 with Priya.")
-    assert ("date", "dropped", "14 march") in {(c.kind, c.change, c.value) for c in changes}
-    assert ("date", "added", "21 march") in {(c.kind, c.change, c.value) for c in changes}
-    assert ("name", "added", "priya") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("date", "dropped", "14 March") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("date", "added", "21 March") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("name", "added", "Priya") in {(c.kind, c.change, c.value) for c in changes}
