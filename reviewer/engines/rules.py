@@ -428,6 +428,18 @@ class RulesEngine:
         self.gate = gate or Gate()
 
     def review(self, message: Message, rubric: Rubric) -> Review:
+        """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
+        draft = self._judged(message, rubric)
+        rewrite = scaffold_rewrite(
+            message,
+            list(draft.findings),
+            list(draft.missing),
+            draft_scores=draft.dimensions,
+            scores=lambda text: self._judged(message.model_copy(update={"text": text}), rubric),
+        )
+        return draft.model_copy(update={"rewrite": rewrite})
+
+    def _judged(self, message: Message, rubric: Rubric) -> Review:
         text = message.text
         found = analyse(message, rubric)
         news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
@@ -467,7 +479,6 @@ class RulesEngine:
             overall=overall,
             missing=tuple(missing),
             suggestions=suggestions_for(findings, missing),
-            rewrite=scaffold_rewrite(message, findings, missing),
             usage=Usage(),
         )
 
