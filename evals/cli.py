@@ -57,6 +57,8 @@ def consistency(runs: list[list[Any]]) -> dict[str, dict[str, float]]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals import report, runner
+    from evals.facts.measure import fact_check_figures
+    from evals.facts.pairs import load_pairs
     from reviewer.service import Reviewer
 
     settings = settings_from_args(args)
@@ -99,6 +101,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     figures = runner.measure(outcomes, resamples=args.resamples)
     if runs > 1:
         figures["consistency"] = consistency(all_runs)
+    figures["fact_check"] = {k: v for k, v in fact_check_figures(load_pairs()).items() if not isinstance(v, list)}
     reviewer = reviewers[0]
     if args.record:
         args.recordings.mkdir(parents=True, exist_ok=True)

@@ -70,6 +70,22 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
         ],
         markdown,
     )
+    rewrites = figures.get("rewrites")
+    if rewrites:
+        out.append("")
+        out.append(f"{h}Suggested rewrites (re-reviewed by the same engine, placeholders unfilled)")
+        out.append(
+            f"drafts below send whose rewrite scores higher: {rewrites['below_send_higher']} of "
+            f"{rewrites['below_send']} ({rewrites['share_below_send_higher']:.0%}); rewrites scoring higher: "
+            f"{rewrites['higher']} of {rewrites['rewritten']}; scoring lower on any dimension: "
+            f"{rewrites['lower_somewhere']}; keeping every fact: {rewrites['facts_kept']} of {rewrites['rewritten']}"
+        )
+    facts = figures.get("fact_check")
+    if facts:
+        out.append(
+            f"fact check on {facts['pairs']} labelled rewrite pairs ({facts['changed']} with facts really changed): "
+            f"precision {facts['precision']:.2f}, recall {facts['recall']:.2f}"
+        )
     if "consistency" in figures:
         out.append("")
         out.append(f"{h}Consistency across repeated runs")

@@ -26,6 +26,7 @@ from evals.metrics import (
     within_one,
 )
 from reviewer.errors import InputError
+from reviewer.facts import compare_facts
 from reviewer.models import Message, Review
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -208,6 +209,7 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
     spans["all"] = add_span_scores(everything).as_dict()
     seconds = sorted(o.seconds for o in outcomes)
     return {
+        "rewrites": rewrite_figures(outcomes),
         "gate": gate_figures(outcomes),
         "n": len(outcomes),
         "dimensions": dimensions,
@@ -215,6 +217,38 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
         "spans": spans,
         "worst": worst_examples(outcomes, dims),
         "timing": {"median_ms": round(seconds[len(seconds) // 2] * 1000, 3), "total_s": round(sum(seconds), 3)},
+    }
+
+
+def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Are the suggested rewrites better than their drafts: how many drafts below `send` get a rewrite that the
+    same engine scores higher (placeholders left unfilled), how many rewrites score lower anywhere, and how many
+    keep every fact of their draft."""
+    below_send = [o for o in outcomes if o.review.verdict != "send"]
+    rewritten = [o for o in outcomes if o.review.rewrite is not None]
+    rescored = [o for o in rewritten if o.review.rewrite and o.review.rewrite.overall is not None]
+
+    def higher(o: Outcome) -> bool:
+        rewrite = o.review.rewrite
+        return rewrite is not None and rewrite.overall is not None and rewrite.overall > o.review.overall
+
+    def lower_somewhere(o: Outcome) -> bool:
+        rewrite = o.review.rewrite
+        after = {d.id: d.score for d in (rewrite.dimensions or ())} if rewrite else {}
+        return any(d.id in after and after[d.id] < d.score for d in o.review.dimensions)
+
+    kept = [o for o in rewritten if o.review.rewrite and not compare_facts(o.example.text, o.review.rewrite.text)]
+    return {
+        "drafts": len(outcomes),
+        "below_send": len(below_send),
+        "rewritten": len(rewritten),
+        "rescored": len(rescored),
+        "higher": sum(higher(o) for o in rewritten),
+        "below_send_higher": sum(higher(o) for o in below_send),
+        "share_below_send_higher": sum(higher(o) for o in below_send) / len(below_send) if below_send else 1.0,
+        "lower_somewhere": sum(lower_somewhere(o) for o in rescored),
+        "facts_kept": len(kept),
+        "share_facts_kept": len(kept) / len(rewritten) if rewritten else 1.0,
     }
 
 

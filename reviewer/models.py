@@ -108,10 +108,26 @@ class ChangedFact(_Frozen):
     value: str
 
 
+class UnappliedFix(_Frozen):
+    """A fix the review lists that the rewrite did not make, and why (the writer's to make)."""
+
+    rule: str
+    quote: str
+    reason: str
+
+
 class Rewrite(_Frozen):
     text: str
     source: Literal["scaffold", "model"]
     changed_facts: tuple[ChangedFact, ...] = ()
+    unapplied: tuple[UnappliedFix, ...] = ()
+    """Fixes listed in the review that this rewrite leaves to the writer, each with the reason."""
+    dimensions: tuple[DimensionScore, ...] | None = None
+    """The rewrite's own scores, from the same engine as the draft's (None when it was not re-reviewed)."""
+    overall: float | None = Field(default=None, ge=1, le=5)
+    verdict: Verdict | None = None
+    dropped_edits: tuple[str, ...] = ()
+    """Edits left out because they would have lowered a score (one line each)."""
 
 
 class Usage(_Frozen):

@@ -26,6 +26,30 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def clip(quote: str, width: int) -> str:
+    """The quote whole if it fits, else cut at a word boundary and marked with an ellipsis (never "12:0")."""
+    quote = " ".join(quote.split())
+    if len(quote) <= width:
+        return quote
+    cut = quote.rfind(" ", 0, width)
+    return quote[: cut if cut > width // 2 else width].rstrip(" ,;:") + "…"
+
+
+def rewrite_score_lines(review: Review) -> list[str]:
+    """The rewrite's scores next to the draft's (re-reviewed by the same engine, blanks left blank), or nothing."""
+    rewrite = review.rewrite
+    if rewrite is None or rewrite.dimensions is None:
+        return []
+    after = {d.id: d.score for d in rewrite.dimensions}
+    pairs = [f"{d.title} {d.score}→{after[d.id]}" for d in review.dimensions if d.id in after]
+    line = "  Rewrite as it stands (placeholders unfilled): " + ", ".join(pairs)
+    if rewrite.overall is not None:
+        line += f"; overall {review.overall:.1f}→{rewrite.overall:.1f}"
+    if rewrite.verdict is not None:
+        line += f" ({rewrite.verdict})"
+    return textwrap.wrap(line, 110, subsequent_indent="    ")
+
+
 def render_text(review: Review, *, source: str = "draft", color: bool = False, show_rewrite: bool = True) -> str:
     def paint(value: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{value}\x1b[0m" if color else value
@@ -47,7 +71,7 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
             fix = ""
             if f.replacement is not None:
                 fix = f"  → {f.replacement!r}" if f.replacement else "  → delete"
-            quote = f.quote if len(f.quote) <= 70 else f.quote[:67] + "..."
+            quote = clip(f.quote, 70)
             out.append(f"  {line}:{col}  {paint(f.severity, f.severity)}  {f.rule}  “{quote}”{fix}")
             out.append(textwrap.indent(textwrap.fill(f.message, 96), "      "))
     if review.missing:
@@ -60,13 +84,18 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
         out.append("")
         out.append(paint("Working well", "bold"))
         for f in credits:
-            out.append(f"  + {f.message} “{f.quote[:60]}”")
+            out.append(f"  + {f.message} “{clip(f.quote, 60)}”")
     for note in review.notes:
         out.append(paint(f"note: {note}", "dim"))
     if show_rewrite and review.rewrite is not None:
         out.append("")
         out.append(paint(f"Suggested rewrite ({review.rewrite.source}; fill in the [brackets])", "bold"))
         out.append(textwrap.indent(review.rewrite.text, "  │ "))
+        out.extend(rewrite_score_lines(review))
+        for edit in review.rewrite.dropped_edits:
+            out.append(paint(f"  kept as written: {edit}", "dim"))
+        for unfixed in review.rewrite.unapplied:
+            out.append(paint(f"  not fixed: “{clip(unfixed.quote, 50)}”: {unfixed.reason}", "dim"))
         for fact in review.rewrite.changed_facts:
             out.append(paint(f"  ! rewrite {fact.change} a {fact.kind}: {fact.value}", "major"))
     return "\n".join(out) + "\n"

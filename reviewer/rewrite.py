@@ -1,65 +1,188 @@
-"""The scaffold rewrite: the draft with its worst phrases fixed and the missing pieces laid out for the writer.
+"""The scaffold rewrite: the draft with every listed fix made, and the missing pieces laid out for the writer.
 
-It edits only where a finding says how (vague timing -> "by [date]", a minimiser dropped, a blaming clause removed),
-adds an acknowledgement after the greeting when one is owed, and a next-steps block before the sign-off. What only
-the writer knows stays in [brackets]. It never invents dates, names or amounts, and it never deletes one: an edit
-whose span holds a fact is skipped, and whatever it puts in is checked for facts.
+Every problem the review lists is either fixed or reported back as an `UnappliedFix` with its reason. A fix works on
+the smallest unit that leaves a sentence standing: a phrase with a replacement is replaced ("soon" -> "by [date]");
+a blaming cause ("due to circumstances beyond our control") loses its whole clause; a blaming clause joined to the
+news (", and your team sent the content late") goes with its joint; a sentence that only minimises, guarantees or
+blames goes whole. It never deletes a fact (date, time, amount, name...) and never the news itself: a sentence that
+tells what happened stays unless another sentence already tells it. An acknowledgement goes after the greeting
+(splitting "Hi Dana, the site..." when they share a line), one apology only, and a next-steps block before the
+sign-off, whether that is "Best,\nSam" or a bare name. What only the writer knows stays in [brackets].
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from reviewer.facts import extract_facts, strip_placeholders
-from reviewer.models import ChangedFact, Finding, Message, Missing, Rewrite
-from reviewer.text import sentence_at
+from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
+from reviewer.text import lowered, sentence_at
 
-_CAUSAL_OPENER = re.compile(r"^(?:due to|because of|caused by|owing to|thanks to|down to|on your (?:end|side))", re.I)
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]*\n", re.I)
+_CAUSAL = re.compile(
+    r"\b(?:due to|because(?: of)?|caused by|owing to|thanks to|down to|as a result of|on account of|"
+    r"on (?:your|their) (?:end|side))\b",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^[ \t]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n,!:.]{0,40}(?:[,!:]|(?=\n)|$)",
+    re.I,
+)
 _SIGN_OFF = re.compile(
     r"^[ \t]*(?:thanks|thank you|many thanks|best|best regards|kind regards|regards|warm regards|cheers|sincerely|"
     r"all the best|talk soon|speak soon|yours)\b[^\n]{0,40}$",
     re.I | re.M,
 )
-OWN_IT = "[Say in one line what we got wrong.]"
+_BARE_NAME = re.compile(r"^[ \t]*(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}[ \t]*$")
+_NEWS = re.compile(
+    r"\b(?:miss(?:ed|ing)|late|delay\w*|slip\w*|postpon\w*|push(?:ed)? back|outage|down(?:time)?|incident|error|"
+    r"mistake|bug|broke\w*|fail\w*|over ?budget|overrun|lost|corrupt\w*|breach\w*|crash\w*|not (?:be )?ready|"
+    r"unavailable|offline|charged|overcharged|cancel\w*|wrong)\b",
+)
+_APOLOGY = re.compile(r"\b(?:sorry|apolog\w*)\b", re.I)
+_WHOLE_SENTENCE_FAMILIES = frozenset(
+    {"blame", "minimising", "over_promising", "hostile_tone", "dismissive", "deflection", "self_focus"}
+)
+"""Families whose flagged sentence can go whole when no smaller unit works (it adds nothing the client needs)."""
 
 
-def _edit_for(text: str, finding: Finding) -> tuple[int, int, str] | None:
-    """The (start, end, new text) edit a finding asks for, or None when it cannot be made safely.
-
-    Unsafe means the edit would delete a fact (date, amount, name...): the finding stays for the writer to fix.
-    """
-    edit = _proposed_edit(text, finding)
-    if edit is None or _touches_a_fact(text, edit[0], edit[1]):
-        return None
-    return edit
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    new: str
+    finding: Finding
 
 
-def _touches_a_fact(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] overlaps a fact, judged within its sentence (cheaper than the whole text, and the
-    same answer: facts do not cross sentences)."""
-    sentence = sentence_at(text, start)
-    lo, hi = min(start, sentence.start), max(end, sentence.end)
-    return any(lo + f.start < end and lo + f.end > start for f in extract_facts(text[lo:hi]))
+def _facts_in(text: str, start: int, end: int) -> list[str]:
+    """The facts overlapping text[start:end], judged within the sentences around it (facts never cross them)."""
+    lo = sentence_at(text, start).start
+    hi = max(end, sentence_at(text, max(start, end - 1)).end)
+    return [f.value for f in extract_facts(text[lo:hi]) if lo + f.start < end and lo + f.end > start]
 
 
-def _proposed_edit(text: str, finding: Finding) -> tuple[int, int, str] | None:
-    if finding.replacement is None or finding.severity == "positive":
-        return None
-    start, end = finding.start, finding.end
-    if finding.replacement:
-        return start, end, finding.replacement
-    sentence = sentence_at(text, start)
-    if _CAUSAL_OPENER.match(finding.quote):
-        # A causal clause goes whole: up to the next comma, or to the end of the sentence.
-        comma = text.find(",", end, sentence.end)
-        end = comma + 1 if comma != -1 else sentence.end
+def _news_stems(text: str) -> list[str]:
+    return [m.group(0)[:5] for m in _NEWS.finditer(lowered(text))]
+
+
+def _news_told_elsewhere(text: str, start: int, end: int) -> bool:
+    """Whether deleting text[start:end] keeps the news: what it says went wrong is said outside it too (or it says
+    nothing went wrong)."""
+    inside = _news_stems(text[start:end])
+    if not inside:
+        return True
+    outside = set(_news_stems(text[:start] + " " + text[end:]))
+    return all(stem in outside for stem in inside)
+
+
+def _clause(text: str, finding: Finding) -> tuple[int, int, bool] | None:
+    """The clause a blaming finding sits in, when it is not the whole sentence: a causal clause ("due to ...") up
+    to the next comma or the sentence end (True: the main clause keeps the news), or a clause joined by ", and" /
+    ", but" / ";" (False)."""
+    sentence = sentence_at(text, finding.start)
+    before = text[sentence.start : finding.start]
+    causal = [m for m in _CAUSAL.finditer(text, sentence.start, finding.end) if finding.start - m.start() <= 40]
+    if causal and causal[-1].start() <= finding.start + 1:
+        start = causal[-1].start()
+        comma = text.find(",", finding.end, sentence.end)
+        end = comma if comma != -1 else sentence.end
         while end > start and text[end - 1] in ".!?":
             end -= 1
-    elif finding.family == "blame":
-        # A blaming subject ("The vendor failed to...") would leave a fragment: the sentence gives way to a prompt.
-        return sentence.start, sentence.end, OWN_IT
-    return start, end, ""
+        if start == sentence.start and end >= sentence.end - 1:
+            return None
+        return start, end, True
+    joint = max(before.rfind(", and "), before.rfind(", but "), before.rfind("; "), before.rfind(", while "))
+    if joint == -1 or re.search(r"[,;(—–]", text[finding.end : sentence.end]):
+        # Only a clause that runs to the end of its sentence can go without leaving a fragment behind.
+        return None
+    start = sentence.start + joint
+    end = sentence.end
+    while end > start and text[end - 1] in ".!?":
+        end -= 1
+    return start, end, False
+
+
+_ADVERB = re.compile(
+    r"(?:\w+ly|just|simply|quite|very|really|of course|at all|whatsoever|anyway|again|even|still|100 ?%|110 ?%)",
+    re.I,
+)
+
+
+def _removable(text: str, start: int, end: int) -> bool:
+    """Whether deleting text[start:end] leaves the sentence whole: an adverb or two ("definitely", "frankly"), or a
+    phrase set off by punctuation ("..., to be honest, ...")."""
+    words = text[start:end].split()
+    if len(words) <= 2 and all(_ADVERB.fullmatch(w.strip(",.;:!?")) for w in words):
+        return True
+    sentence = sentence_at(text, start)
+    before = text[sentence.start : start].rstrip()
+    after = text[end : sentence.end].lstrip()
+    if not before and (not after or after in {".", "!", "?"}):
+        return False  # the phrase is the whole sentence: the sentence goes, not the phrase
+    opens = not before or before[-1] in ",;:(—–-"
+    closes = not after or after[0] in ",;.!?)—–-"
+    return opens and closes
+
+
+def plan_edit(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
+    """The edit a finding asks for, or None and the reason it cannot be made safely."""
+    if finding.severity == "positive":
+        return None, None
+    start, end = finding.start, finding.end
+    if finding.replacement:
+        if finding.replacement[:1].isupper() and start != sentence_at(text, start).start:
+            # "I'm sorry [...]" is a sentence of its own: mid-sentence it would read "apologise for I'm sorry".
+            return _inline_apology(text, finding)
+        facts = _facts_in(text, start, end)
+        if facts:
+            return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
+        return _Edit(start, end, finding.replacement, finding), None
+    clause = _clause(text, finding) if finding.family in {"blame", "deflection"} else None
+    if clause is not None:
+        clause_start, clause_end, causal = clause
+        facts = _facts_in(text, clause_start, clause_end)
+        if not facts and (causal or _news_told_elsewhere(text, clause_start, clause_end)):
+            return _Edit(clause_start, clause_end, "", finding), None
+    if finding.replacement == "" and finding.family not in {"blame"} and _removable(text, start, end):
+        facts = _facts_in(text, start, end)
+        if facts:
+            return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
+        return _Edit(start, end, "", finding), None
+    sentence = sentence_at(text, start)
+    if finding.family not in _WHOLE_SENTENCE_FAMILIES or end > sentence.end:
+        return None, "no automatic fix for this one: rephrase it in your own words"
+    facts = _facts_in(text, sentence.start, sentence.end)
+    if facts:
+        return None, f"its sentence holds a fact ({facts[0]}): rephrase it yourself"
+    if not _news_told_elsewhere(text, sentence.start, sentence.end):
+        return None, "its sentence carries the news: say what happened without it"
+    return _Edit(sentence.start, sentence.end, "", finding), None
+
+
+_APOLOGY_WORD = re.compile(r"\b(?:sorry|apolog\w*|regret)\b", re.I)
+_CLAUSE_END = re.compile(r"\s*(?:[,;.!?]|\band\b(?! any)|\bbut\b|\bwhile\b|$)")
+WHAT_HAPPENED = "[what happened, in your words]"
+
+
+def _inline_apology(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
+    """A stock apology inside a sentence ("We are sorry for any inconvenience this may cause.") keeps its own
+    words up to "sorry" and says what for: "We are sorry for [what happened, in your words]."."""
+    sentence = sentence_at(text, finding.start)
+    word = _APOLOGY_WORD.search(finding.quote)
+    if word is not None:
+        start = finding.start + word.end()
+        new = " " + WHAT_HAPPENED if word.group(0).lower() == "regret" else " for " + WHAT_HAPPENED
+    elif text[sentence.start : finding.start].rstrip().lower().endswith("for"):
+        start, new = finding.start, WHAT_HAPPENED
+    else:
+        return None, "it sits inside a sentence: say in your own words what you are sorry for"
+    tail = _CLAUSE_END.search(text, finding.end, sentence.end)
+    end = tail.start() if tail else finding.end
+    facts = _facts_in(text, start, end)
+    if facts:
+        return None, f"its clause holds a fact ({facts[0]}): say in your own words what you are sorry for"
+    return _Edit(start, end, new, finding), None
 
 
 _BOUNDARY = re.compile(r"(?:^|[.!?][\"')\]]*\s+|\n\s*)$")
@@ -72,6 +195,8 @@ def _splice(text: str, start: int, end: int, new: str) -> str:
         return before + new + after
     if _BOUNDARY.search(before):
         after = after.lstrip(" ,;:")
+        if not after[:1].isspace() and before and not before[-1].isspace() and after[:1] not in {"", ".", "!"}:
+            before += " "
         return before + after[:1].upper() + after[1:]
     if before.endswith(" ") and (after[:1] in {" ", ",", ".", ";", ":", "!", "?"}):
         before = before.rstrip(" ")
@@ -82,71 +207,217 @@ def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r",(\s*)\.", r".", text)
+    # Two timings for one thing read as a template: "by [date], hopefully by [date]" -> "by [date]".
+    text = re.sub(r"(by \[date\])(?:,?\s*(?:and |or |hopefully |ideally |maybe |possibly )?by \[date\])+", r"\1", text)
+    text = re.sub(r"(by \[date\]),?\s*(?:hopefully\b|\((?:we hope|hopefully)\))", r"\1", text)
+    text = re.sub(r"\bhopefully,?\s*(by \[date\])", r"\1", text)
+    text = re.sub(r"(?<=[.!?])[ \t]+(?=[.!?])", "", text)
+    text = re.sub(r"(?<![.])([.!?])\.(?![.])", r"\1", text)  # "fixed.." but never an ellipsis "..."
+    # A sentence whose every phrase went leaves only its punctuation: it goes too.
+    text = re.sub(r"(?m)^[ \t]*[.,;:!?]+[ \t]*(?:\n|$)", "", text)
+    text = re.sub(r"(?<=[.!?])[ \t]+[.,;:!?]+(?=\s|$)", "", text)
+    text = re.sub(r"\n[ \t]+\n", "\n\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
     return re.sub(r"(?<=\S)[ \t]{2,}", " ", text)
 
 
-def apply_edits(text: str, findings: list[Finding]) -> str:
-    """Make every safe edit the findings ask for; an edit whose span holds a fact is skipped."""
-    return _edited(text, findings)[0]
-
-
-def _edited(text: str, findings: list[Finding]) -> tuple[str, list[str]]:
-    """The edited text and the strings the edits put in (what a fact check of the result needs to look at)."""
-    edits: list[tuple[int, int, str]] = []
-    for finding in sorted(findings, key=lambda f: f.start):
-        edit = _proposed_edit(text, finding)
-        if edit and _touches_a_fact(text, edit[0], edit[1]):
-            continue
-        if edit and all(edit[0] >= e or edit[1] <= s for s, e, _ in edits):
+def _planned(text: str, findings: Sequence[Finding]) -> tuple[list[_Edit], list[UnappliedFix]]:
+    """The edits to make (wider ones first, no overlaps) and the fixes left to the writer."""
+    edits: list[_Edit] = []
+    unapplied: list[UnappliedFix] = []
+    proposed: list[_Edit] = []
+    for finding in findings:
+        edit, reason = plan_edit(text, finding)
+        if edit is not None:
+            proposed.append(edit)
+        elif reason is not None:
+            unapplied.append(UnappliedFix(rule=finding.rule, quote=finding.quote, reason=reason))
+    for edit in sorted(proposed, key=lambda e: (-(e.end - e.start), e.start)):
+        if all(edit.start >= e.end or edit.end <= e.start for e in edits):
             edits.append(edit)
-    for start, end, new in sorted(edits, reverse=True):
-        text = _splice(text, start, end, new)
-    return (_tidy(text) if edits else text), [new for _, _, new in edits]
+        elif not any(e.start <= edit.finding.start and edit.finding.end <= e.end for e in edits):
+            unapplied.append(
+                UnappliedFix(rule=edit.finding.rule, quote=edit.finding.quote, reason="it overlaps another fix")
+            )
+    return edits, unapplied
+
+
+def _apply(text: str, edits: Sequence[_Edit]) -> str:
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        text = _splice(text, edit.start, edit.end, edit.new)
+    return _tidy(text) if edits else text
+
+
+def apply_edits(text: str, findings: list[Finding]) -> str:
+    """Make every safe edit the findings ask for; an edit that would delete a fact or the news is skipped."""
+    return _apply(text, _planned(text, findings)[0])
 
 
 def apply_finding(text: str, finding: Finding) -> str | None:
-    """The text with one finding's replacement applied (what the TUI's fix key does), or None if not safe."""
-    edit = _edit_for(text, finding)
+    """The text with one finding's fix applied (what the TUI's fix key does), or None if not safe."""
+    edit, _ = plan_edit(text, finding)
     if edit is None:
         return None
-    start, end, new = edit
-    return _tidy(_splice(text, start, end, new))
+    return _apply(text, [edit])
+
+
+def _opening_block(lines: list[str], apologised: bool) -> str:
+    """The acknowledgement and apology as one sentence or two, with one "sorry" at most (none if the text has one)."""
+    ack = [line for line in lines if not line.startswith("I'm sorry")]
+    apology = [line for line in lines if line.startswith("I'm sorry")]
+    if apologised and apology:
+        # The draft says sorry already: what is still owed is the owning, not a second apology.
+        ack += [re.sub(r"^I'm sorry:\s*", "What went wrong: ", line) for line in apology]
+        apology = []
+    if ack and (apology or apologised):
+        ack = [re.sub(r",? and I'm sorry for (?:that|it)\.$", ".", line) for line in ack]
+    if ack and apology and not apologised:
+        first = ack[0].rstrip(".")
+        return " ".join([f"{first}, and {apology[0]}", *ack[1:]])
+    return " ".join(ack if apologised else ack + apology)
 
 
 def _insert_opening(text: str, lines: list[str]) -> str:
     if not lines:
         return text
-    block = " ".join(lines)
+    block = _opening_block(lines, apologised=_APOLOGY.search(text) is not None)
+    if not block:
+        return text
     greeting = _GREETING.match(text)
     if greeting:
         cut = greeting.end()
-        return text[:cut] + "\n" + block + "\n\n" + text[cut:].lstrip("\n")
+        rest = text[cut:]
+        line_rest = rest.split("\n", 1)[0]
+        if line_rest.strip():
+            # "Hi Dana, the site was down..." : the greeting gets its own line, the body starts a sentence.
+            body = rest.lstrip(" \t")
+            body = body[:1].upper() + body[1:]
+            return text[:cut].rstrip() + "\n\n" + block + "\n\n" + body
+        return text[:cut] + "\n\n" + block + "\n\n" + rest.lstrip("\n")
     return block + "\n\n" + text
+
+
+def _sign_off_start(text: str) -> int | None:
+    """Where the sign-off begins ("Best,\\nSam", or a bare name on the last line), or None."""
+    sign_offs = [m for m in _SIGN_OFF.finditer(text) if m.start() > len(text) * 0.5]
+    if sign_offs:
+        return sign_offs[-1].start()
+    body = text.rstrip()
+    last_line_start = body.rfind("\n") + 1
+    if last_line_start > 0 and _BARE_NAME.match(body[last_line_start:]):
+        return last_line_start
+    return None
 
 
 def _insert_next_steps(text: str, lines: list[str]) -> str:
     if not lines:
         return text
     block = "Next steps:\n" + "\n".join(f"- {line}" for line in lines)
-    sign_offs = list(_SIGN_OFF.finditer(text))
-    # Only a sign-off near the end counts: "Thanks for your patience" in the first paragraph is not one.
-    if sign_offs and sign_offs[-1].start() > len(text) * 0.6:
-        cut = sign_offs[-1].start()
+    cut = _sign_off_start(text)
+    if cut is not None:
         return text[:cut].rstrip() + "\n\n" + block + "\n\n" + text[cut:]
     return text.rstrip() + "\n\n" + block + "\n"
 
 
-def scaffold_rewrite(message: Message, findings: list[Finding], missing: list[Missing]) -> Rewrite | None:
-    """A better draft to start from, or None when there is nothing to change."""
+Scores = Callable[[str], Review]
+"""Reviews a text with the draft's engine (no rewrite of its own): the re-review of a rewrite."""
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,80}\]")
+
+
+def unfilled(text: str, draft: str = "") -> str:
+    """The rewrite as it reads before the writer fills anything in: every `[placeholder]` it added becomes a blank,
+    so a re-review credits no date, next update or acknowledgement that is not written yet. The draft's own
+    placeholders (a template's "[new date]") stay, and are judged as they were in the draft."""
+    kept: dict[str, int] = {}
+    for m in _PLACEHOLDER.finditer(draft):
+        kept[m.group(0)] = kept.get(m.group(0), 0) + 1
+
+    def blank(m: re.Match[str]) -> str:
+        left = kept.get(m.group(0), 0)
+        if left:
+            kept[m.group(0)] = left - 1
+            return m.group(0)
+        return "___"
+
+    blanked = _PLACEHOLDER.sub(blank, text)
+    # "- Next update: ___, then ___ until this is resolved" promises nothing yet: its label must not count either.
+    return re.sub(r"(?m)^([ \t]*[-*•][ \t]*)[^\n]*___[^\n]*$", r"\1___", blanked)
+
+
+def _compose(draft: str, edits: Sequence[_Edit], opening: list[str], steps: list[str]) -> str:
+    return _insert_next_steps(_insert_opening(_apply(draft, edits), opening), steps)
+
+
+def _lowered(before: dict[str, int], after: tuple[DimensionScore, ...]) -> list[str]:
+    return [d.id for d in after if d.id in before and d.score < before[d.id]]
+
+
+def scaffold_rewrite(
+    message: Message,
+    findings: list[Finding],
+    missing: list[Missing],
+    *,
+    draft_scores: Sequence[DimensionScore] = (),
+    scores: Scores | None = None,
+) -> Rewrite | None:
+    """A better draft to start from, or None when there is nothing to change.
+
+    With `scores` (the draft's engine), the rewrite is reviewed too, and an edit or block whose removal stops a
+    dimension from scoring below the draft is dropped, so the rewrite never scores lower than the draft.
+    """
     draft = message.text
-    text, inserted = _edited(draft, findings)
+    edits, unapplied = _planned(draft, findings)
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
-    text = _insert_next_steps(_insert_opening(text, opening), steps)
+    text = _compose(draft, edits, opening, steps)
     if text == draft:
         return None
-    # Edits never touch a fact's span, so the only facts that can differ are in what was put in: check just that
+    rescored: Review | None = None
+    dropped: list[str] = []
+    if scores is not None:
+        before = {d.id: d.score for d in draft_scores}
+        rescored = scores(unfilled(text, draft))
+        while _lowered(before, rescored.dimensions) and (edits or opening or steps):
+            # Drop the one piece whose removal leaves the fewest (and smallest) drops below the draft.
+            options: list[tuple[tuple[int, int], str, list[_Edit], list[str], list[str]]] = []
+            for i, edit in enumerate(edits):
+                rest = [e for j, e in enumerate(edits) if j != i]
+                options.append(((0, 0), f"“{edit.finding.quote}” ({edit.finding.rule})", rest, opening, steps))
+            if opening:
+                options.append(((0, 0), "the opening acknowledgement", edits, [], steps))
+            if steps:
+                options.append(((0, 0), "the next-steps block", edits, opening, []))
+            best = None
+            for _, label, e, o, st in options:
+                candidate = scores(unfilled(_compose(draft, e, o, st), draft))
+                drops = _lowered(before, candidate.dimensions)
+                deficit = sum(before[d.id] - d.score for d in candidate.dimensions if d.id in drops)
+                key = (len(drops), deficit)
+                if best is None or key < best[0]:
+                    best = (key, label, e, o, st, candidate)
+            assert best is not None
+            lowered_now = ", ".join(_lowered(before, rescored.dimensions))
+            _, label, edits, opening, steps, rescored = best
+            dropped.append(f"{label}: left out, it would have lowered {lowered_now}")
+            text = _compose(draft, edits, opening, steps)
+            unapplied += [
+                UnappliedFix(rule=f.rule, quote=f.quote, reason="making it would lower a score")
+                for f in findings
+                if label.startswith(f"“{f.quote}”")
+            ]
+        if text == draft or _lowered(before, rescored.dimensions):
+            return None
+    # Edits never delete a fact, so the only facts that can differ are in what was put in: check just that
     # (a test compares every scaffold of the labelled drafts with its draft in full).
-    added = extract_facts(strip_placeholders("\n".join([*inserted, *opening, *steps])))
+    added = extract_facts(strip_placeholders("\n".join([*(e.new for e in edits), *opening, *steps])))
     changed = tuple(ChangedFact(kind=f.kind, change="added", value=f.value) for f in added)
-    return Rewrite(text=text, source="scaffold", changed_facts=changed)
+    return Rewrite(
+        text=text,
+        source="scaffold",
+        changed_facts=changed,
+        unapplied=tuple(unapplied),
+        dimensions=rescored.dimensions if rescored else None,
+        overall=rescored.overall if rescored else None,
+        verdict=rescored.verdict if rescored else None,
+        dropped_edits=tuple(dropped),
+    )

@@ -70,7 +70,7 @@ def test_a_scripted_rewrite_is_fact_checked(rubric: Rubric) -> None:
     fake = FakeEngine([reply(rubric, rewrite="Hi Dana, the launch moves from 14 March to 21 March. Sam")])
     review = fake.review(Message(text=DRAFT), rubric)
     assert review.rewrite is not None and review.rewrite.source == "model"
-    assert ("date", "added", "21 march") in {(f.kind, f.change, f.value) for f in review.rewrite.changed_facts}
+    assert ("date", "added", "21 March") in {(f.kind, f.change, f.value) for f in review.rewrite.changed_facts}
 
 
 def test_scripted_transient_failures_are_retried_by_the_shared_policy(rubric: Rubric) -> None:

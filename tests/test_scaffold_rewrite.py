@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -106,6 +107,93 @@ def test_apply_finding_refuses_to_delete_a_fact() -> None:
 
 def test_compare_facts_lists_changes() -> None:
     changes = compare_facts("We ship on 14 March for $4,000.", "We ship on 21 March for $4,000 with Priya.")
-    assert ("date", "dropped", "14 march") in {(c.kind, c.change, c.value) for c in changes}
-    assert ("date", "added", "21 march") in {(c.kind, c.change, c.value) for c in changes}
-    assert ("name", "added", "priya") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("date", "dropped", "14 March") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("date", "added", "21 March") in {(c.kind, c.change, c.value) for c in changes}
+    assert ("name", "added", "Priya") in {(c.kind, c.change, c.value) for c in changes}
+
+
+REALISTIC = [
+    json.loads(line)
+    for name in ("dev.jsonl", "test.jsonl")
+    for line in (ROOT / "evals/data/realistic" / name).read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+_SORRY = re.compile(r"\b(?:sorry|apolog\w*)\b", re.I)
+
+
+def test_every_listed_fix_is_made_or_explained_on_messages_written_by_others(reviewer: Reviewer) -> None:
+    checked = 0
+    for message in REALISTIC:
+        review = reviewer.review_text(message["text"])
+        if review.rewrite is None:
+            continue
+        explained = {(u.rule, u.quote) for u in review.rewrite.unapplied}
+        assert all(u.reason for u in review.rewrite.unapplied)
+        for finding in review.problems:
+            checked += 1
+            if (finding.rule, finding.quote) in explained:
+                continue
+            # Fixed: the phrase is gone, or what is left in its place is the finding's own replacement.
+            left = review.rewrite.text.count(finding.quote)
+            assert left < review.text.count(finding.quote) or (
+                finding.replacement and finding.replacement in finding.quote
+            ), (message["id"], finding.rule, finding.quote)
+    assert checked > 150
+
+
+def test_rewrites_read_as_one_message(reviewer: Reviewer) -> None:
+    for message in REALISTIC:
+        review = reviewer.review_text(message["text"])
+        if review.rewrite is None:
+            continue
+        text = review.rewrite.text
+        assert len(_SORRY.findall(text)) <= max(1, len(_SORRY.findall(review.text))), message["id"]
+        assert not re.search(r"by \[date\][^.\n]*by \[date\]", text), message["id"]
+        assert "hopefully by [date]" not in text and "by [date], hopefully" not in text, message["id"]
+        # No sentence left as bare punctuation, and an ellipsis stays an ellipsis.
+        assert not re.search(r"(?m)^[ \t]*[.,;:!?]+[ \t]*$", text), message["id"]
+        assert text.count("...") >= review.text.count("...") - sum(f.quote.count("...") for f in review.problems), (
+            message["id"]
+        )
+
+
+ISSUE_DRAFT = (
+    "Hi Dana,\n\nThe launch is delayed because of the vendor. It's only a slight delay and nothing to worry about. "
+    "We guarantee this will never happen again. We will be live soon.\n\nSam"
+)
+
+
+def test_flagged_phrases_go_and_next_steps_come_before_a_bare_name(reviewer: Reviewer) -> None:
+    review = reviewer.review_text(ISSUE_DRAFT)
+    rewrite = review.rewrite
+    assert rewrite is not None
+    for phrase in ("because of the vendor", "only a slight", "nothing to worry about", "guarantee"):
+        assert phrase not in rewrite.text, rewrite.text
+    assert "The launch is delayed." in rewrite.text and "live by [date]." in rewrite.text
+    assert rewrite.text.rstrip().endswith("\n\nSam") and rewrite.text.index("Next steps:") < rewrite.text.index("Sam")
+    assert len(_SORRY.findall(rewrite.text)) == 1
+
+
+def test_acknowledgement_follows_a_greeting_that_shares_its_line(reviewer: Reviewer) -> None:
+    text = (
+        "Hi Dana, the site was down this morning due to circumstances beyond our control. Our cloud provider had an "
+        "outage. It is back up now.\n\nThanks,\nSam"
+    )
+    rewrite = reviewer.review_text(text).rewrite
+    assert rewrite is not None
+    body = rewrite.text
+    assert body.startswith("Hi Dana,\n\nI know [")
+    # The news stays, with its time; only the excuse goes.
+    assert "The site was down this morning." in body and "beyond our control" not in body
+    assert body.index("I know [") < body.index("The site was down") < body.index("Next steps:") < body.index("Thanks,")
+
+
+def test_a_fix_that_would_cut_the_news_or_a_fact_is_explained_not_made(reviewer: Reviewer) -> None:
+    text = (
+        "Hi Dana, the report is late. We will have it ready sometime next week. Our QA vendor has been slow.\n\nPriya"
+    )
+    review = reviewer.review_text(text)
+    assert review.rewrite is not None
+    reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
+    assert "sometime next week" in review.rewrite.text and "next week" in reasons.get("sometime next week", "")
+    assert all("fact" in reason or "news" in reason or "own words" in reason for reason in reasons.values())

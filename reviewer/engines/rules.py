@@ -196,9 +196,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             cue = branch.cue
             if not _applies(cue.applies, news):
                 continue
-            start, end = match.span()
-            while end > start and text[end - 1] in " ,;:":
-                end -= 1
+            start, end = whole_span(text, *match.span(), analysis.dates)
             if end <= start or any(start < e and end > s for s, e in spans):
                 continue
             sentence = analysis.sentence_at(start)
@@ -229,6 +227,40 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             )
     found.sort(key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
     return found
+
+
+def _in_token(text: str, at: int) -> bool:
+    """Whether offset `at` falls inside a word or a number ("12:0|0", "3.|5", "don|'t")."""
+    if at <= 0 or at >= len(text):
+        return False
+    left, right = text[at - 1], text[at]
+    if left.isalnum() and right.isalnum():
+        return True
+    joiners = ":.,'’-/"
+    return (
+        (left.isdigit() and right in joiners and at + 1 < len(text) and text[at + 1].isdigit())
+        or (left in joiners and right.isdigit() and at >= 2 and text[at - 2].isdigit())
+        or (left.isalpha() and right in "'’" and at + 1 < len(text) and text[at + 1].isalpha())
+        or (left in "'’" and right.isalpha() and at >= 2 and text[at - 2].isalpha())
+    )
+
+
+def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ...] = ()) -> tuple[int, int]:
+    """A match widened so it never cuts a word, a number, a time or a date ("on 7" -> "on 7 March"), then
+    trimmed of trailing spaces and punctuation."""
+    for _ in range(3):
+        while _in_token(text, start):
+            start -= 1
+        while _in_token(text, end):
+            end += 1
+        for date_start, date_end in dates:
+            if date_start < end < date_end or date_start < start < date_end:
+                start, end = min(start, date_start), max(end, date_end)
+    while end > start and text[end - 1] in " ,;:":
+        end -= 1
+    while start < end and text[start] == " ":
+        start += 1
+    return start, end
 
 
 def _date_elsewhere(sentence: str, start: int, end: int) -> bool:
@@ -408,6 +440,18 @@ class RulesEngine:
         self.gate = gate or Gate()
 
     def review(self, message: Message, rubric: Rubric) -> Review:
+        """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
+        draft = self._judged(message, rubric)
+        rewrite = scaffold_rewrite(
+            message,
+            list(draft.findings),
+            list(draft.missing),
+            draft_scores=draft.dimensions,
+            scores=lambda text: self._judged(message.model_copy(update={"text": text}), rubric),
+        )
+        return draft.model_copy(update={"rewrite": rewrite})
+
+    def _judged(self, message: Message, rubric: Rubric) -> Review:
         text = message.text
         found = analyse(message, rubric)
         news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
@@ -447,7 +491,6 @@ class RulesEngine:
             overall=overall,
             missing=tuple(missing),
             suggestions=suggestions_for(findings, missing),
-            rewrite=scaffold_rewrite(message, findings, missing),
             usage=Usage(),
             notes=found.notes,
         )

@@ -134,7 +134,7 @@ def test_rewrite_that_changes_a_date_is_flagged(server: ScriptedServer, settings
     review = llm.review(Message(text=DRAFT), rubric)
     assert review.rewrite is not None
     changes = {(f.kind, f.change, f.value) for f in review.rewrite.changed_facts}
-    assert changes == {("date", "dropped", "14 march"), ("date", "added", "21 march")}
+    assert changes == {("date", "dropped", "14 March"), ("date", "added", "21 March")}
     assert any("rewrite changes 2 facts" in note for note in review.notes)
 
 

@@ -1,0 +1,1 @@
+"""Labelled rewrite pairs and the measurement of the fact check against them."""

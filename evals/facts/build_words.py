@@ -1,0 +1,42 @@
+"""Write `reviewer/common_words.txt`: every word the project's own texts use in lower case.
+
+A capitalised word at the start of a sentence ("We", "If", "While") is a name only when it is not an ordinary
+word; ordinary means it occurs in lower case somewhere in the project's own examples or rubric. The realistic
+corpus (messages written by others) is left out so that the fact check is measured on text it was not built from.
+Run: `python -m evals.facts.build_words`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "reviewer" / "common_words.txt"
+_WORD = re.compile(r"\b[a-z][a-z'’-]*[a-z]\b|\b[a-z]\b")
+
+
+def own_texts() -> list[str]:
+    data = ROOT / "evals" / "data"
+    texts = []
+    for path in [
+        data / "dev.jsonl",
+        data / "test.jsonl",
+        data / "cue_challenge.jsonl",
+        *sorted((data / "raw").glob("*.jsonl")),
+    ]:
+        texts += [json.loads(line).get("text", "") for line in path.read_text(encoding="utf-8").splitlines() if line]
+    for path in [*sorted((ROOT / "prompts").glob("*.md")), *sorted((ROOT / "prompts" / "rubric").glob("*.toml"))]:
+        texts.append(path.read_text(encoding="utf-8"))
+    return texts
+
+
+def main() -> None:
+    found = {w.replace("’", "'") for text in own_texts() for w in _WORD.findall(text)}
+    OUT.write_text("\n".join(sorted(found)) + "\n", encoding="utf-8")
+    print(f"{len(found)} words -> {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

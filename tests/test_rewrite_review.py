@@ -1,0 +1,109 @@
+"""The rewrite is reviewed by the draft's own engine: its scores travel with the review, it never scores lower than
+the draft on any dimension, and a placeholder is not credited as if the writer had filled it in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewer import Reviewer
+from reviewer.engines.rules import RulesEngine
+from reviewer.models import Message, Review
+from reviewer.rewrite import scaffold_rewrite, unfilled
+from tests.conftest import ROOT
+
+REALISTIC = [
+    json.loads(line)
+    for name in ("dev.jsonl", "test.jsonl")
+    for line in (ROOT / "evals/data/realistic" / name).read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+LATE = "Hi Dana,\n\nThe report is late. We will have it ready soon.\n\nPriya\n"
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> Reviewer:
+    return Reviewer()
+
+
+def test_no_rewrite_scores_lower_than_its_draft_on_any_dimension(reviewer: Reviewer) -> None:
+    rewritten = higher = 0
+    for message in REALISTIC:
+        review = reviewer.review_text(message["text"])
+        if review.rewrite is None:
+            continue
+        rewritten += 1
+        assert review.rewrite.dimensions is not None and review.rewrite.overall is not None
+        after = {d.id: d.score for d in review.rewrite.dimensions}
+        for dim in review.dimensions:
+            assert after[dim.id] >= dim.score, (message["id"], dim.id)
+        higher += review.rewrite.overall > review.overall
+    assert rewritten > 200 and higher > rewritten * 0.8
+
+
+def test_the_rewrite_scores_are_the_engines_review_of_the_unfilled_rewrite(reviewer: Reviewer) -> None:
+    review = reviewer.review_text(LATE)
+    assert review.rewrite is not None and "Next update: [day and time]" in review.rewrite.text
+    again = RulesEngine()._judged(Message(text=unfilled(review.rewrite.text, LATE)), reviewer.rubric)
+    assert review.rewrite.dimensions == again.dimensions and review.rewrite.verdict == again.verdict
+    # A blank is not a date or a next update: both are still owed until the writer fills them in.
+    assert {"new_date", "next_update"} <= {m.id for m in again.missing}
+    filled_in_full = RulesEngine()._judged(Message(text=review.rewrite.text), reviewer.rubric)
+    assert "next_update" not in {m.id for m in filled_in_full.missing}, "a draft's own template is still credited"
+
+
+def test_a_template_drafts_own_placeholders_are_judged_as_in_the_draft() -> None:
+    draft = "Hi [name], the launch slips. New date: [new date]. Sorry for any inconvenience."
+    rewrite = draft.replace("Sorry for any inconvenience.", "I'm sorry [for what happened, in your words].")
+    assert unfilled(rewrite, draft) == draft.replace("Sorry for any inconvenience.", "I'm sorry ___.")
+
+
+def test_an_edit_that_would_lower_a_score_is_dropped(reviewer: Reviewer) -> None:
+    message = Message(text=LATE)
+    draft = RulesEngine()._judged(message, reviewer.rubric)
+    worse = tuple(d.model_copy(update={"score": 1}) if d.id == "transparency" else d for d in draft.dimensions)
+
+    def scores(text: str) -> Review:
+        # A stand-in engine that dislikes one edit: any rewrite with "ready by ___" loses transparency.
+        return draft.model_copy(update={"dimensions": worse if "ready by ___" in text else draft.dimensions})
+
+    rewrite = scaffold_rewrite(
+        message, list(draft.findings), list(draft.missing), draft_scores=draft.dimensions, scores=scores
+    )
+    assert rewrite is not None and "ready soon" in rewrite.text and "Next steps:" in rewrite.text
+    assert any("soon" in line and "transparency" in line for line in rewrite.dropped_edits)
+    assert any(u.quote == "soon" and "lower a score" in u.reason for u in rewrite.unapplied)
+
+
+def test_cli_shows_the_rewrite_scores_in_text_and_json(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("candor")
+    draft = tmp_path / "late.txt"
+    draft.write_text(LATE, encoding="utf-8")
+    text = subprocess.run([str(script), "check", str(draft)], capture_output=True, text=True, check=False)
+    assert text.returncode == 0 and "Rewrite as it stands (placeholders unfilled): Transparency" in text.stdout
+    out = subprocess.run(
+        [str(script), "check", str(draft), "--format", "json"], capture_output=True, text=True, check=False
+    )
+    rewrite = json.loads(out.stdout)["rewrite"]
+    assert {d["id"] for d in rewrite["dimensions"]} >= {"transparency", "solutions"}
+    assert 1 <= rewrite["overall"] <= 5 and rewrite["verdict"] in {"send", "revise", "block"}
+
+
+def test_candor_eval_reports_rewrites_and_the_fact_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewer.cli import main
+
+    code = main(["eval", "--resamples", "20", "--out", str(tmp_path), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    figures = json.loads(captured.out)["figures"]
+    rewrites, facts = figures["rewrites"], figures["fact_check"]
+    assert rewrites["rewritten"] > 100 and rewrites["rescored"] == rewrites["rewritten"]
+    assert rewrites["lower_somewhere"] == 0 and rewrites["facts_kept"] == rewrites["rewritten"]
+    assert 0.5 < rewrites["share_below_send_higher"] <= 1
+    assert facts["precision"] >= 0.95 and facts["recall"] >= 0.95
+    report = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
+    assert "drafts below send whose rewrite scores higher" in report and "fact check on" in report
