@@ -47,6 +47,8 @@ class Message(_Frozen):
     """The client's name, so a rewrite can address them; never invented when absent."""
     source: str | None = None
     """Where the text came from (a path, "-", an archive id), for reports."""
+    notes: tuple[str, ...] = ()
+    """What reading left out of the text (a quoted thread, a signature); the review repeats them in its `notes`."""
 
 
 class Evidence(_Frozen):

@@ -37,7 +37,11 @@ class Reviewer:
         return cls(load_settings(flags, config_file=config_file).settings)
 
     def review(self, message: Message) -> Review:
-        return self.engine.review(message, self.rubric)
+        """The engine's review, noting first what reading left out of the draft (so a cut is never silent)."""
+        review = self.engine.review(message, self.rubric)
+        if not message.notes:
+            return review
+        return review.model_copy(update={"notes": (*message.notes, *review.notes)})
 
     def review_text(self, text: str, *, situation: str | None = None, client: str | None = None) -> Review:
         return self.review(Message(text=text, situation=situation, client=client))

@@ -132,7 +132,13 @@ def message_from_text(text: str, where: str, options: ReadOptions, *, raw: bytes
 
 
 def _message(parsed: ParsedInput, where: str, raw: bytes, options: ReadOptions) -> SourceMessage:
-    message = Message(text=parsed.text, situation=options.situation, client=options.client, source=parsed.source)
+    message = Message(
+        text=parsed.text,
+        situation=options.situation,
+        client=options.client,
+        source=parsed.source,
+        notes=parsed.notes,
+    )
     return SourceMessage(where=where, message=message, raw=raw, subject=parsed.subject)
 
 
