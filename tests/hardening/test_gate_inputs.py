@@ -34,7 +34,7 @@ def test_text_after_a_gmail_quote_div_is_reviewed_and_the_quote_noted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = (
-        "<html><body><div>Hi Tom, answers below.</div><div class=\"gmail_quote\">On Mon, Tom wrote:"
+        '<html><body><div>Hi Tom, answers below.</div><div class="gmail_quote">On Mon, Tom wrote:'
         f"<blockquote>When?</blockquote></div><p>{B}</p></body></html>"
     )
     code, review, _ = check(tmp_path, "reply.eml", html_mail(body), capsys)
