@@ -392,7 +392,8 @@ def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> 
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)")
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # a pipe or a device (/dev/zero) has no size: stop just past the limit
+            data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(f"{where}: no such file") from None
     except PermissionError:
@@ -410,7 +411,10 @@ def over_limit(where: str, max_bytes: int) -> InputError:
 
 def read_stdin_bytes(*, max_bytes: int) -> bytes:
     """Stdin's bytes, refused when over `max_bytes` (reading stops just past the limit)."""
-    data = sys.stdin.buffer.read(max_bytes + 1)
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (AttributeError, OSError, ValueError):  # stdin closed (`<&-`) or not readable
+        raise InputError("<stdin>: cannot read standard input (is it closed?)") from None
     if len(data) > max_bytes:
         raise over_limit("<stdin>", max_bytes)
     return data
