@@ -8,6 +8,7 @@ whose span holds a fact is skipped, and whatever it puts in is checked for facts
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from reviewer.facts import extract_facts, strip_placeholders
@@ -79,7 +80,7 @@ def _splice(text: str, start: int, end: int, new: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
+    text = re.sub(r"(?<![ \t])[ \t]+([,.;:!?])", r"\1", text)  # from the start of a run only: linear
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r",(\s*)\.", r".", text)
     return re.sub(r"(?<=\S)[ \t]{2,}", " ", text)
@@ -93,12 +94,16 @@ def apply_edits(text: str, findings: list[Finding]) -> str:
 def _edited(text: str, findings: list[Finding]) -> tuple[str, list[str]]:
     """The edited text and the strings the edits put in (what a fact check of the result needs to look at)."""
     edits: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []  # the edits' spans, sorted and disjoint: an overlap check is a bisect
     for finding in sorted(findings, key=lambda f: f.start):
         edit = _proposed_edit(text, finding)
         if edit and _touches_a_fact(text, edit[0], edit[1]):
             continue
-        if edit and all(edit[0] >= e or edit[1] <= s for s, e, _ in edits):
-            edits.append(edit)
+        if edit:
+            i = bisect.bisect_left(taken, (edit[0], edit[1]))
+            if (i == 0 or taken[i - 1][1] <= edit[0]) and (i == len(taken) or taken[i][0] >= edit[1]):
+                taken.insert(i, (edit[0], edit[1]))
+                edits.append(edit)
     for start, end, new in sorted(edits, reverse=True):
         text = _splice(text, start, end, new)
     return (_tidy(text) if edits else text), [new for _, _, new in edits]

@@ -179,8 +179,12 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     low = index.lowered
     compiled = _compiled(rubric)
     present = compiled.present_literals(index)
+    unless_hit: dict[tuple[int, int], bool] = {}
+    """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
+    dates_in: dict[int, list[tuple[int, int]]] = {}
     for family in compiled.active(present):
-        spans: list[tuple[int, int]] = []
+        covered = -1
+        """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
             (match, pattern.branch)
             for pattern in family
@@ -197,18 +201,24 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             start, end = match.span()
             while end > start and text[end - 1] in " ,;:":
                 end -= 1
-            if end <= start or any(start < e and end > s for s, e in spans):
+            if end <= start or start < covered:
                 continue
             sentence = analysis.sentence_at(start)
-            if branch.unless and any(
-                u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
-            ):
-                continue
-            if cue.unless_date_in_sentence and _date_elsewhere(
-                sentence.text, start - sentence.start, end - sentence.start
-            ):
-                continue
-            spans.append((start, end))
+            if branch.unless:
+                key = (id(branch), sentence.start)
+                if key not in unless_hit:
+                    unless_hit[key] = any(
+                        u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
+                    )
+                if unless_hit[key]:
+                    continue
+            if cue.unless_date_in_sentence:
+                if sentence.start not in dates_in:
+                    dates_in[sentence.start] = date_spans(sentence.text)
+                local_start, local_end = start - sentence.start, end - sentence.start
+                if any(e <= local_start or s >= local_end for s, e in dates_in[sentence.start]):
+                    continue
+            covered = max(covered, end)
             replacement = cue.replacement
             if replacement and "\\g<keep>" in replacement:
                 has_keep = "keep" in match.re.groupindex and match.group("keep") is not None
@@ -227,11 +237,6 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             )
     found.sort(key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
     return found
-
-
-def _date_elsewhere(sentence: str, start: int, end: int) -> bool:
-    """A concrete date in the sentence outside the matched phrase ("shortly, by 5pm" is not vague)."""
-    return any(e <= start or s >= end for s, e in date_spans(sentence))
 
 
 def _has_new_date(text: str) -> bool:
