@@ -177,7 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if os.environ.get("CANDOR_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()  # the details, and still the documented exit code (never 1, "blocked")
+            return exit_code_for(err)
         print(f"candor: internal error: {type(err).__name__}: {err} (set CANDOR_DEBUG=1 for details)", file=sys.stderr)
         return exit_code_for(err)
 

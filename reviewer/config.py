@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -280,6 +281,14 @@ def load_settings(
     return LoadedSettings(settings, provenance)
 
 
+_URL_SECRET = re.compile(r"(?<=://)[^/@\s]*@|(?<=[?&])(?:api[_-]?key|key|token|access_token)=[^&#\s]*", re.I)
+
+
+def mask_url(url: str) -> str:
+    """A URL fit to print: a `user:key@` inside it, or a `?key=` parameter, is masked."""
+    return _URL_SECRET.sub(lambda m: "***@" if m.group().endswith("@") else m.group().split("=")[0] + "=***", url)
+
+
 def describe(loaded: LoadedSettings) -> str:
     """`candor config show`: every setting, its value and where it came from (the key is masked)."""
     lines = []
@@ -287,6 +296,8 @@ def describe(loaded: LoadedSettings) -> str:
         value = getattr(loaded.settings, name)
         if name == "api_key" and value:
             value = "***" + (value[-4:] if len(value) > 8 else "")
+        if name == "base_url" and value:
+            value = mask_url(value)
         lines.append(f"{name} = {value!r}  # {loaded.provenance.get(name, 'default')}")
     return "\n".join(lines)
 

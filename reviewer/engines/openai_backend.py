@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
+from reviewer.config import mask_url
 from reviewer.engines.llm_backend import (
     OPENAI_BASE_URL,
     BackendError,
@@ -88,6 +89,8 @@ class OpenAIBackend:
         async_http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        self.where = mask_url(self.base_url)
+        """The base URL as printed: a key inside it (`user:KEY@host`) is masked."""
         self._api_key = api_key or NO_KEY
         self.timeout = timeout
         self._timeout = httpx2.Timeout(timeout, connect=min(timeout, 10.0))
@@ -100,7 +103,7 @@ class OpenAIBackend:
         """Set once a server says max_tokens is unsupported (OpenAI reasoning models want max_completion_tokens)."""
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend(base_url={self.base_url!r})"  # never the key
+        return f"OpenAIBackend(base_url={self.where!r})"  # never the key
 
     def _async_client(self) -> openai.AsyncOpenAI:
         # An async HTTP pool belongs to the event loop that created it; a new loop (a new asyncio.run) gets a new one.
@@ -137,12 +140,12 @@ class OpenAIBackend:
         return MAX_CHARS_PER_TOKEN * max(max_tokens, 256)
 
     def _timed_out(self) -> BackendError:
-        where = self.base_url
+        where = self.where
         return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout): check the server")
 
     def _not_a_completion(self, err: BaseException) -> BackendError:
         what = type(err).__name__
-        return BackendError(f"{self.base_url} sent a reply that is not an OpenAI chat completion ({what})")
+        return BackendError(f"{self.where} sent a reply that is not an OpenAI chat completion ({what})")
 
     def _within_deadline(self, call: Callable[[], T]) -> T:
         """Run a blocking SDK call on a daemon thread and give up at the deadline, however the server trickles."""
@@ -168,7 +171,7 @@ class OpenAIBackend:
         elapsed = (time.perf_counter() - started) * 1000
         choices = getattr(completion, "choices", None) or []
         if not choices:
-            raise BackendError(f"{self.base_url} returned no choices: not an OpenAI-compatible chat completion")
+            raise BackendError(f"{self.where} returned no choices: not an OpenAI-compatible chat completion")
         choice = choices[0]
         message = choice.message
         content = message.content
@@ -177,7 +180,7 @@ class OpenAIBackend:
             raise BackendError(f"the model returned no content{f' (refusal: {refusal})' if refusal else ''}")
         if isinstance(content, str) and len(content) > self._max_reply_chars(max_tokens):
             raise BackendError(
-                f"{self.base_url} sent a reply of {len(content):,} characters, far more than {max_tokens} tokens: "
+                f"{self.where} sent a reply of {len(content):,} characters, far more than {max_tokens} tokens: "
                 "refused (is it a chat model?)"
             )
         usage = getattr(completion, "usage", None)
@@ -203,7 +206,7 @@ class OpenAIBackend:
             except (ValueError, TypeError, RecursionError) as err:
                 raise self._not_a_completion(err) from None
             return self._reply(completion, started, request.max_tokens)
-        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+        raise BackendError(f"{self.where} rejected both max_tokens and max_completion_tokens")
 
     async def acomplete(self, request: ChatRequest) -> ChatReply:
         for _ in range(2):
@@ -221,7 +224,7 @@ class OpenAIBackend:
             except (ValueError, TypeError, RecursionError) as err:
                 raise self._not_a_completion(err) from None
             return self._reply(completion, started, request.max_tokens)
-        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+        raise BackendError(f"{self.where} rejected both max_tokens and max_completion_tokens")
 
     def _switch_token_param(self, err: openai.OpenAIError) -> bool:
         if (
@@ -234,14 +237,14 @@ class OpenAIBackend:
         return False
 
     def _scrub(self, text: str) -> str:
-        text = " ".join(text.split())
+        text = " ".join(text.split()).replace(self.base_url, self.where)
         if self._api_key != NO_KEY and len(self._api_key) >= 4:
             text = text.replace(self._api_key, "***")
         return text[:300]
 
     def _translate(self, err: openai.OpenAIError, request: ChatRequest) -> BackendError:
         """One line per failure, naming the server and what to do; the key is never included."""
-        where = self.base_url
+        where = self.where
         if isinstance(err, openai.APITimeoutError):
             return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout): check the server")
         if isinstance(err, openai.APIConnectionError):
