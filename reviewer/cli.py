@@ -65,7 +65,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(review_json_schema(), indent=2, sort_keys=True) + "\n"
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        try:
+            Path(args.write).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"schema --write: cannot write {args.write}: {err.strerror}") from None
     else:
         sys.stdout.write(text)
     return ExitCode.OK

@@ -140,3 +140,11 @@ def check_as_nobody(tmp_path: Path) -> None:
 def test_config_error_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         load_settings(environ={"CANDOR_SEND_AT": "nan", "CANDOR_CONFIG": "/nonexistent/c.toml"})
+
+
+def test_schema_write_to_a_missing_folder_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schema", "--write", str(tmp_path / "no-such-folder" / "schema.json")]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "internal error" not in err and len(err.strip().splitlines()) == 1
