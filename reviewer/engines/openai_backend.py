@@ -178,6 +178,8 @@ class OpenAIBackend:
         if content is None:
             refusal = getattr(message, "refusal", None)
             raise BackendError(f"the model returned no content{f' (refusal: {refusal})' if refusal else ''}")
+        if isinstance(content, str) and self._api_key != NO_KEY and len(self._api_key) >= 4:
+            content = content.replace(self._api_key, "***")  # a server that echoes the Authorization header
         if isinstance(content, str) and len(content) > self._max_reply_chars(max_tokens):
             raise BackendError(
                 f"{self.where} sent a reply of {len(content):,} characters, far more than {max_tokens} tokens: "

@@ -94,3 +94,30 @@ def test_malformed_replies_fall_back_with_fail_open_and_exit_3_without(
     captured = capsys.readouterr()
     assert code in (ExitCode.OK, ExitCode.BLOCKED), captured.err
     assert any("fail_open" in note for note in json.loads(captured.out)["notes"])
+
+
+def test_a_server_that_echoes_the_key_into_the_reply_never_gets_it_printed_or_cached(
+    server: ScriptedServer,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    rubric: Rubric,
+) -> None:
+    from llm_support import API_KEY, reply_data
+
+    data = reply_data(rubric)
+    first = next(iter(data["dimensions"]))
+    data["dimensions"][first]["rationale"] = f"Your header was Bearer {API_KEY}, thanks."
+    server.default = Reply(json.dumps(data))
+    monkeypatch.setenv("CANDOR_API_KEY", API_KEY)
+    monkeypatch.setenv("CANDOR_CACHE_DIR", str(tmp_path / "cache"))
+    draft = tmp_path / "draft.txt"
+    draft.write_text(DRAFT)
+    flags = ["--engine", "llm", "--base-url", settings.base_url or "", "--model", settings.model or ""]
+    for output in ("text", "json"):
+        assert main(["check", str(draft), *flags, "--format", output]) in (ExitCode.OK, ExitCode.BLOCKED)
+        captured = capsys.readouterr()
+        assert API_KEY not in captured.out and API_KEY not in captured.err and "Bearer ***" in captured.out
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "cache").iterdir())
+    assert API_KEY.encode() not in stored
