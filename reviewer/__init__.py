@@ -4,13 +4,28 @@ This package never imports a terminal UI, and imports the LLM stack (openai, tik
 LLM engine is used.
 """
 
-from reviewer.config import Settings, load_settings
-from reviewer.errors import CandorError, ConfigError, EngineError, ExitCode, InputError, RubricError
-from reviewer.gate import Gate
-from reviewer.models import Finding, Message, Missing, Review, Rewrite
-from reviewer.rubric import Rubric, load_rubric
-from reviewer.service import Reviewer, review
-from reviewer.version import __version__
+import os as _os
+import sys as _sys
+
+
+def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    """Ctrl-C while `candor` is still importing (before `main` can catch it): one line, not a traceback."""
+    if issubclass(kind, KeyboardInterrupt):
+        print("candor: interrupted", file=_sys.stderr)
+        return
+    _sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+
+
+if _os.path.basename(_sys.argv[0] if _sys.argv else "") in {"candor", "-m", "cli.py"}:
+    _sys.excepthook = _quiet_interrupt
+
+from reviewer.config import Settings, load_settings  # noqa: E402 - after the interrupt hook, on purpose
+from reviewer.errors import CandorError, ConfigError, EngineError, ExitCode, InputError, RubricError  # noqa: E402
+from reviewer.gate import Gate  # noqa: E402
+from reviewer.models import Finding, Message, Missing, Review, Rewrite  # noqa: E402
+from reviewer.rubric import Rubric, load_rubric  # noqa: E402
+from reviewer.service import Reviewer, review  # noqa: E402
+from reviewer.version import __version__  # noqa: E402
 
 __all__ = [
     "CandorError",

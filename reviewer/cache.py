@@ -6,14 +6,18 @@ context) and over nothing else: not the API key, not timeouts, retries or concur
 thresholds (a hit recomputes the overall score and verdict under the gate in force, so changing `send_at` never
 serves a stale verdict). Only successful reviews are stored: errors and fail-open fallbacks never are.
 
-The directory is created 0700 and the database file 0600 before SQLite opens it, because a cached review holds the
-full text of a draft that may be confidential.
+The directory is created 0700 and the database file 0600 before SQLite opens it (and both are tightened when they
+already exist), because a cached review holds the full text of a draft that may be confidential.
+
+A cache that cannot be used never fails a review: a damaged database file, or a folder the user cannot read (after
+a `sudo candor`), is bypassed with one warning on stderr, and `candor cache clear` replaces a damaged file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -25,6 +29,8 @@ from typing import Any
 
 from reviewer.errors import ConfigError
 from reviewer.models import Review
+
+log = logging.getLogger("candor.cache")
 
 CACHE_FORMAT = 1
 """Bump when the stored document or the key material changes shape."""
@@ -65,6 +71,7 @@ class ReviewCache:
         self.path = directory / FILE_NAME
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._broken = False
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is not None:
@@ -72,23 +79,41 @@ class ReviewCache:
         try:
             if not self.directory.exists():
                 self.directory.mkdir(mode=0o700, parents=True)
-                os.chmod(self.directory, 0o700)  # mkdir's mode is filtered by the umask
+            if self.directory.stat().st_uid == os.getuid():
+                os.chmod(self.directory, 0o700)  # mkdir's mode is filtered by the umask; an old folder is tightened
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
             os.chmod(self.path, 0o600)
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS reviews (key TEXT PRIMARY KEY, engine TEXT NOT NULL, "
-                "model TEXT NOT NULL, created REAL NOT NULL, hits INTEGER NOT NULL DEFAULT 0, review TEXT NOT NULL)"
-            )
+            try:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS reviews (key TEXT PRIMARY KEY, engine TEXT NOT NULL, model TEXT "
+                    "NOT NULL, created REAL NOT NULL, hits INTEGER NOT NULL DEFAULT 0, review TEXT NOT NULL)"
+                )
+            except sqlite3.Error:
+                conn.close()
+                raise
         except (OSError, sqlite3.Error) as err:
             raise ConfigError(f"cache: cannot open {self.path}: {err} (set cache_dir, or use --no-cache)") from None
         self._conn = conn
         return conn
 
+    def _usable(self) -> sqlite3.Connection | None:
+        """The connection for a review, or None (once warned) when the cache cannot be used: reviews go on."""
+        if self._broken:
+            return None
+        try:
+            return self._connect()
+        except ConfigError as err:
+            self._broken = True
+            log.warning("candor: warning: %s; reviewing without the cache (`candor cache clear` rebuilds it)", err)
+            return None
+
     def get(self, key: str) -> Review | None:
         with self._lock:
-            conn = self._connect()
+            conn = self._usable()
+            if conn is None:
+                return None
             try:
                 row = conn.execute("SELECT review FROM reviews WHERE key = ?", (key,)).fetchone()
                 if row is None:
@@ -103,7 +128,9 @@ class ReviewCache:
 
     def put(self, key: str, review: Review, *, model: str) -> None:
         with self._lock:
-            conn = self._connect()
+            conn = self._usable()
+            if conn is None:
+                return
             try:
                 conn.execute(
                     "INSERT OR REPLACE INTO reviews (key, engine, model, created, hits, review) "
@@ -129,11 +156,35 @@ class ReviewCache:
         if not self.path.exists():
             return 0
         with self._lock:
-            conn = self._connect()
-            (count,) = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()
-            conn.execute("DELETE FROM reviews")
-            conn.execute("VACUUM")
+            try:
+                conn = self._connect()
+                (count,) = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()
+                conn.execute("DELETE FROM reviews")
+                conn.execute("VACUUM")
+            except (ConfigError, sqlite3.DatabaseError):
+                if not self._is_damaged():
+                    raise
+                return self._replace_damaged()
         return int(count)
+
+    def _is_damaged(self) -> bool:
+        """The file exists and is readable but is not a usable SQLite database (not a permission problem)."""
+        try:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as probe:
+                probe.execute("SELECT COUNT(*) FROM reviews").fetchone()
+        except sqlite3.DatabaseError as err:
+            return "not a database" in str(err) or "malformed" in str(err) or "no such table" in str(err)
+        return False
+
+    def _replace_damaged(self) -> int:
+        """Remove a damaged database (and its journal files); the next review starts a new one. Count unknown: 0."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        log.warning("candor: warning: %s was damaged; it was removed and a new cache will be started", self.path)
+        return 0
 
     def close(self) -> None:
         with self._lock:

@@ -101,7 +101,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(review_json_schema(), indent=2, sort_keys=True) + "\n"
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        try:
+            Path(args.write).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"schema --write: cannot write {args.write}: {err.strerror}") from None
     else:
         sys.stdout.write(text)
     return ExitCode.OK
@@ -218,7 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if os.environ.get("CANDOR_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()  # the details, and still the documented exit code (never 1, "blocked")
+            return exit_code_for(err)
         print(f"candor: internal error: {type(err).__name__}: {err} (set CANDOR_DEBUG=1 for details)", file=sys.stderr)
         return exit_code_for(err)
 

@@ -16,7 +16,9 @@ in a file that gets committed is a leak): a file that sets `api_key` is rejected
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -133,7 +135,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if kind == "float":
             if isinstance(value, bool):
                 raise ValueError
-            return float(value) if from_env or isinstance(value, int | float) else _fail()
+            number = float(value) if from_env or isinstance(value, int | float) else _fail()
+            return number if math.isfinite(number) else _fail()  # nan would pass every comparison the gate makes
         if kind.startswith("tuple[str"):
             items = value.split(",") if from_env else value
             if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
@@ -147,11 +150,13 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             items = value.split(os.pathsep) if from_env else value
             if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
                 raise ValueError
-            return tuple(Path(i).expanduser() for i in items if i)
+            return tuple(_path(i, source) for i in items if i)
         if kind.startswith("Path"):
             if not isinstance(value, str):
                 raise ValueError
-            return Path(value).expanduser()
+            if not value.strip() and "None" in kind:
+                return None  # `CANDOR_CACHE_DIR=` means the default, not the current folder
+            return _path(value, source)
         if kind == "Mapping[str, int]":
             if from_env:
                 value = dict(pair.split("=", 1) for pair in value.split(",") if pair.strip())
@@ -175,6 +180,14 @@ def _fail() -> Any:
     raise ValueError
 
 
+def _path(value: str, source: str) -> Path:
+    """A path from a config file is relative to that file's folder, not to wherever candor runs."""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and not source.startswith(("$", "--")):
+        return Path(source).parent / path
+    return path
+
+
 def _apply(layer: Mapping[str, Any], source: str, into: dict[str, Any], provenance: dict[str, str]) -> None:
     for key, value in layer.items():
         if key not in _FIELDS:
@@ -187,15 +200,23 @@ def _apply(layer: Mapping[str, Any], source: str, into: dict[str, Any], provenan
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"{path}: cannot read config: {err.strerror}") from None
+    try:
+        data = tomllib.loads(raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))  # a BOM from Windows editors
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: the file is not UTF-8") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
-        return dict(tool.get("candor", {})) if isinstance(tool, dict) else {}
+        section = tool.get("candor", {}) if isinstance(tool, dict) else {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: tool.candor: expected a table ([tool.candor]), got {section!r}")
+        return dict(section)
     return data
 
 
@@ -256,7 +277,11 @@ def load_settings(
     values: dict[str, Any] = {}
     provenance: dict[str, str] = {}
     user_file = user_config_file(environ)
-    if user_file.is_file():
+    try:
+        found = user_file.is_file()
+    except OSError as err:  # e.g. another user's config folder, after `sudo -E`
+        raise ConfigError(f"{user_file}: cannot read config: {err.strerror}") from None
+    if found:
         _apply(_read_toml(user_file), str(user_file), values, provenance)
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"{config_file}: config file not found")
@@ -281,6 +306,14 @@ def load_settings(
     return LoadedSettings(settings, provenance)
 
 
+_URL_SECRET = re.compile(r"(?<=://)[^/@\s]*@|(?<=[?&])(?:api[_-]?key|key|token|access_token)=[^&#\s]*", re.I)
+
+
+def mask_url(url: str) -> str:
+    """A URL fit to print: a `user:key@` inside it, or a `?key=` parameter, is masked."""
+    return _URL_SECRET.sub(lambda m: "***@" if m.group().endswith("@") else m.group().split("=")[0] + "=***", url)
+
+
 def describe(loaded: LoadedSettings) -> str:
     """`candor config show`: every setting, its value and where it came from (the key is masked)."""
     lines = []
@@ -288,6 +321,8 @@ def describe(loaded: LoadedSettings) -> str:
         value = getattr(loaded.settings, name)
         if name == "api_key" and value:
             value = "***" + (value[-4:] if len(value) > 8 else "")
+        if name == "base_url" and value:
+            value = mask_url(value)
         lines.append(f"{name} = {value!r}  # {loaded.provenance.get(name, 'default')}")
     return "\n".join(lines)
 

@@ -51,6 +51,8 @@ class Message(_Frozen):
     """Rule ids, families or `missing-<id>` not to flag (`candor: ignore`, config `ignore`; `reviewer.suppress`)."""
     allow: tuple[str, ...] = ()
     """Phrases not to flag (config `allow_phrases`)."""
+    notes: tuple[str, ...] = ()
+    """What reading left out of the text (a quoted thread, a signature); the review repeats them in its `notes`."""
 
 
 class Evidence(_Frozen):

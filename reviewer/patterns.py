@@ -127,7 +127,11 @@ class CuePattern:
         self.on_lowered = "(?-i:" not in pattern
         self.source = lower_pattern(body) if self.on_lowered else body
         self.flags = re.MULTILINE if self.on_lowered else re.IGNORECASE | re.MULTILINE
-        parsed = sre_parse.parse(self.source, self.flags)  # raises re.error on a bad pattern
+        try:
+            parsed = sre_parse.parse(self.source, self.flags)  # raises re.error on a bad pattern
+            _check_safe(list(parsed), self.flags)
+        except (OverflowError, RecursionError, ValueError) as err:
+            raise re.error(f"too large or too deeply nested ({type(err).__name__})") from None
         # Case matters inside (?-i:...); the literals elsewhere still work as lower-case triggers.
         self.triggers = _sequence(list(parsed)) if self.on_lowered else triggers(lower_pattern(body))
         self._regex: re.Pattern[str] | None = None
@@ -139,7 +143,77 @@ class CuePattern:
         return self._regex
 
 
+_UNBOUNDED = 100
+"""A repeat allowing more than this counts as unbounded for the backtracking check."""
+_CHAR_ITEMS = (sre_constants.IN, sre_constants.ANY, sre_constants.CATEGORY, _LITERAL, sre_constants.NOT_LITERAL)
+
+
+def _children(op: Any, av: Any) -> list[list[Any]]:
+    if op in _REPEATS or (_POSSESSIVE is not None and op == _POSSESSIVE):
+        return [list(av[2])]
+    if op == _SUBPATTERN or (_ATOMIC is not None and op == _ATOMIC):
+        return [list(av[-1])]
+    if op == _BRANCH:
+        return [list(b) for b in av[1]]
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [list(av[1])]
+    return []
+
+
+def _unbounded_repeats(items: list[Any]) -> list[Any]:
+    """Every backtracking repeat of more than `_UNBOUNDED` in the items, at any depth."""
+    found = []
+    for op, av in items:
+        if op in _REPEATS and av[1] > _UNBOUNDED:
+            found.append((op, av))
+        for child in _children(op, av):
+            found += _unbounded_repeats(child)
+    return found
+
+
+def _matches(item: Any, char: str, flags: int) -> bool:
+    """Whether the one-character item (a class, `.`, a literal) can match `char`; True when unsure."""
+    try:
+        probe = sre_parse.SubPattern(sre_parse.State(), [item])
+        return re._compiler.compile(probe, flags).fullmatch(char) is not None  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - unsure means "could match", the cautious answer
+        return True
+
+
+def _delimited(body: list[Any], flags: int) -> bool:
+    """The repeated body has a required literal that none of its inner repeats can match (`(?:\\.\\d+)*`, `(?: \\w+)+`):
+    each repetition is then pinned to one place and the repeat cannot backtrack exponentially."""
+    inner = [av[2] for _, av in _unbounded_repeats(body)]
+    for op, av in body:
+        if op == _LITERAL:
+            char = chr(av)
+            if all(len(sub) == 1 and sub[0][0] in _CHAR_ITEMS and not _matches(sub[0], char, flags) for sub in inner):
+                return True
+    return False
+
+
+def _check_safe(items: list[Any], flags: int) -> None:
+    """Refuse what would compile only at review time (a variable-width look-behind) or could backtrack for hours on
+    a long draft: an unbounded repeat of something that itself holds an unbounded repeat, like `(\\w+\\s?)+`."""
+    for op, av in items:
+        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT) and av[0] < 0:
+            low, high = sre_parse.SubPattern(sre_parse.State(), list(av[1])).getwidth()
+            if low != high:
+                raise re.error("look-behind requires a fixed-width pattern")
+        if op in _REPEATS and av[1] > _UNBOUNDED:
+            body = list(av[2])
+            if _unbounded_repeats(body) and not _delimited(body, flags):
+                raise re.error(
+                    "nested repeats like (\\w+\\s?)+ can take hours on a long draft (catastrophic backtracking); "
+                    "bound the inner or the outer repeat, e.g. {0,20}"
+                )
+        for child in _children(op, av):
+            _check_safe(child, flags)
+
+
 _PREPARED: dict[str, CuePattern] = {}
+
+
 def preparation_key() -> str:
     """What a saved preparation depends on besides the rubric: this module's code, the date pattern that `@date`
     expands to, and the Python version (its regex parser). A change to any of them makes old files unused."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from reviewer.models import Review
@@ -17,6 +18,23 @@ _COLORS = {
     "dim": "2",
     "bold": "1",
 }
+
+
+_OWN_SGR = "|".join(sorted({re.escape(code) for code in _COLORS.values()} | {"0"}, key=len, reverse=True))
+_UNSAFE = re.compile(rf"\x1b\[(?:{_OWN_SGR})m|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str, *, keep_color: bool) -> str:
+    """Show control characters from the draft, the model or a file name as `\\x1b`-style text instead of sending them
+    to the terminal (`\\x1b]52;...` writes the clipboard, `\\x1b[2J` clears the screen); only our own colours pass."""
+
+    def visible(match: re.Match[str]) -> str:
+        found = match.group()
+        if len(found) > 1:
+            return found if keep_color else "\\x1b" + found[1:]
+        return f"\\x{ord(found):02x}"
+
+    return _UNSAFE.sub(visible, text)
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -98,4 +116,4 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
             out.append(paint(f"  not fixed: “{clip(unfixed.quote, 50)}”: {unfixed.reason}", "dim"))
         for fact in review.rewrite.changed_facts:
             out.append(paint(f"  ! rewrite {fact.change} a {fact.kind}: {fact.value}", "major"))
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n", keep_color=color)

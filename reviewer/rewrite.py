@@ -204,7 +204,7 @@ def _splice(text: str, start: int, end: int, new: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
+    text = re.sub(r"(?<![ \t])[ \t]+([,.;:!?])", r"\1", text)  # from the start of a run only: linear
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r",(\s*)\.", r".", text)
     # Two timings for one thing read as a template: "by [date], hopefully by [date]" -> "by [date]".

@@ -280,7 +280,10 @@ def load_rubric(
         for path, raw in files:
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
-    restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
+    try:
+        restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
+    except OSError:  # a cache folder the user cannot read (after a `sudo candor`) only costs speed
+        restored = False
     texts: list[tuple[Path, bytes, str]] = []
     lists: dict[str, tuple[str, ...]] = {}
     for path, raw in files:

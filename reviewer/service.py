@@ -52,8 +52,15 @@ class Reviewer:
         return cls(load_settings(flags, config_file=config_file).settings)
 
     def review(self, message: Message) -> Review:
-        """Review under the project's suppressions too; whatever an engine still flags that was asked to be
-        ignored (a model's own findings) is dropped here and the verdict judged again."""
+        """Review under the project's suppressions too (whatever an engine still flags that was asked to be ignored,
+        a model's own findings, is dropped here and the verdict judged again), noting first what reading left out of
+        the draft, so a cut is never silent."""
+        review = self._review(message)
+        if not message.notes:
+            return review
+        return review.model_copy(update={"notes": (*message.notes, *review.notes)})
+
+    def _review(self, message: Message) -> Review:
         settings = self.settings
         rules = tuple(dict.fromkeys(settings.ignore + message.ignore))
         phrases = tuple(dict.fromkeys(settings.allow_phrases + message.allow))

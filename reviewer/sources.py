@@ -196,6 +196,7 @@ def _message(parsed: ParsedInput, where: str, raw: bytes, options: ReadOptions) 
         client=options.client,
         source=parsed.source,
         ignore=parsed.ignore,
+        notes=parsed.notes,
     )
     return SourceMessage(where=where, message=message, raw=raw, subject=parsed.subject)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from reviewer.config import Settings
+from reviewer.config import Settings, mask_url
 from reviewer.engines.llm_backend import OPENAI_BASE_URL, ChatBackend, ChatReply, ChatRequest, RequestMeta, text_hash
 from reviewer.engines.llm_output import InvalidReply, ModelReview, locate_all, parse_reply
 from reviewer.engines.llm_prompt import PromptSet, reply_schema
@@ -87,10 +87,10 @@ def _check_base_url(url: str) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError as err:
-        raise ConfigError(f"base_url: {url!r} is not a valid URL ({err})") from None
+    except ValueError:
+        raise ConfigError(f"base_url: {mask_url(url)!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base_url: expected an http(s) URL such as http://127.0.0.1:8080/v1, got {url!r}")
+        raise ConfigError(f"base_url: expected an http(s) URL such as http://127.0.0.1:8080/v1, got {mask_url(url)!r}")
 
 
 def _slug(text: str) -> str:

@@ -49,25 +49,36 @@ class ModelReview:
     """Dimension ids the model scored that the rubric does not have."""
 
 
+def _json(text: str) -> tuple[Any, str | None]:
+    """The parsed JSON, or why not: bad syntax, and also numbers too long or nesting too deep for Python."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as err:
+        return None, f"{err.msg} at character {err.pos}"
+    except ValueError as err:  # an integer of thousands of digits
+        return None, str(err).split(":")[0]
+    except RecursionError:
+        return None, "nested too deeply"
+
+
 def _load_json(content: str) -> Any:
     text = content.strip()
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1).strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        first = err
+    data, first = _json(text)
+    if first is None:
+        return data
     # JSON mode without a schema sometimes wraps the object in a sentence; take the outermost braces.
     start, end = text.find("{"), text.rfind("}")
     if start > 0 and end > start:
-        try:
-            return json.loads(text[start : end + 1])
-        except json.JSONDecodeError as err:
-            first = err
+        data, error = _json(text[start : end + 1])
+        if error is None:
+            return data
+        first = error
     if start < 0:
         raise InvalidReply(["the reply is not a JSON object"])
-    raise InvalidReply([f"the reply is not valid JSON ({first.msg} at character {first.pos})"])
+    raise InvalidReply([f"the reply is not valid JSON ({first})"])
 
 
 def _score(value: Any, where: str, errors: list[str]) -> int | None:

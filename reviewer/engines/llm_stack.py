@@ -40,7 +40,9 @@ def openai_backend(settings: Settings) -> ChatBackend:
 
         return OpenAIBackend(base_url=settings.base_url, api_key=settings.api_key, timeout=settings.timeout)
 
-    return LazyBackend(build, label=f"base_url={settings.base_url!r}")
+    from reviewer.config import mask_url
+
+    return LazyBackend(build, label=f"base_url={mask_url(settings.base_url or '')!r}")
 
 
 def transport(

@@ -3,18 +3,25 @@
 The SDK's own retries are off (`max_retries=0`): the engine retries, so the policy (what is retried, how long to
 wait, Retry-After) is one piece of code whichever backend is in use. Every SDK error becomes one `EngineError`
 subclass with one line naming the server, never the key: messages are scrubbed of the key in case a server echoes it.
+
+`timeout` is a total deadline for one call, not only a wait between reads: a server that drip-feeds its reply a
+byte at a time is cut off when it passes, and a reply far longer than `max_tokens` could make is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx2
 import openai
 
+from reviewer.config import mask_url
 from reviewer.engines.llm_backend import (
     OPENAI_BASE_URL,
     BackendError,
@@ -24,6 +31,12 @@ from reviewer.engines.llm_backend import (
     UnsupportedFormat,
     messages_for_api,
 )
+
+T = TypeVar("T")
+
+MAX_CHARS_PER_TOKEN = 32
+"""A reply longer than this many characters per requested token is not a model's answer (a runaway or hostile
+server): it is refused before it is parsed, fact-checked or cached."""
 
 NO_KEY = "candor-no-key"
 """Sent as the bearer token to servers that need no key (llama.cpp, vLLM, Ollama): the SDK insists on one."""
@@ -56,7 +69,10 @@ def _retry_after(headers: httpx2.Headers | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value) if value else None
+        except (TypeError, ValueError, OverflowError):
+            return None  # "Retry-After: soon": no usable wait, so the usual backoff applies
         return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
 
 
@@ -73,6 +89,8 @@ class OpenAIBackend:
         async_http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        self.where = mask_url(self.base_url)
+        """The base URL as printed: a key inside it (`user:KEY@host`) is masked."""
         self._api_key = api_key or NO_KEY
         self.timeout = timeout
         self._timeout = httpx2.Timeout(timeout, connect=min(timeout, 10.0))
@@ -85,7 +103,7 @@ class OpenAIBackend:
         """Set once a server says max_tokens is unsupported (OpenAI reasoning models want max_completion_tokens)."""
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend(base_url={self.base_url!r})"  # never the key
+        return f"OpenAIBackend(base_url={self.where!r})"  # never the key
 
     def _async_client(self) -> openai.AsyncOpenAI:
         # An async HTTP pool belongs to the event loop that created it; a new loop (a new asyncio.run) gets a new one.
@@ -117,17 +135,56 @@ class OpenAIBackend:
             kwargs["extra_body"] = {"response_format": fmt}
         return kwargs
 
-    def _reply(self, completion: Any, started: float) -> ChatReply:
+    @staticmethod
+    def _max_reply_chars(max_tokens: int) -> int:
+        return MAX_CHARS_PER_TOKEN * max(max_tokens, 256)
+
+    def _timed_out(self) -> BackendError:
+        where = self.where
+        return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout): check the server")
+
+    def _not_a_completion(self, err: BaseException) -> BackendError:
+        what = type(err).__name__
+        return BackendError(f"{self.where} sent a reply that is not an OpenAI chat completion ({what})")
+
+    def _within_deadline(self, call: Callable[[], T]) -> T:
+        """Run a blocking SDK call on a daemon thread and give up at the deadline, however the server trickles."""
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["value"] = call()
+            except BaseException as err:  # noqa: BLE001 - handed back to the caller's thread as is
+                outcome["error"] = err
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="candor-llm-call", daemon=True).start()
+        if not done.wait(self.timeout):
+            raise self._timed_out()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]  # type: ignore[no-any-return]
+
+    def _reply(self, completion: Any, started: float, max_tokens: int) -> ChatReply:
         elapsed = (time.perf_counter() - started) * 1000
         choices = getattr(completion, "choices", None) or []
         if not choices:
-            raise BackendError(f"{self.base_url} returned no choices: not an OpenAI-compatible chat completion")
+            raise BackendError(f"{self.where} returned no choices: not an OpenAI-compatible chat completion")
         choice = choices[0]
         message = choice.message
         content = message.content
         if content is None:
             refusal = getattr(message, "refusal", None)
             raise BackendError(f"the model returned no content{f' (refusal: {refusal})' if refusal else ''}")
+        if isinstance(content, str) and self._api_key != NO_KEY and len(self._api_key) >= 4:
+            content = content.replace(self._api_key, "***")  # a server that echoes the Authorization header
+        if isinstance(content, str) and len(content) > self._max_reply_chars(max_tokens):
+            raise BackendError(
+                f"{self.where} sent a reply of {len(content):,} characters, far more than {max_tokens} tokens: "
+                "refused (is it a chat model?)"
+            )
         usage = getattr(completion, "usage", None)
         return ChatReply(
             content=content,
@@ -142,25 +199,34 @@ class OpenAIBackend:
         for _ in range(2):
             started = time.perf_counter()
             try:
-                completion = self._client.chat.completions.create(**self._kwargs(request))
+                create = functools.partial(self._client.chat.completions.create, **self._kwargs(request))
+                completion = self._within_deadline(create)
             except openai.OpenAIError as err:
                 if self._switch_token_param(err):
                     continue
                 raise self._translate(err, request) from None
-            return self._reply(completion, started)
-        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+            except (ValueError, TypeError, RecursionError) as err:
+                raise self._not_a_completion(err) from None
+            return self._reply(completion, started, request.max_tokens)
+        raise BackendError(f"{self.where} rejected both max_tokens and max_completion_tokens")
 
     async def acomplete(self, request: ChatRequest) -> ChatReply:
         for _ in range(2):
             started = time.perf_counter()
             try:
-                completion = await self._async_client().chat.completions.create(**self._kwargs(request))
+                completion = await asyncio.wait_for(
+                    self._async_client().chat.completions.create(**self._kwargs(request)), self.timeout
+                )
+            except TimeoutError:
+                raise self._timed_out() from None
             except openai.OpenAIError as err:
                 if self._switch_token_param(err):
                     continue
                 raise self._translate(err, request) from None
-            return self._reply(completion, started)
-        raise BackendError(f"{self.base_url} rejected both max_tokens and max_completion_tokens")
+            except (ValueError, TypeError, RecursionError) as err:
+                raise self._not_a_completion(err) from None
+            return self._reply(completion, started, request.max_tokens)
+        raise BackendError(f"{self.where} rejected both max_tokens and max_completion_tokens")
 
     def _switch_token_param(self, err: openai.OpenAIError) -> bool:
         if (
@@ -173,14 +239,14 @@ class OpenAIBackend:
         return False
 
     def _scrub(self, text: str) -> str:
-        text = " ".join(text.split())
+        text = " ".join(text.split()).replace(self.base_url, self.where)
         if self._api_key != NO_KEY and len(self._api_key) >= 4:
             text = text.replace(self._api_key, "***")
         return text[:300]
 
     def _translate(self, err: openai.OpenAIError, request: ChatRequest) -> BackendError:
         """One line per failure, naming the server and what to do; the key is never included."""
-        where = self.base_url
+        where = self.where
         if isinstance(err, openai.APITimeoutError):
             return BackendError(f"no reply from {where} within {self.timeout:g}s (timeout): check the server")
         if isinstance(err, openai.APIConnectionError):
@@ -195,8 +261,10 @@ class OpenAIBackend:
             status = err.status_code
             detail = self._scrub(str(getattr(err, "message", "") or err))
             lowered = detail.lower()
-            if request.response_mode != "none" and status in (400, 422, 500) and (
-                "response_format" in lowered or "json_schema" in lowered
+            if (
+                request.response_mode != "none"
+                and status in (400, 422, 500)
+                and ("response_format" in lowered or "json_schema" in lowered)
             ):
                 # llama.cpp answers an unknown response_format type with a 500 naming the field: not transient.
                 return UnsupportedFormat(f"{where} does not accept response_format {request.response_mode}: {detail}")

@@ -181,8 +181,12 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     low = index.lowered
     compiled = _compiled(rubric)
     present = compiled.present_literals(index)
+    unless_hit: dict[tuple[int, int], bool] = {}
+    """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
+    dates_in: dict[int, list[tuple[int, int]]] = {}
     for family in compiled.active(present):
-        spans: list[tuple[int, int]] = []
+        covered = -1
+        """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
             (match, pattern.branch)
             for pattern in family
@@ -197,18 +201,24 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             if not _applies(cue.applies, news):
                 continue
             start, end = whole_span(text, *match.span(), analysis.dates)
-            if end <= start or any(start < e and end > s for s, e in spans):
+            if end <= start or start < covered:
                 continue
             sentence = analysis.sentence_at(start)
-            if branch.unless and any(
-                u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
-            ):
-                continue
-            if cue.unless_date_in_sentence and _date_elsewhere(
-                sentence.text, start - sentence.start, end - sentence.start
-            ):
-                continue
-            spans.append((start, end))
+            if branch.unless:
+                key = (id(branch), sentence.start)
+                if key not in unless_hit:
+                    unless_hit[key] = any(
+                        u.regex.search(lowered(sentence.text) if u.on_lowered else sentence.text) for u in branch.unless
+                    )
+                if unless_hit[key]:
+                    continue
+            if cue.unless_date_in_sentence:
+                if sentence.start not in dates_in:
+                    dates_in[sentence.start] = date_spans(sentence.text)
+                local_start, local_end = start - sentence.start, end - sentence.start
+                if any(e <= local_start or s >= local_end for s, e in dates_in[sentence.start]):
+                    continue
+            covered = max(covered, end)
             replacement = cue.replacement
             if replacement and "\\g<keep>" in replacement:
                 has_keep = "keep" in match.re.groupindex and match.group("keep") is not None
@@ -253,19 +263,18 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
             start -= 1
         while _in_token(text, end):
             end += 1
-        for date_start, date_end in dates:
+        # Dates are sorted and disjoint: only the few that start before `end` and reach past `start` can be cut.
+        i = bisect_right(dates, (end, end))
+        while i > 0 and dates[i - 1][1] > start:
+            date_start, date_end = dates[i - 1]
             if date_start < end < date_end or date_start < start < date_end:
                 start, end = min(start, date_start), max(end, date_end)
+            i -= 1
     while end > start and text[end - 1] in " ,;:":
         end -= 1
     while start < end and text[start] == " ":
         start += 1
     return start, end
-
-
-def _date_elsewhere(sentence: str, start: int, end: int) -> bool:
-    """A concrete date in the sentence outside the matched phrase ("shortly, by 5pm" is not vague)."""
-    return any(e <= start or s >= end for s, e in date_spans(sentence))
 
 
 def _has_new_date(text: str) -> bool:

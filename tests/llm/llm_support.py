@@ -78,7 +78,15 @@ class Drop:
     """Close the connection without sending a response."""
 
 
-Action = Reply | Status | Raw | Hang | Drop
+@dataclass
+class Drip:
+    """Send a valid-looking 200 response one byte every `interval` seconds (a per-read timeout never fires)."""
+
+    interval: float
+    length: int = 10_000
+
+
+Action = Reply | Status | Raw | Hang | Drop | Drip
 
 
 class ScriptedServer:
@@ -158,6 +166,20 @@ class ScriptedServer:
                     server.release.wait(action.seconds)
                     self.close_connection = True
                 elif isinstance(action, Drop):
+                    self.close_connection = True
+                elif isinstance(action, Drip):
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(action.length))
+                    self.end_headers()
+                    try:
+                        for _ in range(action.length):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            if server.release.wait(action.interval):
+                                break
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
                     self.close_connection = True
 
             def _json(self, code: int, payload: Any, headers: dict[str, str] | None = None) -> None:

@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -40,7 +41,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.heading
-            yield Static(self.question, id="question")
+            yield Static(Content(self.question), id="question")  # it may hold a file name: never markup
             with Horizontal():
                 for index, (answer, label) in enumerate(self.choices):
                     yield Button(label, id=f"choice-{answer}", variant="primary" if index == 0 else "default")
@@ -77,7 +78,7 @@ class PathScreen(ModalScreen[Path | None]):
             box.border_title = self.heading
             yield Label("File path")
             yield Input(self.initial, placeholder="path/to/draft.txt", id="path")
-            yield Static(self.hint or "Enter accepts · Esc cancels", id="hint")
+            yield Static(Content(self.hint or "Enter accepts · Esc cancels"), id="hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -188,6 +188,8 @@ class ReviewScreen(Screen[None]):
         """One or two lines under the editor: the finding at the cursor, or what the last action did."""
         status = self.query_one("#status", Static)
         status.set_classes(f"-{kind}")
+        if isinstance(text, str) and text:
+            text = Content(text)  # plain text: an error or a path holding "[/]" is shown, never parsed as markup
         status.update(text or Content.styled(HINT, "$text-muted"))
 
     def show_tab(self, tab: str) -> None:
