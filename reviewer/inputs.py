@@ -227,9 +227,9 @@ def decode(data: bytes, where: str, charset: str | None = None) -> str:
         raise InputError(f"{where}: looks binary (NUL bytes); give a text, Markdown or .eml file")
     if data.startswith(b"\xef\xbb\xbf") and (charset is None or codecs_name(charset) == "utf-8"):
         data = data[3:]
+    if charset is not None and not _is_text_codec(charset):
+        raise InputError(f"{where}: unknown or unusable charset {charset!r}; convert it to UTF-8 first")
     try:
-        if not _is_text_codec(charset or "utf-8"):
-            raise LookupError(charset)
         text = data.decode(charset or "utf-8")
     except (UnicodeError, LookupError, ValueError):
         raise InputError(

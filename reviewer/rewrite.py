@@ -12,6 +12,7 @@ sign-off, whether that is "Best,\nSam" or a bare name. What only the writer know
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,12 @@ def _tidy(text: str) -> str:
     return re.sub(r"(?<=\S)[ \t]{2,}", " ", text)
 
 
+def _inside(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of the sorted, disjoint spans."""
+    i = bisect.bisect_right(taken, (start, float("inf"))) - 1
+    return i >= 0 and taken[i][0] <= start and end <= taken[i][1]
+
+
 def _planned(text: str, findings: Sequence[Finding]) -> tuple[list[_Edit], list[UnappliedFix]]:
     """The edits to make (wider ones first, no overlaps) and the fixes left to the writer."""
     edits: list[_Edit] = []
@@ -232,10 +239,13 @@ def _planned(text: str, findings: Sequence[Finding]) -> tuple[list[_Edit], list[
             proposed.append(edit)
         elif reason is not None:
             unapplied.append(UnappliedFix(rule=finding.rule, quote=finding.quote, reason=reason))
+    taken: list[tuple[int, int]] = []  # accepted spans, sorted and disjoint: each overlap check is a bisect
     for edit in sorted(proposed, key=lambda e: (-(e.end - e.start), e.start)):
-        if all(edit.start >= e.end or edit.end <= e.start for e in edits):
+        i = bisect.bisect_left(taken, (edit.start, edit.end))
+        if (i == 0 or taken[i - 1][1] <= edit.start) and (i == len(taken) or taken[i][0] >= edit.end):
+            taken.insert(i, (edit.start, edit.end))
             edits.append(edit)
-        elif not any(e.start <= edit.finding.start and edit.finding.end <= e.end for e in edits):
+        elif not _inside(taken, edit.finding.start, edit.finding.end):
             unapplied.append(
                 UnappliedFix(rule=edit.finding.rule, quote=edit.finding.quote, reason="it overlaps another fix")
             )
@@ -352,6 +362,10 @@ def _lowered(before: dict[str, int], after: tuple[DimensionScore, ...]) -> list[
     return [d.id for d in after if d.id in before and d.score < before[d.id]]
 
 
+RESCORE_BUDGET = 60
+"""At most this many re-reviews go into choosing which edits to leave out, so the cost stays bounded."""
+
+
 def scaffold_rewrite(
     message: Message,
     findings: list[Finding],
@@ -375,9 +389,17 @@ def scaffold_rewrite(
     rescored: Review | None = None
     dropped: list[str] = []
     if scores is not None:
+        if len(edits) > RESCORE_BUDGET:
+            return None  # hundreds of fixes: not a draft to patch but to rewrite; and reviewing it twice costs
         before = {d.id: d.score for d in draft_scores}
         rescored = scores(unfilled(text, draft))
+        budget = RESCORE_BUDGET
         while _lowered(before, rescored.dimensions) and (edits or opening or steps):
+            budget -= len(edits) + 2
+            if budget < 0:
+                # A draft with very many fixes: searching which to leave out would cost a review per fix per
+                # round. Offer no rewrite rather than one that scores lower (or a review that takes minutes).
+                return None
             # Drop the one piece whose removal leaves the fewest (and smallest) drops below the draft.
             options: list[tuple[tuple[int, int], str, list[_Edit], list[str], list[str]]] = []
             for i, edit in enumerate(edits):
