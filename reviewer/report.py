@@ -24,7 +24,7 @@ from typing import Literal
 from reviewer.gate import Gate, blocking_reasons
 from reviewer.hook import ExitPolicy
 from reviewer.models import Review
-from reviewer.render import line_col, render_text
+from reviewer.render import line_col, render_text, terminal_safe
 
 Format = Literal["text", "json", "line"]
 FORMATS: tuple[Format, ...] = ("text", "json", "line")
@@ -134,7 +134,7 @@ def decision(judged: Judged) -> str:
 
 def decision_line(judged: Judged) -> str:
     """The decision, naming the message (for text output and the mail wrapper's stderr)."""
-    return f"{judged.path}: {decision(judged)}"
+    return terminal_safe(f"{judged.path}: {decision(judged)}", keep_color=False)
 
 
 def _clean(message: str) -> str:
@@ -166,7 +166,8 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None) -> 
     if judged.passed and review.verdict == "revise":
         level = "warning"
     out.append(f"{judged.path}:1:1: {level} verdict: {decision(judged)}")
-    return "\n".join(out) + "\n"
+    # File names, quotes and notes come from the user's files: no control character reaches the terminal.
+    return terminal_safe("\n".join(out), keep_color=False) + "\n"
 
 
 def render_report(

@@ -170,7 +170,7 @@ def candor_batch(*args: str) -> list[str]:
 def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_message_once(
     tmp_path: Path, name: str
 ) -> None:
-    keys = archive(tmp_path / "archive.jsonl", 1500)
+    keys = archive(tmp_path / "archive.jsonl", 6000)
     out = tmp_path / name
     command = candor_batch(str(tmp_path / "archive.jsonl"), "-o", str(out), "--jobs", "2")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
