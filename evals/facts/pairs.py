@@ -180,15 +180,20 @@ def build() -> list[dict[str, Any]]:
 
 
 def load_pairs() -> list[dict[str, Any]]:
-    """Every labelled pair: the built ones and the hand-written ones."""
+    """Every labelled pair: the built ones and the hand-written ones. A built pair stores only its rewrite; its
+    draft is the corpus message its id names (so the corpus is not copied three times over)."""
+    drafts = {m["id"]: m["text"] for m in load_messages()}
     rows = []
     for path in (PAIRS, HAND):
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        if "draft" not in row:
+            row["draft"] = drafts[row["id"].split("/", 1)[0]]
     return rows
 
 
 def main() -> None:
-    pairs = build()
+    pairs = [{k: v for k, v in p.items() if k != "draft"} for p in build()]
     PAIRS.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
     print(f"{len(pairs)} pairs -> {PAIRS.relative_to(ROOT)}")
 
