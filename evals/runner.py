@@ -230,12 +230,14 @@ def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
     def higher(o: Outcome) -> bool:
         rewrite = o.review.rewrite
-        return rewrite is not None and rewrite.overall is not None and rewrite.overall > o.review.overall
+        return rewrite is not None and rewrite.overall is not None and rewrite.overall > rewrite.baseline(o.review)[1]
 
     def lower_somewhere(o: Outcome) -> bool:
         rewrite = o.review.rewrite
-        after = {d.id: d.score for d in (rewrite.dimensions or ())} if rewrite else {}
-        return any(d.id in after and after[d.id] < d.score for d in o.review.dimensions)
+        if rewrite is None:
+            return False
+        after = {d.id: d.score for d in (rewrite.dimensions or ())}
+        return any(d.id in after and after[d.id] < d.score for d in rewrite.baseline(o.review)[0])
 
     kept = [o for o in rewritten if o.review.rewrite and not compare_facts(o.example.text, o.review.rewrite.text)]
     return {

@@ -60,7 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             refused += 1
             outcomes.append(item.error)
             print(f"candor: error: {item.error}", file=sys.stderr)
-            if (doc := render_refusal(item.where, str(item.error), item.error.exit_code, args.format, several=several)):
+            if doc := render_refusal(item.where, str(item.error), item.error.exit_code, args.format, several=several):
                 sys.stdout.write(doc)
             continue
         try:
@@ -71,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             refused += 1
             outcomes.append(err)
             print(f"candor: error: {item.where}: {err}", file=sys.stderr)
-            if (doc := render_refusal(item.where, str(err), err.exit_code, args.format, several=several)):
+            if doc := render_refusal(item.where, str(err), err.exit_code, args.format, several=several):
                 sys.stdout.write(doc)
             continue
         outcomes.append(review)

@@ -83,4 +83,3 @@ class ExitPolicy:
             code = self.outcome_exit_code(outcome)
             worst = code if worst is None else max(worst, code)
         return ExitCode.USAGE if worst is None else worst
-

@@ -130,6 +130,17 @@ class Rewrite(_Frozen):
     verdict: Verdict | None = None
     dropped_edits: tuple[str, ...] = ()
     """Edits left out because they would have lowered a score (one line each)."""
+    scored_by: str | None = None
+    """The engine that scored the rewrite when it is not the draft's: a model's rewrite is checked offline by
+    `rules`, which then scores the draft too (`draft_dimensions`, `draft_overall`), so the two compare like for like."""
+    draft_dimensions: tuple[DimensionScore, ...] | None = None
+    draft_overall: float | None = Field(default=None, ge=1, le=5)
+
+    def baseline(self, review: Review) -> tuple[tuple[DimensionScore, ...], float]:
+        """The draft's scores to compare this rewrite's with: from the same scorer as the rewrite's."""
+        if self.draft_dimensions is not None and self.draft_overall is not None:
+            return self.draft_dimensions, self.draft_overall
+        return review.dimensions, review.overall
 
 
 class Usage(_Frozen):

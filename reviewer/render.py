@@ -53,19 +53,22 @@ def clip(quote: str, width: int) -> str:
     return quote[: cut if cut > width // 2 else width].rstrip(" ,;:") + "…"
 
 
-def rewrite_score_lines(review: Review) -> list[str]:
-    """The rewrite's scores next to the draft's (re-reviewed by the same engine, blanks left blank), or nothing."""
+def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
+    """The rewrite's scores next to the draft's, both from the rewrite's scorer (the draft's engine, or the rules
+    engine for a model's rewrite), placeholders left blank; or nothing when the rewrite was not re-reviewed."""
     rewrite = review.rewrite
     if rewrite is None or rewrite.dimensions is None:
         return []
+    draft_dimensions, draft_overall = rewrite.baseline(review)
     after = {d.id: d.score for d in rewrite.dimensions}
-    pairs = [f"{d.title} {d.score}→{after[d.id]}" for d in review.dimensions if d.id in after]
-    line = "  Rewrite as it stands (placeholders unfilled): " + ", ".join(pairs)
+    pairs = [f"{d.title} {d.score}→{after[d.id]}" for d in draft_dimensions if d.id in after]
+    by = f", scored by the {rewrite.scored_by} engine" if rewrite.scored_by else ""
+    line = f"  Rewrite as it stands (placeholders unfilled{by}): " + ", ".join(pairs)
     if rewrite.overall is not None:
-        line += f"; overall {review.overall:.1f}→{rewrite.overall:.1f}"
+        line += f"; overall {draft_overall:.1f}→{rewrite.overall:.1f}"
     if rewrite.verdict is not None:
         line += f" ({rewrite.verdict})"
-    return textwrap.wrap(line, 110, subsequent_indent="    ")
+    return textwrap.wrap(line, width, subsequent_indent="    ")
 
 
 def render_text(review: Review, *, source: str = "draft", color: bool = False, show_rewrite: bool = True) -> str:

@@ -48,11 +48,11 @@ def test_no_rewrite_scores_lower_than_its_draft_on_any_dimension(reviewer: Revie
 def test_the_rewrite_scores_are_the_engines_review_of_the_unfilled_rewrite(reviewer: Reviewer) -> None:
     review = reviewer.review_text(LATE)
     assert review.rewrite is not None and "Next update: [day and time]" in review.rewrite.text
-    again = RulesEngine()._judged(Message(text=unfilled(review.rewrite.text, LATE)), reviewer.rubric)
+    again = RulesEngine().judge(Message(text=unfilled(review.rewrite.text, LATE)), reviewer.rubric)
     assert review.rewrite.dimensions == again.dimensions and review.rewrite.verdict == again.verdict
     # A blank is not a date or a next update: both are still owed until the writer fills them in.
     assert {"new_date", "next_update"} <= {m.id for m in again.missing}
-    filled_in_full = RulesEngine()._judged(Message(text=review.rewrite.text), reviewer.rubric)
+    filled_in_full = RulesEngine().judge(Message(text=review.rewrite.text), reviewer.rubric)
     assert "next_update" not in {m.id for m in filled_in_full.missing}, "a draft's own template is still credited"
 
 
@@ -64,7 +64,7 @@ def test_a_template_drafts_own_placeholders_are_judged_as_in_the_draft() -> None
 
 def test_an_edit_that_would_lower_a_score_is_dropped(reviewer: Reviewer) -> None:
     message = Message(text=LATE)
-    draft = RulesEngine()._judged(message, reviewer.rubric)
+    draft = RulesEngine().judge(message, reviewer.rubric)
     worse = tuple(d.model_copy(update={"score": 1}) if d.id == "transparency" else d for d in draft.dimensions)
 
     def scores(text: str) -> Review:

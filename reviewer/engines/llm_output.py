@@ -20,6 +20,14 @@ from reviewer.rubric import Rubric
 
 MIN_QUOTE_CHARS = 3
 """Shorter quotes ("1", "we") match anywhere and support nothing."""
+EVIDENCE_SLOT = "<exact phrase from the draft>"
+RATIONALE_SLOT = "<one or two sentences>"
+MISSING_DIMENSION_SLOT = "<dimension id>"
+MISSING_SLOT = "<what the message leaves out>"
+SUGGESTION_SLOT = "<one change, most important first>"
+REWRITE_SLOT = "<the whole message, rewritten>"
+TEMPLATE_SLOTS = (EVIDENCE_SLOT, RATIONALE_SLOT, MISSING_DIMENSION_SLOT, MISSING_SLOT, SUGGESTION_SLOT, REWRITE_SLOT)
+"""The reply format's placeholders (`llm_prompt.output_shape`): small models copy them back instead of writing."""
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
@@ -102,6 +110,22 @@ def _score(value: Any, where: str, errors: list[str]) -> int | None:
     return int(number)
 
 
+def echoed_slot(value: str) -> str | None:
+    """The reply format's placeholder that `value` copies instead of filling in (`<one or two sentences>`, in its
+    brackets anywhere in the text, or its bare words as the whole text), else None."""
+    low = " ".join(value.split()).lower()
+    for slot in TEMPLATE_SLOTS:
+        if slot in low or low.strip(" <>\"'.") == slot[1:-1]:
+            return slot
+    return None
+
+
+def _no_echo(value: str, where: str, errors: list[str]) -> None:
+    slot = echoed_slot(value)
+    if slot is not None:
+        errors.append(f"{where} repeats the reply format's placeholder {slot!r} instead of writing it")
+
+
 def _strings(value: Any, where: str, errors: list[str], *, key: str | None = None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -149,11 +173,13 @@ def parse_reply(content: str, rubric: Rubric) -> ModelReview:
             errors.append(f"{where}.rationale must be a non-empty string")
             rationale = None
         evidence = _strings(entry.get("evidence"), f"{where}.evidence", errors, key="quote")
+        if rationale is not None:
+            _no_echo(rationale, f"{where}.rationale", errors)
+        for quote in evidence:
+            _no_echo(quote, f"{where}.evidence", errors)
         if score is not None and rationale is not None:
             dimensions[dim_id] = ModelDimension(score=score, rationale=" ".join(rationale.split()), evidence=evidence)
     ignored = tuple(str(k) for k in raw_dims if k not in rubric.ids)
-    if errors:
-        raise InvalidReply(errors)
     missing: list[tuple[str, str]] = []
     raw_missing = data.get("missing")
     for item in raw_missing if isinstance(raw_missing, list) else []:
@@ -162,8 +188,16 @@ def parse_reply(content: str, rubric: Rubric) -> ModelReview:
         elif isinstance(item, dict) and isinstance(item.get("what"), str) and item["what"].strip():
             dim = item.get("dimension")
             missing.append((dim if dim in rubric.ids else "", item["what"].strip()))
+    for _, what in missing:
+        _no_echo(what, "missing", errors)
     suggestions = _strings(data.get("suggestions"), "suggestions", [])
+    for suggestion in suggestions:
+        _no_echo(suggestion, "suggestions", errors)
     rewrite = data.get("rewrite")
+    if isinstance(rewrite, str):
+        _no_echo(rewrite, "rewrite", errors)
+    if errors:
+        raise InvalidReply(list(dict.fromkeys(errors)))
     return ModelReview(
         dimensions=dimensions,
         missing=tuple(missing),

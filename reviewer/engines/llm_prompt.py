@@ -24,6 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reviewer.engines.llm_output import (
+    EVIDENCE_SLOT,
+    MISSING_DIMENSION_SLOT,
+    MISSING_SLOT,
+    RATIONALE_SLOT,
+    REWRITE_SLOT,
+    SUGGESTION_SLOT,
+)
 from reviewer.prompts import read_prompt
 from reviewer.rubric import Rubric
 
@@ -83,9 +91,7 @@ class PromptSet:
             "client": client or "",
         }
         rewrite = templates["rewrite"].format(**values).strip()
-        messages = templates["chat"].format_messages(
-            **static, **values, draft=draft, rewrite_instructions=rewrite
-        )
+        messages = templates["chat"].format_messages(**static, **values, draft=draft, rewrite_instructions=rewrite)
         roles = {"system": "system", "human": "user"}
         return tuple((roles[m.type], _clean(str(m.content))) for m in messages)
 
@@ -129,18 +135,18 @@ def rubric_context(rubric: Rubric) -> dict[str, Any]:
 
 
 def output_shape(rubric: Rubric) -> str:
-    """An illustration of the reply for the prompt (the schema itself goes to the server when it takes one)."""
+    """An illustration of the reply for the prompt (the schema itself goes to the server when it takes one); its
+    placeholders are `llm_output.TEMPLATE_SLOTS`, so a reply that copies one back is caught."""
     dims = ",\n".join(
-        f'    "{d.id}": {{"evidence": ["<exact phrase from the draft>"], "rationale": "<one or two sentences>", '
-        f'"score": <1-5>}}'
+        f'    "{d.id}": {{"evidence": ["{EVIDENCE_SLOT}"], "rationale": "{RATIONALE_SLOT}", "score": <1-5>}}'
         for d in rubric.dimensions
     )
     return (
         "{\n"
         f'  "dimensions": {{\n{dims}\n  }},\n'
-        '  "missing": [{"dimension": "<dimension id>", "what": "<what the message leaves out>"}],\n'
-        '  "suggestions": ["<one change, most important first>"],\n'
-        '  "rewrite": "<the whole message, rewritten>"\n'
+        f'  "missing": [{{"dimension": "{MISSING_DIMENSION_SLOT}", "what": "{MISSING_SLOT}"}}],\n'
+        f'  "suggestions": ["{SUGGESTION_SLOT}"],\n'
+        f'  "rewrite": "{REWRITE_SLOT}"\n'
         "}"
     )
 

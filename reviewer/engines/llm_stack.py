@@ -3,10 +3,11 @@
     FailOpenEngine(                       fail_open: the rules review, with a note, when the model fails
       CachedEngine(                       the review cache (a hit re-judged under the gate in force)
         RulesPlusModelEngine(             rules+llm only: rules findings and missing elements on top
-          LLMEngine(                      prompt, one call (and one repair), validation
-            NegotiatingBackend(           structured-output mode: json_schema, then json_object...
-              RetryingBackend(            429 / 5xx / dropped connection, Retry-After
-                backend))))))             the OpenAI-compatible server (built on first use), or a script, a replay
+          CheckedRewriteEngine(           the model's rewrite re-reviewed offline; never offered if it scores lower
+            LLMEngine(                    prompt, one call (and one repair), validation
+              NegotiatingBackend(         structured-output mode: json_schema, then json_object...
+                RetryingBackend(          429 / 5xx / dropped connection, Retry-After
+                  backend)))))))          the OpenAI-compatible server (built on first use), or a script, a replay
 
 Each layer is its own module and knows nothing of the others; front ends, the eval suite and the `fake` engine
 compose the same pieces (`llm_engine`, `transport`). Registered here as "llm" and "rules+llm".
@@ -22,6 +23,7 @@ from reviewer.cache import ReviewCache, default_cache_dir
 from reviewer.config import Settings
 from reviewer.engines import Engine, register_engine
 from reviewer.engines.cached import CacheableEngine, CachedEngine
+from reviewer.engines.checked_rewrite import CheckedRewriteEngine
 from reviewer.engines.combined import RulesPlusModelEngine
 from reviewer.engines.fail_open import FailOpenEngine
 from reviewer.engines.llm import LLMEngine, check_settings
@@ -88,7 +90,9 @@ def llm_engine(
     if cache == "auto":
         cache = ReviewCache(default_cache_dir(settings.cache_dir)) if settings.cache and backend is None else None
     wire = transport(settings, openai_backend(settings) if backend is None else backend, retry=retry, sleep=sleep)
-    engine: CacheableEngine = LLMEngine(settings, wire, run=run, prompts=prompts)
+    engine: CacheableEngine = CheckedRewriteEngine(
+        LLMEngine(settings, wire, run=run, prompts=prompts), RulesEngine(settings.gate)
+    )
     if rules:
         engine = RulesPlusModelEngine(RulesEngine(settings.gate), engine, settings.gate)
     outer: Engine = engine if cache is None else CachedEngine(engine, cache, settings.gate)

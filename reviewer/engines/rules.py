@@ -450,17 +450,18 @@ class RulesEngine:
 
     def review(self, message: Message, rubric: Rubric) -> Review:
         """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
-        draft = self._judged(message, rubric)
+        draft = self.judge(message, rubric)
         rewrite = scaffold_rewrite(
             message,
             list(draft.findings),
             list(draft.missing),
             draft_scores=draft.dimensions,
-            scores=lambda text: self._judged(message.model_copy(update={"text": text}), rubric),
+            scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
         )
         return draft.model_copy(update={"rewrite": rewrite})
 
-    def _judged(self, message: Message, rubric: Rubric) -> Review:
+    def judge(self, message: Message, rubric: Rubric) -> Review:
+        """The review without a rewrite: what re-reviews a rewrite (this engine's own, or a model's)."""
         text = message.text
         found = analyse(message, rubric)
         news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer

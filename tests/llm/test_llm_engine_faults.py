@@ -11,6 +11,7 @@ from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Raw, Reply, ScriptedS
 
 from reviewer.config import Settings
 from reviewer.engines import Engine, areview, areview_many, review_many
+from reviewer.engines.checked_rewrite import CheckedRewriteEngine
 from reviewer.engines.llm import LLMEngine
 from reviewer.engines.llm_stack import llm_engine
 from reviewer.engines.rules import RulesEngine
@@ -245,8 +246,9 @@ def test_api_key_is_never_in_errors_logs_or_reviews(
     review = llm.review(Message(text=DRAFT), rubric)
     assert API_KEY not in review.to_json()
     assert API_KEY not in caplog.text
-    assert isinstance(llm, LLMEngine) and "OpenAIBackend" in repr(llm.backend)
-    assert API_KEY not in repr(llm.backend) and API_KEY not in repr(settings)
+    assert isinstance(llm, CheckedRewriteEngine) and isinstance(llm.model, LLMEngine)
+    assert "OpenAIBackend" in repr(llm.model.backend)
+    assert API_KEY not in repr(llm.model.backend) and API_KEY not in repr(settings)
 
 
 def test_fail_open_returns_the_rules_review_with_a_note(refused_url: str, rubric: Rubric) -> None:
@@ -342,7 +344,8 @@ def test_no_model_or_endpoint_is_a_config_error_with_a_how_to() -> None:
         with pytest.raises(ConfigError, match="set CANDOR_MODEL and CANDOR_BASE_URL"):
             llm_engine(settings)
     default = llm_engine(Settings(model=MODEL, api_key="sk-x"), cache=None)
-    assert isinstance(default, LLMEngine) and default.base_url == "https://api.openai.com/v1"
+    assert isinstance(default, CheckedRewriteEngine) and isinstance(default.model, LLMEngine)
+    assert default.model.base_url == "https://api.openai.com/v1"
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,21 @@ async def test_accepting_the_rewrite_replaces_the_draft_and_undo_brings_it_back(
         assert screen.editor.text == DRAFT
 
 
+async def test_the_rewrite_screen_shows_the_rewrites_scores_next_to_the_drafts(reviewer: Reviewer) -> None:
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None and review.rewrite is not None and review.rewrite.dimensions is not None
+        await pilot.press("ctrl+r")
+        shown = str(app.screen.query_one("#rewrite-scores", Static).render())
+        assert "placeholders unfilled" in shown
+        for before, after in zip(review.dimensions, review.rewrite.dimensions, strict=True):
+            assert f"{before.title} {before.score}→{after.score}" in shown
+        assert review.rewrite.overall is not None and f"→{review.rewrite.overall:.1f}" in shown
+
+
 async def test_closing_the_rewrite_changes_nothing_and_copy_puts_it_on_the_clipboard(reviewer: Reviewer) -> None:
     app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
     async with app.run_test(size=(80, 24)) as pilot:

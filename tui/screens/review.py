@@ -26,6 +26,7 @@ from reviewer.errors import InputError
 from reviewer.facts import compare_facts
 from reviewer.models import Finding, Review
 from reviewer.models import Message as ReviewRequest
+from reviewer.render import rewrite_score_lines
 from reviewer.service import Reviewer
 from tui.deep_review import DeepReviewRunner
 from tui.files import AskForPath, ConfirmOverwrite, Draft, DraftFile, Refuse, SavePlan, Write
@@ -435,15 +436,17 @@ class ReviewScreen(Screen[None]):
         draft = self.editor.text
         deep = self.deep_review
         if deep is not None and deep.rewrite is not None:
-            rewrite, based_on = deep.rewrite, deep.text
+            owner = deep
         elif review is not None and review.rewrite is not None:
-            rewrite, based_on = review.rewrite, review.text
+            owner = review
         else:
             message = "Write or paste a draft first." if review is None else "No rewrite to suggest for this draft."
             self.set_status(message, "info")
             return
-        stale = based_on != draft
+        rewrite, stale = owner.rewrite, owner.text != draft
+        assert rewrite is not None
         facts = compare_facts(draft, rewrite.text) if stale else rewrite.changed_facts
+        scores = " ".join(line.strip() for line in rewrite_score_lines(owner, width=10_000))
 
         def closed(accepted: bool | None) -> None:
             if accepted:
@@ -452,7 +455,7 @@ class ReviewScreen(Screen[None]):
                 self.set_status("Rewrite accepted into the editor. Ctrl+Z brings your draft back.", "success")
                 self.live.schedule(0)
 
-        self.app.push_screen(RewriteScreen(draft, rewrite, facts, stale=stale), closed)
+        self.app.push_screen(RewriteScreen(draft, rewrite, facts, stale=stale, scores=scores), closed)
 
     # --- files ---------------------------------------------------------------------------------------------------
 

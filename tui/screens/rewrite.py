@@ -26,12 +26,22 @@ class RewriteScreen(ModalScreen[bool]):
         Binding("escape,q", "close", "Close"),
     ]
 
-    def __init__(self, draft: str, rewrite: Rewrite, facts: Sequence[ChangedFact], *, stale: bool = False) -> None:
+    def __init__(
+        self,
+        draft: str,
+        rewrite: Rewrite,
+        facts: Sequence[ChangedFact],
+        *,
+        stale: bool = False,
+        scores: str = "",
+    ) -> None:
         super().__init__()
         self.draft = draft
         self.rewrite = rewrite
         self.facts = tuple(facts)
         self.stale = stale
+        self.scores = scores
+        """The rewrite's scores next to the draft's (`render.rewrite_score_lines`), or "" when not re-reviewed."""
 
     def compose(self) -> ComposeResult:
         source = "the model's rewrite" if self.rewrite.source == "model" else "the rules scaffold"
@@ -50,6 +60,7 @@ class RewriteScreen(ModalScreen[bool]):
             with VerticalScroll(id="rewrite-scroll"):
                 yield RewriteDiff(self.draft, self.rewrite.text, id="rewrite-diff")
             yield Static(render_facts(self.facts), id="rewrite-facts")
+            yield Static(Content(self.scores), id="rewrite-scores")
             yield Static("", id="rewrite-status")
             with Horizontal(id="rewrite-buttons"):
                 yield Button("Accept", id="accept", variant="primary", compact=True)
