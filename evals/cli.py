@@ -33,7 +33,9 @@ def _llm_engines(args: argparse.Namespace, settings: Any, runs: int) -> list[Any
     store = args.recordings / f"{_slug(settings.model)}.jsonl"
     with_rules = settings.engine == "rules+llm"
     if args.record:
-        return [recording_engine(settings, store, with_rules=with_rules, run=r) for r in range(runs)]
+        return [
+            recording_engine(settings, store, with_rules=with_rules, run=r, resume=args.resume) for r in range(runs)
+        ]
     if not store.is_file():
         raise EngineError(
             f"eval: no recording for model {settings.model!r} in {args.recordings}; record one against a live "
@@ -94,11 +96,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
         reviewers = [Reviewer(settings, engine=engine) for engine in engines]
     else:
         reviewers = [Reviewer(settings)] * runs
+    # A model that cannot review one message is reported as such; the rules engine never fails that way.
+    failures: list[tuple[str, str]] = []
     all_runs = [
-        runner.run_engine(r.review, examples, with_situation=args.with_situation, progress=progress) for r in reviewers
+        runner.run_engine(
+            r.review,
+            examples,
+            with_situation=args.with_situation,
+            progress=progress,
+            failures=failures if settings.engine in LLM_ENGINES else None,
+        )
+        for r in reviewers
     ]
+    if failures and not any(all_runs[0]):
+        raise EngineError(f"eval: the engine reviewed none of the {len(examples)} messages: {failures[0][1]}")
+    if failures:
+        failed = sorted({id_ for id_, _ in failures})
+        print(f"candor: {len(failed)} message(s) could not be reviewed and are left out: {', '.join(failed)}",
+              file=sys.stderr)  # fmt: skip
+    # Every run scores the same messages, so the runs compare message by message.
+    left_out = {id_ for id_, _ in failures}
+    all_runs = [[o for o in outcomes if o.example.id not in left_out] for outcomes in all_runs]
     outcomes = all_runs[0]
     figures = runner.measure(outcomes, resamples=args.resamples)
+    figures["failed"] = [{"id": id_, "reason": reason} for id_, reason in dict(failures).items()]
     if runs > 1:
         figures["consistency"] = consistency(all_runs)
     figures["fact_check"] = {k: v for k, v in fact_check_figures(load_pairs()).items() if not isinstance(v, list)}
@@ -180,6 +201,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record",
         action="store_true",
         help="llm engines: call the live endpoint and store its replies (default: replay them)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --record: answer requests already in the recording from it (go on after an interruption)",
     )
     parser.add_argument("--runs", type=int, help="repeat each review N times (recorded runs) to measure consistency")
     parser.add_argument("--recordings", type=Path, help="where LLM replies are recorded (default: evals/recordings)")

@@ -60,10 +60,15 @@ class RecordingBackend:
     The prompt and rubric hashes are kept beside the key, to say what changed when a replay finds it stale.
     """
 
-    def __init__(self, inner: ChatBackend, store_path: Path) -> None:
+    def __init__(self, inner: ChatBackend, store_path: Path, *, resume: bool = False) -> None:
         self.inner = inner
         self.store_path = Path(store_path)
         self._lock = threading.Lock()
+        self._done: dict[str, dict[str, Any]] = {}
+        """With `resume`, replies already recorded for exactly this request: an interrupted recording goes on
+        where it stopped instead of asking the model (minutes a review on a CPU) again."""
+        if resume and self.store_path.is_file():
+            self._done = {str(e["fingerprint"]): e for e in read_recording(self.store_path)}
 
     def __repr__(self) -> str:
         return f"RecordingBackend({self.inner!r}, {str(self.store_path)!r})"
@@ -89,11 +94,17 @@ class RecordingBackend:
                 handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
 
     def complete(self, request: ChatRequest) -> ChatReply:
+        done = self._done.get(fingerprint(request))
+        if done is not None:
+            return ChatReply.from_dict(done["reply"])
         reply = self.inner.complete(request)
         self._append(request, reply)
         return reply
 
     async def acomplete(self, request: ChatRequest) -> ChatReply:
+        done = self._done.get(fingerprint(request))
+        if done is not None:
+            return ChatReply.from_dict(done["reply"])
         reply = await self.inner.acomplete(request)
         self._append(request, reply)
         return reply
@@ -180,10 +191,13 @@ class ReplayBackend:
         return self.lookup(request)
 
 
-def recording_engine(settings: Settings, store_path: Path, *, with_rules: bool = False, run: int = 0) -> Engine:
-    """The LLM engine calling the configured server and appending every reply to `store_path` (JSONL)."""
+def recording_engine(
+    settings: Settings, store_path: Path, *, with_rules: bool = False, run: int = 0, resume: bool = False
+) -> Engine:
+    """The LLM engine calling the configured server and appending every reply to `store_path` (JSONL); with
+    `resume`, a request already recorded is answered from the recording."""
     check_settings(settings, needs_endpoint=True)
-    backend = RecordingBackend(openai_backend(settings), store_path)
+    backend = RecordingBackend(openai_backend(settings), store_path, resume=resume)
     return llm_engine(settings, rules=with_rules, backend=backend, cache=None, fail_open=False, run=run)
 
 

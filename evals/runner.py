@@ -25,7 +25,7 @@ from evals.metrics import (
     spearman,
     within_one,
 )
-from reviewer.errors import InputError
+from reviewer.errors import EngineError, InputError
 from reviewer.facts import compare_facts
 from reviewer.models import Message, Review
 
@@ -144,12 +144,24 @@ def run_engine(
     *,
     with_situation: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> list[Outcome]:
+    """Each example reviewed. With `failures`, a message the engine cannot review (a model that never gives a valid
+    reply) is listed there as (id, reason) and left out, so one bad reply does not sink a recorded run; a stale
+    recording and every other error still stop the run."""
+    from evals.recording import StaleRecording
+
     outcomes = []
     for i, ex in enumerate(examples, 1):
         message = Message(text=ex.text, situation=ex.situation if with_situation else None, source=ex.id)
         started = time.perf_counter()
-        result = review(message)
+        try:
+            result = review(message)
+        except EngineError as err:
+            if failures is None or isinstance(err, StaleRecording):
+                raise
+            failures.append((ex.id, str(err)))
+            continue
         outcomes.append(Outcome(ex, result, time.perf_counter() - started))
         if progress:
             progress(i, len(examples))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewer.facts import extract_facts, strip_placeholders
@@ -358,8 +358,20 @@ def _compose(draft: str, edits: Sequence[_Edit], opening: list[str], steps: list
     return _insert_next_steps(_insert_opening(_apply(draft, edits), opening), steps)
 
 
-def _lowered(before: dict[str, int], after: tuple[DimensionScore, ...]) -> list[str]:
-    return [d.id for d in after if d.id in before and d.score < before[d.id]]
+def scores_lowered(before: Mapping[str, float], after: Review) -> list[str]:
+    """The dimensions (and "overall", when `before` has it) that `after` scores below `before`."""
+    drops = [d.id for d in after.dimensions if d.id in before and d.score < before[d.id]]
+    if "overall" in before and after.overall < before["overall"]:
+        drops.append("overall")
+    return drops
+
+
+def draft_scores_of(dimensions: Sequence[DimensionScore], overall: float | None) -> dict[str, float]:
+    """What a rewrite must not score below: each dimension, and the overall score when there is one."""
+    before: dict[str, float] = {d.id: d.score for d in dimensions}
+    if overall is not None:
+        before["overall"] = overall
+    return before
 
 
 RESCORE_BUDGET = 60
@@ -372,12 +384,14 @@ def scaffold_rewrite(
     missing: list[Missing],
     *,
     draft_scores: Sequence[DimensionScore] = (),
+    draft_overall: float | None = None,
     scores: Scores | None = None,
 ) -> Rewrite | None:
     """A better draft to start from, or None when there is nothing to change.
 
     With `scores` (the draft's engine), the rewrite is reviewed too, and an edit or block whose removal stops a
-    dimension from scoring below the draft is dropped, so the rewrite never scores lower than the draft.
+    dimension (or the overall score, given `draft_overall`) from scoring below the draft is dropped, so the rewrite
+    never scores lower than the draft.
     """
     draft = message.text
     edits, unapplied = _planned(draft, findings)
@@ -391,10 +405,10 @@ def scaffold_rewrite(
     if scores is not None:
         if len(edits) > RESCORE_BUDGET:
             return None  # hundreds of fixes: not a draft to patch but to rewrite; and reviewing it twice costs
-        before = {d.id: d.score for d in draft_scores}
+        before = draft_scores_of(draft_scores, draft_overall)
         rescored = scores(unfilled(text, draft))
         budget = RESCORE_BUDGET
-        while _lowered(before, rescored.dimensions) and (edits or opening or steps):
+        while scores_lowered(before, rescored) and (edits or opening or steps):
             budget -= len(edits) + 2
             if budget < 0:
                 # A draft with very many fixes: searching which to leave out would cost a review per fix per
@@ -412,13 +426,15 @@ def scaffold_rewrite(
             best = None
             for _, label, e, o, st in options:
                 candidate = scores(unfilled(_compose(draft, e, o, st), draft))
-                drops = _lowered(before, candidate.dimensions)
+                drops = scores_lowered(before, candidate)
                 deficit = sum(before[d.id] - d.score for d in candidate.dimensions if d.id in drops)
+                if "overall" in drops:
+                    deficit += before["overall"] - candidate.overall
                 key = (len(drops), deficit)
                 if best is None or key < best[0]:
                     best = (key, label, e, o, st, candidate)
             assert best is not None
-            lowered_now = ", ".join(_lowered(before, rescored.dimensions))
+            lowered_now = ", ".join(scores_lowered(before, rescored))
             _, label, edits, opening, steps, rescored = best
             dropped.append(f"{label}: left out, it would have lowered {lowered_now}")
             text = _compose(draft, edits, opening, steps)
@@ -427,7 +443,7 @@ def scaffold_rewrite(
                 for f in findings
                 if label.startswith(f"“{f.quote}”")
             ]
-        if text == draft or _lowered(before, rescored.dimensions):
+        if text == draft or scores_lowered(before, rescored):
             return None
     # Edits never delete a fact, so the only facts that can differ are in what was put in: check just that
     # (a test compares every scaffold of the labelled drafts with its draft in full).

@@ -176,3 +176,26 @@ def test_the_baseline_guards_figures_not_the_rubric_hash() -> None:
         "spans": {name: {"f1": value + 0.1} for name, value in family("span_f1.").items()},
     }
     assert runner.compare_to_baseline(better, guarded) == []
+
+
+def test_a_message_the_model_cannot_review_is_reported_and_left_out() -> None:
+    from reviewer.engines.rules import RulesEngine
+    from reviewer.errors import EngineError
+    from reviewer.models import Message, Review
+
+    _, examples = runner.load_dataset("realistic", "dev")
+    examples = examples[:4]
+    rubric = Reviewer().rubric
+    bad = examples[1].id
+
+    def review(message: Message) -> Review:
+        if message.source == bad:
+            raise EngineError("the model's reply was not a valid review after one repair: not JSON")
+        return RulesEngine().review(message, rubric)
+
+    failures: list[tuple[str, str]] = []
+    outcomes = runner.run_engine(review, examples, failures=failures)
+    assert [o.example.id for o in outcomes] == [e.id for e in examples if e.id != bad]
+    assert failures == [(bad, "the model's reply was not a valid review after one repair: not JSON")]
+    with pytest.raises(EngineError):
+        runner.run_engine(review, examples)  # the rules engine's runs never swallow an error

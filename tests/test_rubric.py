@@ -162,8 +162,10 @@ def test_word_lists_are_shared_by_name_and_an_unknown_one_is_an_error(tmp_path: 
     source = (BUILTIN / "empathy.toml").read_text(encoding="utf-8")
     own = source.replace('id = "empathy"', 'id = "courtesy"', 1).replace('title = "Empathy"', 'title = "Courtesy"', 1)
     own = own.replace('id = "hostile_tone-', 'id = "rude-')
-    cue = '[[cues]]\nid = "blame_party-named"\nseverity = "minor"\nweight = -0.25\n' \
+    cue = (
+        '[[cues]]\nid = "blame_party-named"\nseverity = "minor"\nweight = -0.25\n'
         "patterns = ['''\\bthe @party let us down''']\nmessage = \"Names a party.\"\n\n"
+    )
     (team / "courtesy.toml").write_text(own.replace("[[cues]]", cue + "[[cues]]", 1), encoding="utf-8")
     reviewer = Reviewer(Settings(rubric_dirs=(team,)))
     review = reviewer.review_text("Sorry: the courier let us down on Tuesday.")

@@ -2,11 +2,11 @@
 
 The model writes its rewrite in the same call as its review, so nothing about it is known to be better. Before
 the user sees it, the rules engine reviews the draft and the rewrite (placeholders the model added left blank,
-`rewrite.unfilled`), offline and in milliseconds: a rewrite that scores lower than the draft on any dimension is
-not offered (the rules engine's scaffold rewrite, which never scores lower, is offered instead, with a note); one
-that holds carries its scores, marked as the rules engine's (`Rewrite.scored_by`) next to the draft's scores from
-the same engine, so the two compare like for like. The fact check (`facts.compare_facts`) ran already in the model
-engine. A second model call to score the rewrite would double the cost and the wait of every review, so the
+`rewrite.unfilled`), offline and in milliseconds. A rewrite that scores lower than the draft on any dimension, or
+overall, is not offered: the rules engine's scaffold (which never scores lower) is, with a note. One that holds
+carries its scores, marked as the rules engine's (`Rewrite.scored_by`), next to the draft's scores from the same
+engine, so the two compare like for like. The fact check (`facts.compare_facts`) ran already in the model engine.
+A second model call to score the rewrite would double the cost and the wait of every review, so the
 deterministic engine that also gates the hook does it.
 """
 
@@ -19,7 +19,7 @@ from reviewer.engines import areview
 from reviewer.engines.cached import CacheableEngine
 from reviewer.engines.rules import RulesEngine
 from reviewer.models import Message, Review
-from reviewer.rewrite import unfilled
+from reviewer.rewrite import draft_scores_of, scores_lowered, unfilled
 from reviewer.rubric import Rubric
 
 CHECK_VERSION = 1
@@ -56,8 +56,8 @@ def checked_rewrite(review: Review, message: Message, rubric: Rubric, rules: Rul
         return review
     draft = rules.judge(message, rubric)
     after = rules.judge(message.model_copy(update={"text": unfilled(rewrite.text, message.text)}), rubric)
-    before = {d.id: d.score for d in draft.dimensions}
-    lowered = [d.title for d in after.dimensions if d.id in before and d.score < before[d.id]]
+    titles = {d.id: d.title for d in draft.dimensions}
+    lowered = [titles.get(d, d) for d in scores_lowered(draft_scores_of(draft.dimensions, draft.overall), after)]
     if lowered:
         fallback = rules.review(message, rubric).rewrite
         instead = "the rules engine's scaffold is offered instead" if fallback else "no rewrite is offered"

@@ -60,7 +60,9 @@ class ModelReview:
 def _json(text: str) -> tuple[Any, str | None]:
     """The parsed JSON, or why not: bad syntax, and also numbers too long or nesting too deep for Python."""
     try:
-        return json.loads(text), None
+        # strict=False: raw newlines inside strings (a rewrite's line breaks) are what models write; the content
+        # is unambiguous, and everything in it is checked below like any other reply.
+        return json.loads(text, strict=False), None
     except json.JSONDecodeError as err:
         return None, f"{err.msg} at character {err.pos}"
     except ValueError as err:  # an integer of thousands of digits

@@ -456,6 +456,7 @@ class RulesEngine:
             list(draft.findings),
             list(draft.missing),
             draft_scores=draft.dimensions,
+            draft_overall=draft.overall,
             scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
         )
         return draft.model_copy(update={"rewrite": rewrite})

@@ -133,9 +133,7 @@ def test_default_cache_dir_is_the_user_cache_dir(monkeypatch: pytest.MonkeyPatch
     assert default_cache_dir(None) == tmp_path / "xdg" / "candor"
 
 
-def test_files_are_private(
-    server: ScriptedServer, settings: Settings, rubric: Rubric, tmp_path: Path
-) -> None:
+def test_files_are_private(server: ScriptedServer, settings: Settings, rubric: Rubric, tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
         cache = ReviewCache(tmp_path / "deep" / "cache")
@@ -164,9 +162,7 @@ def test_a_damaged_entry_is_a_miss(cache: ReviewCache, settings: Settings, rubri
     assert cache.get("k") is None
 
 
-def test_an_unusable_cache_dir_is_bypassed_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_an_unusable_cache_dir_is_bypassed_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     cache = ReviewCache(blocker / "cache")

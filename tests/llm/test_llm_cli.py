@@ -30,9 +30,7 @@ def check(draft: Path, base_url: str, *extra: str) -> list[str]:
     return ["check", str(draft), "--format", "json", "--model", MODEL, "--base-url", base_url, *extra]
 
 
-def test_server_down_exits_3_with_one_line(
-    draft: Path, refused_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_server_down_exits_3_with_one_line(draft: Path, refused_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(check(draft, refused_url, "--engine", "llm"))
     out, err = capsys.readouterr()
     assert code == 3 and code == ExitCode.ENGINE
@@ -108,9 +106,7 @@ def test_text_output_shows_the_model_review(
     assert "Suggested rewrite (model" in out
 
 
-def test_missing_model_is_a_usage_error_with_a_how_to(
-    draft: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_model_is_a_usage_error_with_a_how_to(draft: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["check", str(draft), "--engine", "llm"])
     err = capsys.readouterr().err
     assert code == ExitCode.USAGE

@@ -59,9 +59,7 @@ def test_a_new_dimension_file_changes_prompt_and_schema_without_code(tmp_path: P
     assert schema["properties"]["missing"]["items"]["properties"]["dimension"]["enum"][-1] == "brevity"
 
 
-def test_a_new_dimension_must_be_scored(
-    tmp_path: Path, server: ScriptedServer, settings: Settings
-) -> None:
+def test_a_new_dimension_must_be_scored(tmp_path: Path, server: ScriptedServer, settings: Settings) -> None:
     extra = tmp_path / "team-rubric"
     extra.mkdir()
     (extra / "brevity.toml").write_text(BREVITY)

@@ -153,6 +153,26 @@ def test_the_newest_recording_wins(settings: Settings, rubric: Rubric, store: Pa
     assert replayed.suggestions[0] == "Re-recorded."
 
 
+def test_a_resumed_recording_asks_the_model_only_what_it_has_not_answered(
+    settings: Settings, rubric: Rubric, store: Path
+) -> None:
+    other = Message(text=DRAFT.replace("Dana", "Robin"))
+    first = ScriptedBackend([reply_json(rubric)])
+    llm_engine(settings, backend=RecordingBackend(first, store)).review(Message(text=DRAFT), rubric)
+    # Interrupted here; the same command again, resumed: only the second message reaches the model.
+    again = ScriptedBackend([reply_json(rubric, suggestions=["Second message."])])
+    resumed = llm_engine(settings, backend=RecordingBackend(again, store, resume=True))
+    recorded = tuple(json.loads(reply_json(rubric))["suggestions"])
+    assert resumed.review(Message(text=DRAFT), rubric).suggestions == recorded
+    assert resumed.review(other, rubric).suggestions[0] == "Second message."
+    assert len(first.requests) == 1 and len(again.requests) == 1
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 2
+    # Without resume, a recording asks again (a deliberate re-recording).
+    fresh = ScriptedBackend([reply_json(rubric)])
+    llm_engine(settings, backend=RecordingBackend(fresh, store)).review(Message(text=DRAFT), rubric)
+    assert len(fresh.requests) == 1
+
+
 def test_rules_plus_llm_replays_too(server: ScriptedServer, settings: Settings, rubric: Rubric, store: Path) -> None:
     server.then(Reply(reply_json(rubric)))
     record(settings, rubric, store, Message(text=DRAFT), with_rules=True)

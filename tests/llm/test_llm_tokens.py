@@ -104,8 +104,10 @@ def test_cost_estimate() -> None:
     assert tokens.estimate_cost("other", 10, 10, prices) is None
 
 
-THREAD = DRAFT + "\nOn Mon, 3 Mar 2025 at 09:12, Dana Client <dana@example.com> wrote:\n" + (
-    "> We need the dashboard for the board meeting. Please confirm the date.\n" * 60
+THREAD = (
+    DRAFT
+    + "\nOn Mon, 3 Mar 2025 at 09:12, Dana Client <dana@example.com> wrote:\n"
+    + ("> We need the dashboard for the board meeting. Please confirm the date.\n" * 60)
 )
 
 
@@ -135,4 +137,3 @@ def test_over_budget_without_a_thread_is_an_error_and_sends_nothing(
     with pytest.raises(EngineError, match=r"over the token budget of 500 \(token_budget\)"):
         llm.review(Message(text=DRAFT), rubric)
     assert server.requests == []
-

@@ -104,9 +104,7 @@ async def test_no_model_configured_explains_how_to_configure_one(reviewer: Revie
 async def test_a_running_deep_review_can_be_cancelled_and_never_blocks_typing(
     reviewer: Reviewer, blocking_engine: BlockingEngine
 ) -> None:
-    app = make_app(
-        reviewer=reviewer, text=DRAFT, review_delay=0.0, deep_engine_factory=fixed_engine(blocking_engine)
-    )
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0, deep_engine_factory=fixed_engine(blocking_engine))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.review_screen
         await settle(pilot)

@@ -70,7 +70,8 @@ async def test_fix_key_applies_the_replacement_and_undo_restores_the_draft(revie
         review = screen.review
         assert review is not None
         fixable = [
-            (i, f) for i, f in enumerate(review.findings)
+            (i, f)
+            for i, f in enumerate(review.findings)
             if f.severity != "positive" and apply_finding(review.text, f) is not None
         ]
         assert fixable, "the fixture draft has phrases with a mechanical fix"
@@ -101,7 +102,8 @@ async def test_fix_key_on_a_phrase_without_a_safe_fix_changes_nothing(reviewer: 
         review = screen.review
         assert review is not None
         unfixable = [
-            (i, f) for i, f in enumerate(review.findings)
+            (i, f)
+            for i, f in enumerate(review.findings)
             if f.severity != "positive" and apply_finding(review.text, f) is None
         ]
         assert unfixable, "the fixture draft has a phrase only the writer can fix (passive voice)"

@@ -76,8 +76,11 @@ def model_style_reply(request: ChatRequest) -> str:
     """What a model adds to the rules findings: its own rationales with evidence, a suggestion and a rewrite."""
     quote = (draft_in(request.messages) or "").split(".")[0][:40]
     dimensions = {
-        dim: {"evidence": [quote], "rationale": f"The model reads the {dim.replace('_', ' ')} as weak here.",
-              "score": 2}
+        dim: {
+            "evidence": [quote],
+            "rationale": f"The model reads the {dim.replace('_', ' ')} as weak here.",
+            "score": 2,
+        }
         for dim in requested_dimensions(request)
     }
     suggestions = ["Say who owns the fix and when the client hears from you next."]
@@ -128,8 +131,6 @@ def fixed_engine(engine: Engine) -> EngineFactory:
     return lambda settings: engine
 
 
-
-
 def canned_review(text: str = DRAFT) -> Review:
     """A review written out by hand for the snapshot tests, so tuning the rubric never changes a screenshot."""
 
@@ -141,22 +142,59 @@ def canned_review(text: str = DRAFT) -> Review:
             return None
         end = start + len(quote)
         return Finding.model_validate(
-            {"rule": rule, "dimension": dimension, "severity": severity, "start": start, "end": end,
-             "quote": quote, "message": message, "replacement": replacement}
+            {
+                "rule": rule,
+                "dimension": dimension,
+                "severity": severity,
+                "start": start,
+                "end": end,
+                "quote": quote,
+                "message": message,
+                "replacement": replacement,
+            }
         )
 
     candidates = (
-        finding("slight delay", "minimising-downplay", "transparency", "major",
-                "Minimising: the client will judge how big it is; describe it plainly.", "delay"),
-        finding("Due to our vendor's late", "blame-vendor", "limited_excuses", "major",
-                "Shifts blame to a third party: the client hired you, not them.", ""),
-        finding("The deadline was missed", "passive_evasion-agentless", "accountability", "major",
-                "Passive phrasing hides who did what: say who (usually 'we') and what.", None),
-        finding("We apologize for any inconvenience this may have caused", "formulaic_apology-stock",
-                "accountability", "major", "Stock apology without ownership: say what you are sorry for.",
-                "I'm sorry [for what happened, in your words]"),
-        finding("ASAP", "vague_timing-asap", "transparency", "major",
-                "Vague timing where the client needs a date: say when.", "by [date]"),
+        finding(
+            "slight delay",
+            "minimising-downplay",
+            "transparency",
+            "major",
+            "Minimising: the client will judge how big it is; describe it plainly.",
+            "delay",
+        ),
+        finding(
+            "Due to our vendor's late",
+            "blame-vendor",
+            "limited_excuses",
+            "major",
+            "Shifts blame to a third party: the client hired you, not them.",
+            "",
+        ),
+        finding(
+            "The deadline was missed",
+            "passive_evasion-agentless",
+            "accountability",
+            "major",
+            "Passive phrasing hides who did what: say who (usually 'we') and what.",
+            None,
+        ),
+        finding(
+            "We apologize for any inconvenience this may have caused",
+            "formulaic_apology-stock",
+            "accountability",
+            "major",
+            "Stock apology without ownership: say what you are sorry for.",
+            "I'm sorry [for what happened, in your words]",
+        ),
+        finding(
+            "ASAP",
+            "vague_timing-asap",
+            "transparency",
+            "major",
+            "Vague timing where the client needs a date: say when.",
+            "by [date]",
+        ),
         finding("Quick update", "ownership-update", "empathy", "positive", "Opens with the news.", None),
     )
     findings = tuple(f for f in candidates if f is not None)
@@ -181,10 +219,18 @@ def canned_review(text: str = DRAFT) -> Review:
         ),
         findings=findings,
         missing=(
-            Missing(id="new_date", dimension="transparency", severity="major",
-                    message="No new date: say when it will be delivered."),
-            Missing(id="owner", dimension="solutions", severity="minor",
-                    message="No owner: name the person responsible for the fix."),
+            Missing(
+                id="new_date",
+                dimension="transparency",
+                severity="major",
+                message="No new date: say when it will be delivered.",
+            ),
+            Missing(
+                id="owner",
+                dimension="solutions",
+                severity="minor",
+                message="No owner: name the person responsible for the fix.",
+            ),
         ),
         suggestions=("Give the new date.",),
         rewrite=Rewrite(text=rewrite_text, source="scaffold", changed_facts=compare_facts(text, rewrite_text)),
@@ -209,8 +255,12 @@ def canned_model_review() -> Review:
             "overall": 2.2,
             "verdict": "revise",
             "dimensions": tuple(
-                d.model_copy(update={"rationale": f"{d.score}/5: The model finds the {d.title.lower()} thin.",
-                                     "evidence": (Evidence(start=0, end=8, quote="Hi Dana,"),)})
+                d.model_copy(
+                    update={
+                        "rationale": f"{d.score}/5: The model finds the {d.title.lower()} thin.",
+                        "evidence": (Evidence(start=0, end=8, quote="Hi Dana,"),),
+                    }
+                )
                 for d in review.dimensions
             ),
             "suggestions": ("Name the new date and who owns the fix.",),
