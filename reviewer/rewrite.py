@@ -374,6 +374,23 @@ def draft_scores_of(dimensions: Sequence[DimensionScore], overall: float | None)
     return before
 
 
+def no_rewrite_reason(message: Message, findings: list[Finding], missing: list[Missing]) -> str:
+    """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
+    rewrite must say why, or the writer is left guessing)."""
+    edits, _ = _planned(message.text, findings)
+    if len(edits) > RESCORE_BUDGET:
+        return (
+            f"No rewrite is suggested: the draft has {len(edits)} fixes, more than a patched draft can carry "
+            f"(over {RESCORE_BUDGET}); start again from the suggestions."
+        )
+    if not edits and not any(m.placeholder for m in missing):
+        return (
+            "No rewrite is suggested: no phrase or missing element has a fix; the score reflects the message as a "
+            "whole, so the suggestions and the dimension rationales say what to change."
+        )
+    return "No rewrite is suggested: each fix the review lists would have lowered a score."
+
+
 RESCORE_BUDGET = 60
 """At most this many re-reviews go into choosing which edits to leave out, so the cost stays bounded."""
 

@@ -13,7 +13,7 @@ import pytest
 from reviewer import Reviewer
 from reviewer.engines.rules import RulesEngine
 from reviewer.models import Message, Review
-from reviewer.rewrite import scaffold_rewrite, unfilled
+from reviewer.rewrite import RESCORE_BUDGET, no_rewrite_reason, scaffold_rewrite, unfilled
 from tests.conftest import ROOT
 
 REALISTIC = [
@@ -107,3 +107,29 @@ def test_candor_eval_reports_rewrites_and_the_fact_check(tmp_path: Path, capsys:
     assert facts["precision"] >= 0.95 and facts["recall"] >= 0.95
     report = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
     assert "drafts below send whose rewrite scores higher" in report and "fact check on" in report
+
+
+def test_a_draft_below_send_without_a_rewrite_says_why() -> None:
+    from evals.runner import load_dataset
+
+    reviewer = Reviewer()
+    _, dev = load_dataset("realistic", "dev")
+    below = [RulesEngine().review(Message(text=e.text), reviewer.rubric) for e in dev]
+    without = [r for r in below if r.verdict != "send" and r.rewrite is None]
+    for review in without:
+        assert any(n.startswith("No rewrite is suggested:") for n in review.notes)
+    assert not any(n.startswith("No rewrite") for r in below if r.rewrite is not None for n in r.notes)
+    assert any(n.startswith("No rewrite is suggested:") for n in review.notes)
+
+
+def test_nothing_to_fix_is_named_as_the_reason() -> None:
+    reason = no_rewrite_reason(Message(text="Noted. The matter is closed on our side."), [], [])
+    assert reason.startswith("No rewrite is suggested: no phrase or missing element has a fix")
+
+
+def test_a_draft_with_more_fixes_than_the_budget_says_so() -> None:
+    reviewer = Reviewer()
+    text = "Hi Dana,\n\n" + " ".join(f"We will fix item {i} ASAP." for i in range(RESCORE_BUDGET + 5)) + "\n\nSam"
+    review = RulesEngine().review(Message(text=text), reviewer.rubric)
+    assert review.rewrite is None and review.verdict != "send"
+    assert any(f"more than a patched draft can carry (over {RESCORE_BUDGET})" in n for n in review.notes)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
-from reviewer.rewrite import scaffold_rewrite
+from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
@@ -459,6 +459,9 @@ class RulesEngine:
             draft_overall=draft.overall,
             scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
         )
+        if rewrite is None and draft.verdict != "send":
+            reason = no_rewrite_reason(message, list(draft.findings), list(draft.missing))
+            return draft.model_copy(update={"notes": (*draft.notes, reason)})
         return draft.model_copy(update={"rewrite": rewrite})
 
     def judge(self, message: Message, rubric: Rubric) -> Review:
