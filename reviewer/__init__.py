@@ -11,8 +11,9 @@ import sys as _sys
 def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object) -> None:
     """Ctrl-C while `candor` is still importing (before `main` can catch it): one line, not a traceback."""
     if issubclass(kind, KeyboardInterrupt):
-        print("candor: interrupted", file=_sys.stderr)
-        return
+        print("candor: interrupted", file=_sys.stderr, flush=True)
+        # The documented exit code (130), not death by SIGINT, which is what Python reports after its hook returns.
+        _os._exit(130)
     _sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
 
 

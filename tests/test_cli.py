@@ -13,14 +13,7 @@ import pytest
 from reviewer.cli import main
 from reviewer.errors import ExitCode
 from tests.conftest import ROOT
-
-MESSAGES = ROOT / "tests/data/messages"
-GOOD = (
-    "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
-    "planned the launch around it. New date: 17 June. Priya owns the plan, and I'll send you an update every "
-    "Friday at 10:00. Happy to talk it through on a call."
-)
-BLAMING = "Hi Ana, it slipped because your team didn't send the content on time. We'll get to it ASAP."
+from tests.drafts import BLAMING, GOOD, MESSAGES
 
 
 def write(tmp_path: Path, name: str, data: str | bytes) -> Path:

@@ -15,16 +15,8 @@ from reviewer.errors import EngineError, ExitCode, InputError
 from reviewer.hook import ExitPolicy
 from reviewer.service import Reviewer
 from reviewer.sources import ReadOptions, Refused, SourceMessage, iter_messages, message_from_text, register_reader
-from tests.conftest import ROOT
+from tests.drafts import BLAMING, GOOD, MEH, MESSAGES
 
-MESSAGES = ROOT / "tests/data/messages"
-GOOD = (
-    "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
-    "planned the launch around it. New date: 17 June. Priya owns the plan, and I'll send you an update every "
-    "Friday at 10:00. Happy to talk it through on a call."
-)
-BLAMING = "Hi Ana, it slipped because your team didn't send the content on time. We'll get to it ASAP."
-MEH = "Hi Ana, the report is late. We will send it soon."
 OPTIONS = ReadOptions()
 
 

@@ -11,16 +11,8 @@ import pytest
 from reviewer.batch import record_from_item, review_records
 from reviewer.config import Settings
 from reviewer.sources import Columns, ReadOptions, Refused, SourceMessage, iter_messages
-from tests.conftest import ROOT
+from tests.drafts import BLAMING, GOOD, MEH, MESSAGES
 
-MESSAGES = ROOT / "tests/data/messages"
-GOOD = (
-    "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
-    "planned the launch around it. New date: 17 June. Priya owns the plan, and I'll send you an update every "
-    "Friday at 10:00. Happy to talk it through on a call."
-)
-BLAMING = "Hi Ana, it slipped because your team didn't send the content on time. We'll get to it ASAP."
-MEH = "Hi Ana, the report is late. We will send it soon."
 TEXTS = (GOOD, BLAMING, MEH)
 
 

@@ -21,14 +21,7 @@ from reviewer.batch import review_records
 from reviewer.cli import main
 from reviewer.config import Settings
 from reviewer.errors import ExitCode
-
-GOOD = (
-    "Hi Ana, I'm sorry: we missed the 3 June date because I underestimated the migration. I know your team "
-    "planned the launch around it. New date: 17 June. Priya owns the plan, and I'll send you an update every "
-    "Friday at 10:00. Happy to talk it through on a call."
-)
-BLAMING = "Hi Ana, it slipped because your team didn't send the content on time. We'll get to it ASAP."
-MEH = "Hi Ana, the report is late. We will send it soon."
+from tests.drafts import BLAMING, GOOD, MEH
 
 
 def sources(tmp_path: Path) -> list[str]:
@@ -157,13 +150,8 @@ def orphans(marker: str) -> list[int]:
 
 
 def candor_batch(*args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-c",
-        "import sys; from reviewer.cli import main; sys.exit(main(sys.argv[1:]))",
-        "batch",
-        *args,
-    ]
+    """The installed `candor` command, as a user runs it (a Ctrl-C while it is still importing is one line too)."""
+    return [str(Path(sys.executable).parent / "candor"), "batch", *args]
 
 
 @pytest.mark.parametrize("name", ["results.jsonl", "results.db", "results.csv"])
