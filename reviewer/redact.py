@@ -80,7 +80,7 @@ _INVOICE = re.compile(
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _CODE_AMOUNT = re.compile(
-    r"\b(?:usd|eur|gbp|chf|cad|aud|jpy|inr|nzd|sek|nok|dkk)\s?\d[\d,]*(?:\.\d+)?"
+    r"(?<![A-Za-z])(?:usd|eur|gbp|chf|cad|aud|jpy|inr|nzd|sek|nok|dkk)\s?\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:\s?(?:k|m|bn|million|thousand|billion)\b)?",
     re.IGNORECASE,
 )
@@ -144,10 +144,14 @@ class Redaction:
         if not self.values:
             return text
         by_value = {value: key for key, value in self.values.items()}
-        ordered = sorted(by_value, key=len, reverse=True)
-        alternatives = (rf"(?<!\w){re.escape(v)}(?!\w)" if v[:1].isalnum() else re.escape(v) for v in ordered)
-        pattern = re.compile("|".join(alternatives))
-        return pattern.sub(lambda m: by_value.get(m.group(0), m.group(0)), text)
+        pieces: list[str] = []
+        position = 0
+        for start, end, value in whole_words(text, by_value):
+            if start >= position:
+                pieces += [text[position:start], by_value[value]]
+                position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
 
     def counts(self) -> dict[str, int]:
         """How many stretches of each kind were redacted, in a fixed kind order."""
@@ -192,18 +196,24 @@ class _Picker:
 
     def __init__(self, length: int) -> None:
         self.used = bytearray(length)
+        """1 where a span was chosen or protected, 2 where chosen only."""
         self.chosen: list[tuple[int, int, str]] = []
 
-    def free(self, start: int, end: int) -> bool:
-        return end > start and not any(self.used[start:end])
+    def free(self, start: int, end: int, *, over_protected: bool = False) -> bool:
+        if end <= start:
+            return False
+        if over_protected:
+            return 2 not in self.used[start:end]
+        return not any(self.used[start:end])
 
     def protect(self, start: int, end: int) -> None:
-        self.used[start:end] = b"\1" * (end - start)
+        self.used[start:end] = bytes(1 if b == 0 else b for b in self.used[start:end])
 
-    def take(self, start: int, end: int, kind: str) -> bool:
-        if not self.free(start, end):
+    def take(self, start: int, end: int, kind: str, *, over_protected: bool = False) -> bool:
+        """Choose the span if it is free; `over_protected`: a known value wins over a protected date or quantity."""
+        if not self.free(start, end, over_protected=over_protected):
             return False
-        self.protect(start, end)
+        self.used[start:end] = b"\2" * (end - start)
         self.chosen.append((start, end, kind))
         return True
 
@@ -269,6 +279,9 @@ def find_redactions(text: str, *, client: str | None = None, names: Iterable[str
     for m in _BARE_DOMAIN.finditer(text):
         if any(c.isalpha() for c in m.group(0).rsplit(".", 1)[0]):
             pick.take(m.start(), m.end(), "url")
+    # Amounts before quantities: "EUR 1,200, invoice 88412" is an amount, not 1,200 invoices.
+    for m in _CODE_AMOUNT.finditer(text):
+        pick.take(m.start(), m.end(), "amount")
     # 2. What the review needs is never redacted: dates, times, percentages, quantities ("3 days").
     for fact in facts:
         if fact.kind in ("date", "percentage", "quantity"):
@@ -283,8 +296,6 @@ def find_redactions(text: str, *, client: str | None = None, names: Iterable[str
                 offset = len(value) - len(value.lstrip("# "))
                 pick.take(m.start("value") + offset, m.end("value"), kind)
     # 4. Amounts, phone numbers, identifiers (INV-2041, #4521) and long bare numbers.
-    for m in _CODE_AMOUNT.finditer(text):
-        pick.take(m.start(), m.end(), "amount")
     for fact in facts:
         if fact.kind == "amount" or fact.kind == "phone":
             pick.take(fact.start, fact.end, fact.kind)
@@ -292,6 +303,17 @@ def find_redactions(text: str, *, client: str | None = None, names: Iterable[str
             pick.take(fact.start, fact.end, _identifier_kind(fact.value))
         elif fact.kind == "number" and fact.value.isdigit() and len(fact.value) >= 6:
             pick.take(fact.start, fact.end, "reference")
+    # Every other occurrence of a value found above, even where its pattern could not see it ("...comhttps://").
+    repeated: set[str] = set()
+    for start, end, kind in list(pick.chosen):
+        value = text[start:end]
+        if value in repeated:
+            continue
+        repeated.add(value)
+        at = text.find(value)
+        while at >= 0 and len(value) >= 4:
+            pick.take(at, at + len(value), kind, over_protected=True)
+            at = text.find(value, at + 1)
     # 5. Names: the client's, the configured ones, greeting and sign-off names, then proper names in the text.
     for value, kind in [(client, "client"), *((n, "name") for n in names)]:
         if value and value.strip():
@@ -306,12 +328,35 @@ def find_redactions(text: str, *, client: str | None = None, names: Iterable[str
             values.add(text[start:end])
     # Every other whole-word occurrence of a name found above (a sentence-initial "Dana"), unless it is also an
     # ordinary word ("Will", "Mark"): those are redacted only where they were found as names.
-    repeatable = sorted((v for v in values if v.lower() not in common_words()), key=len, reverse=True)
-    if repeatable:
-        again = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?![\w])" for v in repeatable))
-        for m in again.finditer(text):
-            pick.take(m.start(), m.end(), "name")
+    repeatable = [v for v in values if v.lower() not in common_words()]
+    for start, end, _ in whole_words(text, repeatable):
+        pick.take(start, end, "name")
     return sorted(pick.chosen)
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def whole_words(text: str, values: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Every occurrence of each value as a whole word (no word character either side), longest value first where
+    two start at one place. Linear in the text for one-word values (a dictionary, not a regex of thousands of
+    alternatives); values with other characters are searched one by one."""
+    simple = {v for v in values if _TOKEN.fullmatch(v)}
+    other = sorted({v for v in values if v and v not in simple}, key=len, reverse=True)
+    found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text) if m.group(0) in simple]
+    for value in other:
+        at = text.find(value)
+        while at >= 0:
+            end = at + len(value)
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            edge_ok = not (value[0].isalnum() or value[0] == "_") or not (before.isalnum() or before == "_")
+            tail_ok = not (value[-1].isalnum() or value[-1] == "_") or not (after.isalnum() or after == "_")
+            if edge_ok and tail_ok:
+                found.append((at, end, value))
+            at = text.find(value, at + 1)
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    return found
 
 
 def plan_redaction(text: str, *, client: str | None = None, names: Iterable[str] = ()) -> Redaction:
