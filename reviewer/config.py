@@ -128,7 +128,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if kind == "bool | None":  # a switch with an "auto" default (redact)
             if isinstance(value, str) and value.strip().lower() == "auto":
                 return None
-            if not (isinstance(value, bool) or from_env):
+            words = {"1", "0", "true", "false", "yes", "no", "on", "off"}
+            if not (isinstance(value, bool) or (from_env and value.strip().lower() in words)):
                 raise ConfigError(f"{source}: {key}: expected true, false or \"auto\", got {value!r}")
             kind = "bool"
         if kind == "bool":
@@ -335,6 +336,8 @@ def describe(loaded: LoadedSettings) -> str:
             value = "***" + (value[-4:] if len(value) > 8 else "")
         if name == "base_url" and value:
             value = mask_url(value)
+        if name == "redact" and value is None:
+            value = "auto"  # on unless base_url is a loopback endpoint
         lines.append(f"{name} = {value!r}  # {loaded.provenance.get(name, 'default')}")
     return "\n".join(lines)
 

@@ -284,7 +284,8 @@ def find_redactions(text: str, *, client: str | None = None, names: Iterable[str
         pick.take(m.start(), m.end(), "amount")
     # 2. What the review needs is never redacted: dates, times, percentages, quantities ("3 days").
     for fact in facts:
-        if fact.kind in ("date", "percentage", "quantity"):
+        # (not a "quantity" across a comma: in "no. 55512, order 77" the number is not a count of orders)
+        if fact.kind in ("date", "percentage") or (fact.kind == "quantity" and not re.search(r",\s", fact.value)):
             pick.protect(fact.start, fact.end)
     # 3. Account and invoice numbers, named as such ("invoice no. 4521", "account 1234 5678", an IBAN).
     for m in _IBAN.finditer(text):
