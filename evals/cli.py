@@ -61,6 +61,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from evals import report, runner
     from evals.facts.measure import fact_check_figures
     from evals.facts.pairs import load_pairs
+    from reviewer.redact import redaction_wanted
     from reviewer.service import Reviewer
 
     settings = settings_from_args(args)
@@ -80,6 +81,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         examples = [e for e in examples if e.id in set(recorded["ids"])]
         runs = runs or recorded["runs"]
         settings = settings.replace(**recorded.get("sampling", {}))
+        # Recordings made before redaction existed (and any made against a loopback server) were not redacted.
+        settings = settings.replace(redact=bool(recorded.get("redact", False)))
     if args.sample:
         step = max(1, len(examples) // args.sample)
         examples = examples[::step][: args.sample]
@@ -134,6 +137,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     "split": args.split,
                     "runs": runs,
                     "sampling": {"temperature": settings.temperature, "max_output_tokens": settings.max_output_tokens},
+                    "redact": redaction_wanted(settings.redact, settings.base_url),
                     "ids": [e.id for e in examples],
                 },
                 indent=2,

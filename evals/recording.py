@@ -204,7 +204,9 @@ def recording_engine(
 def replaying_engine(settings: Settings, store_path: Path, *, with_rules: bool = False, run: int = 0) -> Engine:
     """The LLM engine answering only from `store_path`; a miss or a stale recording raises `StaleRecording`."""
     backend = ReplayBackend(store_path)
-    return llm_engine(settings, rules=with_rules, backend=backend, cache=None, fail_open=False, run=run)
+    # A replay sends nothing; it must ask what was asked when recording, redacted only if that was (the meta file).
+    redact = bool(settings.redact)
+    return llm_engine(settings, rules=with_rules, backend=backend, cache=None, fail_open=False, run=run, redact=redact)
 
 
 __all__ = [

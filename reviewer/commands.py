@@ -33,8 +33,8 @@ The contract:
   code, never a traceback. stdout is data, stderr is diagnostics.
 - `review_flags=True` (the default) gives the command the flags every reviewing command shares (`--engine`,
   `--config`, `--send-at`, `--block-below`, `--disable`, `--rubric-dir`, `--model`, `--base-url`, `--fail-open`,
-  `--no-cache`); `settings_from_args` and `reviewer_from_args` turn them into `Settings` or a `Reviewer`, so a flag
-  overrides the config files only when the user typed it.
+  `--no-cache`, `--redact`/`--no-redact`); `settings_from_args` and `reviewer_from_args` turn them into
+  `Settings` or a `Reviewer`, so a flag overrides the config files only when the user typed it.
 - `commands.set_default(run)` makes `run` what bare `candor` does; `commands.default` is what it replaces, for a
   front end that falls back to it (the TUI does without a terminal).
 - Names are unique: adding one that exists raises `CommandConflict`. The CLI reports a plugin that fails to load or
@@ -168,9 +168,23 @@ def add_review_flags(parser: argparse.ArgumentParser) -> None:
         help="if the model fails, fall back to the rules review (exit as its verdict) with a warning",
     )
     parser.add_argument("--no-cache", action="store_const", const=False, dest="cache", help="bypass the cache")
+    redaction = parser.add_mutually_exclusive_group()
+    redaction.add_argument(
+        "--redact",
+        action="store_const",
+        const=True,
+        dest="redact",
+        help="replace emails, phones, amounts, account/invoice numbers, links and names before the model sees the "
+        "draft (default: on for a non-local endpoint)",
+    )
+    redaction.add_argument(
+        "--no-redact", action="store_const", const=False, dest="redact", help="send the draft to the model as written"
+    )
 
 
-_SETTING_FLAGS = ("engine", "send_at", "block_below", "model", "base_url", "fail_open", "cache", "fail_on", "color")
+_SETTING_FLAGS = (
+    "engine", "send_at", "block_below", "model", "base_url", "fail_open", "cache", "redact", "fail_on", "color",
+)  # fmt: skip
 """Parsed arguments that are settings of the same name (`--fail-on` and `--color` are `candor check`'s own)."""
 
 

@@ -85,6 +85,12 @@ class Settings:
     """Defaults to the user cache directory."""
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """USD per million tokens, by model: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}."""
+    redact: bool | None = None
+    """Replace emails, phone numbers, amounts, account and invoice numbers, links and names with placeholders before
+    the llm engine sends a draft, and map them back in its reply. Unset (or "auto"): on for any endpoint off this
+    machine, off for a loopback one (localhost, 127.0.0.0/8, ::1)."""
+    redact_names: tuple[str, ...] = ()
+    """Names (people, clients, products) to redact wherever they appear, for what name detection misses."""
     structured_output: str = "auto"
     """How the llm engine asks for JSON: auto (json_schema, then json_object with a schema as llama.cpp takes it,
     then plain json_object, remembering what the server accepted), json_schema, json_object_schema, json_object,
@@ -119,6 +125,13 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     kind = str(_FIELDS[key].type)
     from_env = isinstance(value, str) and source.startswith("$")
     try:
+        if kind == "bool | None":  # a switch with an "auto" default (redact)
+            if isinstance(value, str) and value.strip().lower() == "auto":
+                return None
+            words = {"1", "0", "true", "false", "yes", "no", "on", "off"}
+            if not (isinstance(value, bool) or (from_env and value.strip().lower() in words)):
+                raise ConfigError(f"{source}: {key}: expected true, false or \"auto\", got {value!r}")
+            kind = "bool"
         if kind == "bool":
             if from_env:
                 lowered = value.strip().lower()
@@ -323,6 +336,8 @@ def describe(loaded: LoadedSettings) -> str:
             value = "***" + (value[-4:] if len(value) > 8 else "")
         if name == "base_url" and value:
             value = mask_url(value)
+        if name == "redact" and value is None:
+            value = "auto"  # on unless base_url is a loopback endpoint
         lines.append(f"{name} = {value!r}  # {loaded.provenance.get(name, 'default')}")
     return "\n".join(lines)
 

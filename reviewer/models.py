@@ -143,6 +143,15 @@ class Rewrite(_Frozen):
         return review.dimensions, review.overall
 
 
+class Redacted(_Frozen):
+    """A stretch of the reviewed text the model never saw: it was sent as `placeholder` and mapped back after."""
+
+    kind: Literal["email", "url", "phone", "amount", "account", "invoice", "reference", "client", "name"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    placeholder: str
+
+
 class Usage(_Frozen):
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -175,6 +184,8 @@ class Review(_Frozen):
     usage: Usage = Usage()
     notes: tuple[str, ...] = ()
     """Things the user should know about how the review was made (trimmed thread, dropped quotes, fallback)."""
+    redactions: tuple[Redacted, ...] = ()
+    """What was redacted before the draft reached a model (offsets into `text`); empty when nothing was."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -87,7 +87,10 @@ class FakeEngine:
             settings = settings.replace(model=FAKE_MODEL)
         self.backend = ScriptedBackend(default_reply if script is None else script)
         self.calls: list[Message] = []
-        self._engine: Engine = llm_engine(settings, rules=rules, backend=self.backend, cache=None, sleep=sleep)
+        # Nothing leaves the process, so the draft is redacted only when asked (`redact = true`, `--redact`).
+        self._engine: Engine = llm_engine(
+            settings, rules=rules, backend=self.backend, cache=None, sleep=sleep, redact=bool(settings.redact)
+        )
         self.name = self._engine.name
 
     @property

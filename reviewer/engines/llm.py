@@ -10,6 +10,10 @@ Retry-After (`retry`) and structured-output negotiation (`modes`) wrap the `Chat
 rules+llm (`combined`) and fail-open (`fail_open`) wrap the engine. The draft arrives as the front end read it
 (quoted replies and signatures already stripped); a prompt over `token_budget` is an error, never cut.
 
+With redaction on (`redact`; by default for any endpoint off this machine) the model sees the draft and the client's
+name with placeholders (`reviewer.redact`), and so does the repair request; every string of the reply is mapped back
+before the quotes are located and the rewrite is fact-checked, so both are checked against the original draft.
+
 This module imports neither openai, tiktoken nor langchain at import time: the backend is given, and langchain is
 imported on the first prompt render, so a cache hit needs neither.
 """
@@ -30,7 +34,8 @@ from reviewer.engines.llm_output import InvalidReply, ModelReview, locate_all, p
 from reviewer.engines.llm_prompt import PromptSet, reply_schema
 from reviewer.errors import ConfigError, EngineError
 from reviewer.facts import compare_facts
-from reviewer.models import DimensionScore, Message, Missing, Review, Rewrite, Usage
+from reviewer.models import DimensionScore, Message, Missing, Redacted, Review, Rewrite, Usage
+from reviewer.redact import Redaction, plan_redaction, redaction_wanted
 from reviewer.rubric import Rubric
 from reviewer.scoring import judged_review
 from reviewer.tokens import count_messages, count_tokens, estimate_cost, token_counter
@@ -72,6 +77,7 @@ class Timings:
 class _Prepared:
     request: ChatRequest
     notes: list[str]
+    redaction: Redaction | None = None
 
 
 def check_settings(settings: Settings, *, needs_endpoint: bool) -> None:
@@ -107,10 +113,18 @@ class LLMEngine:
             or a `ScriptedBackend` / replay for tests and evals.
         run: run index for repeated sampling; part of the cache key and of recording keys.
         prompts: the prompt templates (default: loaded from `settings.prompts_dir` or the built-in folder).
+        redact: redact the draft before it is sent; None: `settings.redact`, which by default is on for any
+            endpoint but a loopback one.
     """
 
     def __init__(
-        self, settings: Settings, backend: ChatBackend, *, run: int = 0, prompts: PromptSet | None = None
+        self,
+        settings: Settings,
+        backend: ChatBackend,
+        *,
+        run: int = 0,
+        prompts: PromptSet | None = None,
+        redact: bool | None = None,
     ) -> None:
         check_settings(settings, needs_endpoint=False)
         self.settings = settings
@@ -120,6 +134,7 @@ class LLMEngine:
         self.run = run
         self.prompts = prompts or PromptSet.load(settings.prompts_dir)
         self.backend = backend
+        self.redact = redaction_wanted(settings.redact, settings.base_url) if redact is None else redact
         self.last_timings = Timings()
 
     def close(self) -> None:
@@ -161,9 +176,12 @@ class LLMEngine:
 
         s = self.settings
         # Suppressions change the rules findings a rules+llm review carries; absent, the key is as it always was.
-        asked: dict[str, list[str]] = {}
+        asked: dict[str, Any] = {}
         if message.ignore or message.allow:
             asked = {"ignore": list(message.ignore), "allow": list(message.allow)}
+        if self.redact:
+            # The model saw another prompt: a redacted review never answers for an unredacted one, nor the reverse.
+            asked["redact"] = {"names": sorted(s.redact_names)}
         return {
             **asked,
             "candor": __version__,
@@ -196,7 +214,7 @@ class LLMEngine:
         except InvalidReply as first:
             timings.validate_ms += (time.perf_counter() - clock) * 1000
             log.info("invalid reply from %s, asking once for a repair: %s", self.model, first)
-            repair = self._repair_request(prepared.request, reply.content, first.errors)
+            repair = self._repair_request(prepared.request, reply.content, first.errors, prepared.redaction)
             reply = yield repair
             clock = time.perf_counter()
             try:
@@ -207,14 +225,21 @@ class LLMEngine:
                     f"the model's reply was not a valid review after one repair: {second.errors[0]}{more}"
                 ) from None
             prepared.notes.append("The model's first reply was invalid; this is its corrected reply.")
+        if prepared.redaction is not None:
+            parsed = _restored(parsed, prepared.redaction)
         timings.validate_ms += (time.perf_counter() - clock) * 1000
-        return self._build(message, prepared.notes, parsed, rubric, timings, started)
+        return self._build(message, prepared.notes, parsed, rubric, timings, started, prepared.redaction)
 
     def _prepare(self, message: Message, rubric: Rubric, timings: Timings) -> _Prepared:
         budget = self.settings.token_budget
         notes: list[str] = []
         clock = time.perf_counter()
-        messages = self.prompts.render(rubric, message.text, situation=message.situation, client=message.client)
+        redaction = None
+        draft, client = message.text, message.client
+        if self.redact:
+            redaction = plan_redaction(message.text, client=message.client, names=self.settings.redact_names)
+            draft, client = redaction.redacted, redaction.client
+        messages = self.prompts.render(rubric, draft, situation=message.situation, client=client)
         timings.prompt_ms += (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         tokens = count_messages((content for _, content in messages), self.model)
@@ -239,12 +264,17 @@ class LLMEngine:
                 run=self.run,
             ),
         )
-        return _Prepared(request=request, notes=notes)
+        return _Prepared(request=request, notes=notes, redaction=redaction)
 
-    def _repair_request(self, request: ChatRequest, content: str, errors: list[str]) -> ChatRequest:
+    def _repair_request(
+        self, request: ChatRequest, content: str, errors: list[str], redaction: Redaction | None
+    ) -> ChatRequest:
+        echo = content[:_REPAIR_ECHO_CHARS]
+        if redaction is not None:  # the reply is the model's own text, but nothing redacted goes out in any form
+            echo, errors = redaction.hide(echo), [redaction.hide(e) for e in errors]
         messages = (
             *request.messages,
-            ("assistant", content[:_REPAIR_ECHO_CHARS]),
+            ("assistant", echo),
             ("user", self.prompts.render_repair(errors)),
         )
         return replace(request, messages=messages, meta=replace(request.meta, attempt=1))
@@ -279,6 +309,7 @@ class LLMEngine:
         rubric: Rubric,
         timings: Timings,
         started: float,
+        redaction: Redaction | None = None,
     ) -> Review:
         text = message.text
         clock = time.perf_counter()
@@ -311,6 +342,13 @@ class LLMEngine:
             facts = f"{count} fact{'s' if count > 1 else ''}"
             notes.append(f"The suggested rewrite changes {facts}: check them before using it.")
 
+        redacted: tuple[Redacted, ...] = ()
+        if redaction is not None:
+            redacted = tuple(
+                Redacted(kind=s.kind, start=s.start, end=s.end, placeholder=s.placeholder)
+                for s in redaction.spans
+            )
+            notes.append(redaction.summary())
         unique = dict.fromkeys(parsed.missing)  # small models repeat themselves
         missing = tuple(Missing(id=_slug(what), dimension=dim, severity="minor", message=what) for dim, what in unique)
         timings.total_ms = (time.perf_counter() - started) * 1000
@@ -336,7 +374,24 @@ class LLMEngine:
                 ),
             ),
             notes=tuple(notes),
+            redactions=redacted,
         )
+
+
+def _restored(parsed: ModelReview, redaction: Redaction) -> ModelReview:
+    """The model's reply with the redacted values put back in every string it holds."""
+    back = redaction.restore
+    dimensions = {
+        dim_id: replace(d, rationale=back(d.rationale), evidence=tuple(back(q) for q in d.evidence))
+        for dim_id, d in parsed.dimensions.items()
+    }
+    return replace(
+        parsed,
+        dimensions=dimensions,
+        missing=tuple((dim, back(what)) for dim, what in parsed.missing),
+        suggestions=tuple(back(s) for s in parsed.suggestions),
+        rewrite=back(parsed.rewrite) if parsed.rewrite is not None else None,
+    )
 
 
 __all__ = ["HOW_TO_CONFIGURE", "MAX_SUGGESTIONS", "LLMEngine", "Timings", "check_settings"]

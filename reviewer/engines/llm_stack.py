@@ -70,6 +70,7 @@ def llm_engine(
     prompts: PromptSet | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    redact: bool | None = None,
 ) -> Engine:
     """The LLM engine with its wrappers, as configured.
 
@@ -85,13 +86,15 @@ def llm_engine(
         prompts: the prompt templates (default: from `settings.prompts_dir` or the built-in folder).
         retry: the retry policy (default: `max_retries` from settings, 0.5 s first backoff).
         sleep: how to wait between retries (tests record the waits instead).
+        redact: redact the draft before it is sent; None: `settings.redact`, by default on unless `base_url` is a
+            loopback endpoint. Callers whose backend sends nothing anywhere (a script, a replay) pass it.
     """
     check_settings(settings, needs_endpoint=backend is None)
     if cache == "auto":
         cache = ReviewCache(default_cache_dir(settings.cache_dir)) if settings.cache and backend is None else None
     wire = transport(settings, openai_backend(settings) if backend is None else backend, retry=retry, sleep=sleep)
     engine: CacheableEngine = CheckedRewriteEngine(
-        LLMEngine(settings, wire, run=run, prompts=prompts), RulesEngine(settings.gate)
+        LLMEngine(settings, wire, run=run, prompts=prompts, redact=redact), RulesEngine(settings.gate)
     )
     if rules:
         engine = RulesPlusModelEngine(RulesEngine(settings.gate), engine, settings.gate)

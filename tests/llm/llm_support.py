@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -86,7 +87,15 @@ class Drip:
     length: int = 10_000
 
 
-Action = Reply | Status | Raw | Hang | Drop | Drip
+@dataclass
+class Respond:
+    """A reply whose content is computed from the request body the server received (a model that answers what it
+    was sent, e.g. quoting the draft it saw)."""
+
+    content: Callable[[dict[str, Any]], str]
+
+
+Action = Reply | Status | Raw | Hang | Drop | Drip | Respond
 
 
 class ScriptedServer:
@@ -126,6 +135,8 @@ class ScriptedServer:
                         server.in_flight -= 1
 
             def _act(self, action: Action | None, body: dict[str, Any]) -> None:
+                if isinstance(action, Respond):
+                    action = Reply(action.content(body))
                 if action is None:
                     self._json(500, {"error": {"message": "scripted server: script is empty", "type": "test"}})
                 elif isinstance(action, Reply):
