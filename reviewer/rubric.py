@@ -21,8 +21,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
-from reviewer.patterns import DATE_TOKEN, check_pattern, load_prepared, preparation_key, save_prepared
+from reviewer.patterns import (
+    DATE_TOKEN,
+    check_pattern,
+    load_prepared,
+    lower_pattern,
+    preparation_key,
+    save_prepared,
+)
 from reviewer.scorer import FittedScorer, load_scorer
+from reviewer.text import NewsWords
 
 Applies = Literal["always", "problem", "failure", "timing", "complaint"]
 """When a check applies: always; when the message reports a problem (risk or failure); a failure only; a
@@ -126,6 +134,90 @@ class Dimension(_Strict):
         return scale
 
 
+LISTS_FILE = "lists.toml"
+"""A rubric folder's shared word lists: only a `[lists]` table, not a dimension."""
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """How the code uses one of the rubric's lists: the regex frame its alternation goes into (at `{}`), its flags,
+    and why, for the error when it is missing."""
+
+    frame: str
+    flags: int
+    use: str
+    lowered: bool = False
+    """Runs on the lower-cased text without IGNORECASE (several times faster): its letters are lower-cased."""
+
+
+_WORDS = r"\b(?:{})\b"
+CODE_LISTS: dict[str, CodeList] = {
+    "news_failure": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_failure_weak": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_risk": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_timing": CodeList(_WORDS, 0, "whether a date is at stake", lowered=True),
+    "news_complaint": CodeList(_WORDS, 0, "whether the message answers a complaint", lowered=True),
+    "date_forward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
+    "date_backward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
+    "causal": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to cut a blaming clause"),
+    "greeting": CodeList(
+        r"^[ \t]*(?:{})\b[^\n,!:.]{{0,40}}(?:[,!:]|(?=\n)|$)", re.IGNORECASE, "the rewrite, to find the greeting"
+    ),
+    "sign_off": CodeList(
+        r"^[ \t]*(?:{})\b[^\n]{{0,40}}$", re.IGNORECASE | re.MULTILINE, "the rewrite, to find the sign-off"
+    ),
+    "what_went_wrong": CodeList(_WORDS, 0, "the rewrite, to keep the news", lowered=True),
+    "apology": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to add one apology at most"),
+    "apology_word": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to mend a stock apology"),
+    "adverb": CodeList("(?:{})", re.IGNORECASE, "the rewrite, to delete an adverb"),
+}
+"""The lists the code itself uses (besides any pattern's @name), each a named list of prompts/rubric/lists.toml."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The rubric's word lists that the code uses outside the cue patterns, compiled once when the rubric loads."""
+
+    news: NewsWords
+    """What kind of news a message is (`reviewer.text.profile`)."""
+    date_forward: re.Pattern[str]
+    date_backward: re.Pattern[str]
+    causal: re.Pattern[str]
+    greeting: re.Pattern[str]
+    sign_off: re.Pattern[str]
+    what_went_wrong: re.Pattern[str]
+    apology: re.Pattern[str]
+    apology_word: re.Pattern[str]
+    adverb: re.Pattern[str]
+
+
+def code_pattern(name: str, alternatives: Sequence[str]) -> str:
+    """The regex the code runs for one of its lists (`CODE_LISTS`)."""
+    use = CODE_LISTS[name]
+    body = "|".join(lower_pattern(a) if use.lowered else a for a in alternatives)
+    return use.frame.format(body)
+
+
+def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders: str) -> Lexicon:
+    compiled: dict[str, re.Pattern[str]] = {}
+    for name, use in CODE_LISTS.items():
+        if name not in lists:
+            raise RubricError(f"{folders}: lists.{name}: missing; {use.use} needs it (see prompts/rubric/{LISTS_FILE})")
+        pattern = code_pattern(name, lists[name])
+        error = check_pattern(pattern)
+        if error:
+            raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
+        compiled[name] = re.compile(pattern, use.flags)
+    news = NewsWords(
+        failure=compiled.pop("news_failure"),
+        failure_weak=compiled.pop("news_failure_weak"),
+        risk=compiled.pop("news_risk"),
+        timing=compiled.pop("news_timing"),
+        complaint=compiled.pop("news_complaint"),
+    )
+    return Lexicon(news=news, **compiled)
+
+
 @dataclass(frozen=True, eq=False)
 class Rubric:
     """The dimensions in force, with a hash of their source so caches and recordings know when it changed."""
@@ -133,6 +225,8 @@ class Rubric:
     name: str
     dimensions: tuple[Dimension, ...]
     hash: str
+    lexicon: Lexicon = field(compare=False)
+    """The word lists the code uses (news, new date, rewrite), from the rubric's lists."""
     sources: tuple[Path, ...] = field(default=(), compare=False)
     scorer: FittedScorer | None = field(default=None, compare=False)
     """Fitted weights turning evidence into scores (`reviewer.scorer`); None: every dimension uses its cue weights."""
@@ -286,13 +380,25 @@ def load_rubric(
         restored = False
     texts: list[tuple[Path, bytes, str]] = []
     lists: dict[str, tuple[str, ...]] = {}
+    list_sources: dict[str, str] = {}
+    list_files: list[bytes] = []
     for path, raw in files:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
             raise RubricError(f"{path}: cannot read: not UTF-8 ({err.reason})") from None
-        texts.append((path, raw, text))
-        lists.update(_lists_of(_toml(text, str(path)), str(path)))  # a later folder's list overrides
+        data = _toml(text, str(path))
+        if path.name == LISTS_FILE:
+            extra = sorted(set(data) - {"lists"})
+            if extra:
+                raise RubricError(f"{path}: {extra[0]}: a {LISTS_FILE} holds only a [lists] table")
+            list_files.append(raw)
+        else:
+            texts.append((path, raw, text))
+        found = _lists_of(data, str(path))
+        lists.update(found)  # a later folder's list overrides
+        list_sources.update(dict.fromkeys(found, str(path)))
+    lexicon = _lexicon(lists, list_sources, ", ".join(str(d) for d in directories))
     by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
     for path, raw, text in texts:
         dim = parse_dimension(text, str(path), lists)
@@ -316,6 +422,8 @@ def load_rubric(
     for dim_id in sorted(disabled):
         # Disabled dimensions still supply evidence, so their content is part of what the rubric is.
         digest.update(b"evidence\0" + dim_id.encode() + b"\0" + by_id[dim_id][2] + b"\0")
+    for raw in list_files:
+        digest.update(b"lists\0" + raw + b"\0")
     if scorer is not None:
         digest.update(b"scorer\0" + scorer_raw + b"\0")
     everything = sorted(by_id.values(), key=lambda e: (e[0].order, e[0].id))
@@ -323,6 +431,7 @@ def load_rubric(
         name=name,
         dimensions=tuple(dim for dim, _, _ in chosen),
         hash=digest.hexdigest()[:16],
+        lexicon=lexicon,
         sources=tuple(path for _, path, _ in chosen),
         scorer=scorer,
         evidence=tuple(dim for dim, _, _ in everything),
