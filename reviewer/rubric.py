@@ -29,7 +29,7 @@ from reviewer.patterns import (
     preparation_key,
     save_prepared,
 )
-from reviewer.scorer import FittedScorer, load_scorer
+from reviewer.scorer import FeatureWords, FittedScorer, load_scorer
 from reviewer.text import NewsWords
 
 Applies = Literal["always", "problem", "failure", "timing", "complaint"]
@@ -143,7 +143,8 @@ class CodeList:
     """How the code uses one of the rubric's lists: the regex frame its alternation goes into (at `{}`), its flags,
     and why, for the error when it is missing."""
 
-    frame: str
+    frame: str | None
+    """None: whole words (a set), not a pattern."""
     flags: int
     use: str
     lowered: bool = False
@@ -170,6 +171,15 @@ CODE_LISTS: dict[str, CodeList] = {
     "apology": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to add one apology at most"),
     "apology_word": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to mend a stock apology"),
     "adverb": CodeList("(?:{})", re.IGNORECASE, "the rewrite, to delete an adverb"),
+    "feature_hedge": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_cause": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_thanks": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_apology": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_greeting": CodeList(r"^\s*(?:{})\b", re.IGNORECASE, "the fitted scorer"),
+    "feature_second_person": CodeList(None, 0, "the fitted scorer"),
+    "feature_first_plural": CodeList(None, 0, "the fitted scorer"),
+    "feature_first_singular": CodeList(None, 0, "the fitted scorer"),
+    "feature_negation": CodeList(None, 0, "the fitted scorer"),
 }
 """The lists the code itself uses (besides any pattern's @name), each a named list of prompts/rubric/lists.toml."""
 
@@ -189,20 +199,33 @@ class Lexicon:
     apology: re.Pattern[str]
     apology_word: re.Pattern[str]
     adverb: re.Pattern[str]
+    features: FeatureWords
+    """The fitted scorer's text measures (`reviewer.scorer.text_features`)."""
+
+
+_PLAIN_WORD = re.compile(r"[a-z][a-z'’-]*")
 
 
 def code_pattern(name: str, alternatives: Sequence[str]) -> str:
     """The regex the code runs for one of its lists (`CODE_LISTS`)."""
     use = CODE_LISTS[name]
+    assert use.frame is not None, f"{name} is a set of words, not a pattern"
     body = "|".join(lower_pattern(a) if use.lowered else a for a in alternatives)
     return use.frame.format(body)
 
 
 def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders: str) -> Lexicon:
     compiled: dict[str, re.Pattern[str]] = {}
+    sets: dict[str, frozenset[str]] = {}
     for name, use in CODE_LISTS.items():
         if name not in lists:
             raise RubricError(f"{folders}: lists.{name}: missing; {use.use} needs it (see prompts/rubric/{LISTS_FILE})")
+        if use.frame is None:
+            odd = [w for w in lists[name] if not _PLAIN_WORD.fullmatch(w)]
+            if odd:
+                raise RubricError(f"{sources[name]}: lists.{name}: {odd[0]!r} is not a lower-case word")
+            sets[name] = frozenset(lists[name])
+            continue
         pattern = code_pattern(name, lists[name])
         error = check_pattern(pattern)
         if error:
@@ -215,7 +238,18 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
         timing=compiled.pop("news_timing"),
         complaint=compiled.pop("news_complaint"),
     )
-    return Lexicon(news=news, **compiled)
+    features = FeatureWords(
+        hedge=compiled.pop("feature_hedge"),
+        cause=compiled.pop("feature_cause"),
+        thanks=compiled.pop("feature_thanks"),
+        apology=compiled.pop("feature_apology"),
+        greeting=compiled.pop("feature_greeting"),
+        second_person=sets["feature_second_person"],
+        first_plural=sets["feature_first_plural"],
+        first_singular=sets["feature_first_singular"],
+        negation=sets["feature_negation"],
+    )
+    return Lexicon(news=news, features=features, **compiled)
 
 
 @dataclass(frozen=True, eq=False)

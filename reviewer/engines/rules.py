@@ -428,6 +428,7 @@ def analyse(message: Message, rubric: Rubric) -> Analysis:
         timing=news.timing,
         complaint=news.complaint,
         dates=len(analysis.dates),
+        lists=rubric.lexicon.features,
     )
     return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features, notes)
 
