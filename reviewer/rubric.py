@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -62,7 +62,8 @@ class Cue(_Strict):
     fires: tuple[str, ...] = ()
     """Sentences this cue must flag, kept beside it and run as tests (tests/test_rubric_examples.py)."""
     quiet: tuple[str, ...] = ()
-    """Look-alike sentences this cue must leave alone (a false alarm teaches people to ignore Candor)."""
+    """Look-alike sentences this cue must leave alone (a false alarm teaches people to ignore Candor). Every cue
+    has at least one of each (tests/test_rubric_examples.py)."""
 
     @field_validator("patterns", "unless")
     @classmethod
@@ -74,28 +75,76 @@ class Cue(_Strict):
         return patterns
 
 
-class Check(_Strict):
-    """A structural test implemented in code (`reviewer.checks`), configured here."""
+class _CheckBase(_Strict):
+    """What every check kind has; each kind below adds only the fields it uses, so a misplaced field (patterns on
+    a present check, a placeholder on a found one) is an error at load, not silently ignored."""
 
     id: str = Field(pattern=r"^[a-z_]+$")
     """Id of the missing element or finding family it reports, e.g. "new_date"."""
-    check: Literal["present", "found", "new_date", "over_explaining"]
-    """present: satisfied when a cue of a `satisfied_by` family matched (in any dimension), else reported missing;
-    found: adds `weight` when a cue of a `satisfied_by` family matched (a cue that also hurts this dimension, e.g.
-    blame lowers accountability as well as limited excuses); new_date: a date in a forward-looking sentence;
-    over_explaining: too much of the message is cause (sentences matching `patterns`)."""
     severity: Severity
     weight: float = Field(ge=-3, le=3)
     """Added to the score when the element is missing (or the finding fires)."""
+    message: str = Field(min_length=1)
+    applies: Applies = "always"
+
+
+class _Reports(_CheckBase):
+    """A check that reports something of its own (a missing element, a finding), so it carries examples."""
+
+    fires: tuple[str, ...] = Field(min_length=1)
+    """Whole messages for which the check reports (the element missing, the finding), run as tests."""
+    quiet: tuple[str, ...] = Field(min_length=1)
+    """Look-alike messages for which it must not."""
+
+
+class _Missing(_Reports):
     credit: float = Field(default=0.0, ge=0, le=3)
     """Added to the score when the element is present."""
-    message: str = Field(min_length=1)
     placeholder: str | None = None
     placement: Literal["opening", "next_steps"] = "next_steps"
     """Where a scaffold rewrite puts the placeholder: after the greeting, or in the next-steps block."""
-    applies: Applies = "always"
-    satisfied_by: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
+
+
+class PresentCheck(_Missing):
+    """Satisfied when a cue of a `satisfied_by` family matched (in any dimension), else reported missing."""
+
+    check: Literal["present"]
+    satisfied_by: tuple[str, ...] = Field(min_length=1)
+
+
+class NewDateCheck(_Missing):
+    """Satisfied by a date in a forward-looking sentence (the `date_forward` / `date_backward` lists)."""
+
+    check: Literal["new_date"]
+
+
+class FoundCheck(_CheckBase):
+    """Adds `weight` when a cue of a `satisfied_by` family matched: a cue that also moves this dimension (blame
+    lowers accountability as well as limited excuses). It reports nothing of its own: its cues carry the examples."""
+
+    check: Literal["found"]
+    satisfied_by: tuple[str, ...] = Field(min_length=1)
+
+
+class OverExplainingCheck(_Reports):
+    """Too much of the message is cause: at least three sentences, 40% of the words, matching `patterns`."""
+
+    check: Literal["over_explaining"]
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _parses(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            error = check_pattern(pattern)
+            if error:
+                raise ValueError(f"bad regular expression {pattern!r}: {error}")
+        return patterns
+
+
+Check = Annotated[PresentCheck | NewDateCheck | FoundCheck | OverExplainingCheck, Field(discriminator="check")]
+"""A structural test implemented in code (`reviewer.engines.rules.run_checks`), configured here; `check` names its
+kind: present, found, new_date or over_explaining."""
 
 
 class Examples(_Strict):
@@ -373,6 +422,8 @@ def _check_references(dimensions: Sequence[tuple[Dimension, Path]]) -> None:
     families |= {check.id for dim, _ in dimensions for check in dim.checks if check.check == "over_explaining"}
     for dim, path in dimensions:
         for i, check in enumerate(dim.checks):
+            if not isinstance(check, PresentCheck | FoundCheck):
+                continue
             unknown = [f for f in check.satisfied_by if f not in families]
             if unknown:
                 raise RubricError(

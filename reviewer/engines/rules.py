@@ -17,7 +17,7 @@ from functools import lru_cache
 from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import scaffold_rewrite
-from reviewer.rubric import Applies, Check, Cue, Dimension, Lexicon, Rubric
+from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
 from reviewer.suppress import Suppressions
@@ -280,7 +280,7 @@ def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
 
 
-def _over_explaining(text: str, check: Check) -> Finding | None:
+def _over_explaining(text: str, check: OverExplainingCheck) -> Finding | None:
     """Most of the message is about causes: a finding spanning the cause sentences, or None."""
     marker = _cause_markers(check.patterns)
     analysis = analysed(text)
@@ -314,17 +314,17 @@ def run_checks(
         for check in dim.checks:
             if not _applies(check.applies, news):
                 continue
-            if check.check == "over_explaining":
+            if isinstance(check, OverExplainingCheck):
                 finding = _over_explaining(text, check)
                 if finding is not None:
                     findings.append(finding.model_copy(update={"dimension": dim.id}))
                     contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
                 continue
-            if check.check == "found":
+            if isinstance(check, FoundCheck):
                 if not families.isdisjoint(check.satisfied_by):
                     contributions.append(_Contribution(dim.id, check.weight, check.id.replace("_", " ")))
                 continue
-            if check.check == "new_date":
+            if isinstance(check, NewDateCheck):
                 present = _has_new_date(text, rubric.lexicon)
             else:
                 present = bool(families & set(check.satisfied_by))
