@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
@@ -73,6 +73,13 @@ class Cue(_Strict):
             if error:
                 raise ValueError(f"bad regular expression {pattern!r}: {error}")
         return patterns
+
+    @model_validator(mode="after")
+    def _keep_group_exists(self) -> Cue:
+        # A replacement that keeps a group no pattern has would silently never offer its fix.
+        if self.replacement and "\\g<keep>" in self.replacement and not any("(?P<keep>" in p for p in self.patterns):
+            raise ValueError("replacement keeps the `keep` group, but no pattern has (?P<keep>...)")
+        return self
 
 
 class _CheckBase(_Strict):

@@ -236,3 +236,14 @@ def test_code_word_lists_are_validated_at_load_naming_the_file_and_the_list(tmp_
     lists.write_text(text.replace("\nsign_off = [\n", "\nsign_off = 3\nunused = [\n", 1), encoding="utf-8")
     with pytest.raises(RubricError, match=r"lists.toml: lists: each list must be a non-empty array of strings"):
         load_rubric([folder])
+
+
+def test_a_replacement_keeping_a_group_no_pattern_has_is_caught_at_load(tmp_path: Path) -> None:
+    cue = "replacement = \"\\\\g<keep>\"\n"
+    (tmp_path / "brevity.toml").write_text(BREVITY + cue, encoding="utf-8")
+    with pytest.raises(RubricError, match=r"brevity.toml: cues.0: Value error, replacement keeps the `keep` group"):
+        load_rubric([BUILTIN, tmp_path])
+    fixed = BREVITY.replace("'\\bjust wanted to\\b'", "'\\b(?P<keep>just) wanted to\\b'")
+    assert fixed != BREVITY
+    (tmp_path / "brevity.toml").write_text(fixed + cue, encoding="utf-8")
+    assert "brevity" in load_rubric([BUILTIN, tmp_path]).ids
