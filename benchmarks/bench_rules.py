@@ -72,16 +72,16 @@ def main() -> None:
         f"max {max(times):.3f} ms"
     )
     text = draft_of(300)
-    news = profile(text)
+    news = profile(text, rubric.lexicon.news)
     found = find_cues(text, rubric, news)
     _, missing, _ = run_checks(text, rubric, news, found)
     stages = {
         "sentences": lambda i: (sentences.cache_clear(), sentences(f"{text} {i}")),
-        "profile": lambda i: profile(f"{text} {i}"),
+        "profile": lambda i: profile(f"{text} {i}", rubric.lexicon.news),
         "find_cues": lambda i: find_cues(f"{text} {i}", rubric, news),
         "run_checks": lambda i: run_checks(f"{text} {i}", rubric, news, found),
         "facts": lambda i: extract_facts(f"{text} {i}"),
-        "rewrite": lambda i: scaffold_rewrite(Message(text=f"{text} {i}"), found, missing),
+        "rewrite": lambda i: scaffold_rewrite(Message(text=f"{text} {i}"), rubric.lexicon, found, missing),
     }
     print("stages for 300 words (ms)")
     for name, fn in stages.items():

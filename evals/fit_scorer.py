@@ -46,7 +46,13 @@ ALPHAS = (30.0, 100.0, 300.0, 1000.0, 3000.0)
 def evidence_rubric() -> Rubric:
     """The shipped rubric without its fitted weights: features must not depend on the weights being fitted."""
     rubric = load_rubric([rubric_dir(Settings().prompts_dir)])
-    return Rubric(name=rubric.name, dimensions=rubric.dimensions, hash=rubric.hash, evidence=rubric.evidence)
+    return Rubric(
+        name=rubric.name,
+        dimensions=rubric.dimensions,
+        hash=rubric.hash,
+        lexicon=rubric.lexicon,
+        evidence=rubric.evidence,
+    )
 
 
 def feature_rows(examples: Sequence[Example], rubric: Rubric) -> list[dict[str, float]]:

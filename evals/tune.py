@@ -24,7 +24,7 @@ def main() -> None:
     examples = load_examples("dev")
     rows: list[dict[str, float]] = []
     for ex in examples:
-        news = profile(ex.text)
+        news = profile(ex.text, rubric.lexicon.news)
         findings = find_cues(ex.text, rubric, news)
         extra, missing, _ = run_checks(ex.text, rubric, news, findings)
         feats: dict[str, float] = defaultdict(float)

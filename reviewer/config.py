@@ -130,7 +130,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
                 return None
             words = {"1", "0", "true", "false", "yes", "no", "on", "off"}
             if not (isinstance(value, bool) or (from_env and value.strip().lower() in words)):
-                raise ConfigError(f"{source}: {key}: expected true, false or \"auto\", got {value!r}")
+                raise ConfigError(f'{source}: {key}: expected true, false or "auto", got {value!r}')
             kind = "bool"
         if kind == "bool":
             if from_env:

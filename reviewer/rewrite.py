@@ -19,29 +19,10 @@ from dataclasses import dataclass
 
 from reviewer.facts import extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
+from reviewer.rubric import Lexicon
 from reviewer.text import lowered, sentence_at
 
-_CAUSAL = re.compile(
-    r"\b(?:due to|because(?: of)?|caused by|owing to|thanks to|down to|as a result of|on account of|"
-    r"on (?:your|their) (?:end|side))\b",
-    re.I,
-)
-_GREETING = re.compile(
-    r"^[ \t]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n,!:.]{0,40}(?:[,!:]|(?=\n)|$)",
-    re.I,
-)
-_SIGN_OFF = re.compile(
-    r"^[ \t]*(?:thanks|thank you|many thanks|best|best regards|kind regards|regards|warm regards|cheers|sincerely|"
-    r"all the best|talk soon|speak soon|yours)\b[^\n]{0,40}$",
-    re.I | re.M,
-)
 _BARE_NAME = re.compile(r"^[ \t]*(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}[ \t]*$")
-_NEWS = re.compile(
-    r"\b(?:miss(?:ed|ing)|late|delay\w*|slip\w*|postpon\w*|push(?:ed)? back|outage|down(?:time)?|incident|error|"
-    r"mistake|bug|broke\w*|fail\w*|over ?budget|overrun|lost|corrupt\w*|breach\w*|crash\w*|not (?:be )?ready|"
-    r"unavailable|offline|charged|overcharged|cancel\w*|wrong)\b",
-)
-_APOLOGY = re.compile(r"\b(?:sorry|apolog\w*)\b", re.I)
 _WHOLE_SENTENCE_FAMILIES = frozenset(
     {"blame", "minimising", "over_promising", "hostile_tone", "dismissive", "deflection", "self_focus"}
 )
@@ -63,27 +44,27 @@ def _facts_in(text: str, start: int, end: int) -> list[str]:
     return [f.value for f in extract_facts(text[lo:hi]) if lo + f.start < end and lo + f.end > start]
 
 
-def _news_stems(text: str) -> list[str]:
-    return [m.group(0)[:5] for m in _NEWS.finditer(lowered(text))]
+def _news_stems(text: str, lexicon: Lexicon) -> list[str]:
+    return [m.group(0)[:5] for m in lexicon.what_went_wrong.finditer(lowered(text))]
 
 
-def _news_told_elsewhere(text: str, start: int, end: int) -> bool:
+def _news_told_elsewhere(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Whether deleting text[start:end] keeps the news: what it says went wrong is said outside it too (or it says
     nothing went wrong)."""
-    inside = _news_stems(text[start:end])
+    inside = _news_stems(text[start:end], lexicon)
     if not inside:
         return True
-    outside = set(_news_stems(text[:start] + " " + text[end:]))
+    outside = set(_news_stems(text[:start] + " " + text[end:], lexicon))
     return all(stem in outside for stem in inside)
 
 
-def _clause(text: str, finding: Finding) -> tuple[int, int, bool] | None:
+def _clause(text: str, finding: Finding, lexicon: Lexicon) -> tuple[int, int, bool] | None:
     """The clause a blaming finding sits in, when it is not the whole sentence: a causal clause ("due to ...") up
     to the next comma or the sentence end (True: the main clause keeps the news), or a clause joined by ", and" /
     ", but" / ";" (False)."""
     sentence = sentence_at(text, finding.start)
     before = text[sentence.start : finding.start]
-    causal = [m for m in _CAUSAL.finditer(text, sentence.start, finding.end) if finding.start - m.start() <= 40]
+    causal = [m for m in lexicon.causal.finditer(text, sentence.start, finding.end) if finding.start - m.start() <= 40]
     if causal and causal[-1].start() <= finding.start + 1:
         start = causal[-1].start()
         comma = text.find(",", finding.end, sentence.end)
@@ -104,17 +85,11 @@ def _clause(text: str, finding: Finding) -> tuple[int, int, bool] | None:
     return start, end, False
 
 
-_ADVERB = re.compile(
-    r"(?:\w+ly|just|simply|quite|very|really|of course|at all|whatsoever|anyway|again|even|still|100 ?%|110 ?%)",
-    re.I,
-)
-
-
-def _removable(text: str, start: int, end: int) -> bool:
+def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Whether deleting text[start:end] leaves the sentence whole: an adverb or two ("definitely", "frankly"), or a
     phrase set off by punctuation ("..., to be honest, ...")."""
     words = text[start:end].split()
-    if len(words) <= 2 and all(_ADVERB.fullmatch(w.strip(",.;:!?")) for w in words):
+    if len(words) <= 2 and all(lexicon.adverb.fullmatch(w.strip(",.;:!?")) for w in words):
         return True
     sentence = sentence_at(text, start)
     before = text[sentence.start : start].rstrip()
@@ -126,7 +101,7 @@ def _removable(text: str, start: int, end: int) -> bool:
     return opens and closes
 
 
-def plan_edit(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
+def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | None, str | None]:
     """The edit a finding asks for, or None and the reason it cannot be made safely."""
     if finding.severity == "positive":
         return None, None
@@ -134,18 +109,18 @@ def plan_edit(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
     if finding.replacement:
         if finding.replacement[:1].isupper() and start != sentence_at(text, start).start:
             # "I'm sorry [...]" is a sentence of its own: mid-sentence it would read "apologise for I'm sorry".
-            return _inline_apology(text, finding)
+            return _inline_apology(text, finding, lexicon)
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
         return _Edit(start, end, finding.replacement, finding), None
-    clause = _clause(text, finding) if finding.family in {"blame", "deflection"} else None
+    clause = _clause(text, finding, lexicon) if finding.family in {"blame", "deflection"} else None
     if clause is not None:
         clause_start, clause_end, causal = clause
         facts = _facts_in(text, clause_start, clause_end)
-        if not facts and (causal or _news_told_elsewhere(text, clause_start, clause_end)):
+        if not facts and (causal or _news_told_elsewhere(text, clause_start, clause_end, lexicon)):
             return _Edit(clause_start, clause_end, "", finding), None
-    if finding.replacement == "" and finding.family not in {"blame"} and _removable(text, start, end):
+    if finding.replacement == "" and finding.family not in {"blame"} and _removable(text, start, end, lexicon):
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
@@ -156,21 +131,20 @@ def plan_edit(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
     facts = _facts_in(text, sentence.start, sentence.end)
     if facts:
         return None, f"its sentence holds a fact ({facts[0]}): rephrase it yourself"
-    if not _news_told_elsewhere(text, sentence.start, sentence.end):
+    if not _news_told_elsewhere(text, sentence.start, sentence.end, lexicon):
         return None, "its sentence carries the news: say what happened without it"
     return _Edit(sentence.start, sentence.end, "", finding), None
 
 
-_APOLOGY_WORD = re.compile(r"\b(?:sorry|apolog\w*|regret)\b", re.I)
 _CLAUSE_END = re.compile(r"\s*(?:[,;.!?]|\band\b(?! any)|\bbut\b|\bwhile\b|$)")
 WHAT_HAPPENED = "[what happened, in your words]"
 
 
-def _inline_apology(text: str, finding: Finding) -> tuple[_Edit | None, str | None]:
+def _inline_apology(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | None, str | None]:
     """A stock apology inside a sentence ("We are sorry for any inconvenience this may cause.") keeps its own
     words up to "sorry" and says what for: "We are sorry for [what happened, in your words]."."""
     sentence = sentence_at(text, finding.start)
-    word = _APOLOGY_WORD.search(finding.quote)
+    word = lexicon.apology_word.search(finding.quote)
     if word is not None:
         start = finding.start + word.end()
         new = " " + WHAT_HAPPENED if word.group(0).lower() == "regret" else " for " + WHAT_HAPPENED
@@ -228,13 +202,13 @@ def _inside(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return i >= 0 and taken[i][0] <= start and end <= taken[i][1]
 
 
-def _planned(text: str, findings: Sequence[Finding]) -> tuple[list[_Edit], list[UnappliedFix]]:
+def _planned(text: str, findings: Sequence[Finding], lexicon: Lexicon) -> tuple[list[_Edit], list[UnappliedFix]]:
     """The edits to make (wider ones first, no overlaps) and the fixes left to the writer."""
     edits: list[_Edit] = []
     unapplied: list[UnappliedFix] = []
     proposed: list[_Edit] = []
     for finding in findings:
-        edit, reason = plan_edit(text, finding)
+        edit, reason = plan_edit(text, finding, lexicon)
         if edit is not None:
             proposed.append(edit)
         elif reason is not None:
@@ -258,14 +232,14 @@ def _apply(text: str, edits: Sequence[_Edit]) -> str:
     return _tidy(text) if edits else text
 
 
-def apply_edits(text: str, findings: list[Finding]) -> str:
+def apply_edits(text: str, findings: list[Finding], lexicon: Lexicon) -> str:
     """Make every safe edit the findings ask for; an edit that would delete a fact or the news is skipped."""
-    return _apply(text, _planned(text, findings)[0])
+    return _apply(text, _planned(text, findings, lexicon)[0])
 
 
-def apply_finding(text: str, finding: Finding) -> str | None:
+def apply_finding(text: str, finding: Finding, lexicon: Lexicon) -> str | None:
     """The text with one finding's fix applied (what the TUI's fix key does), or None if not safe."""
-    edit, _ = plan_edit(text, finding)
+    edit, _ = plan_edit(text, finding, lexicon)
     if edit is None:
         return None
     return _apply(text, [edit])
@@ -287,13 +261,13 @@ def _opening_block(lines: list[str], apologised: bool) -> str:
     return " ".join(ack if apologised else ack + apology)
 
 
-def _insert_opening(text: str, lines: list[str]) -> str:
+def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if not lines:
         return text
-    block = _opening_block(lines, apologised=_APOLOGY.search(text) is not None)
+    block = _opening_block(lines, apologised=lexicon.apology.search(text) is not None)
     if not block:
         return text
-    greeting = _GREETING.match(text)
+    greeting = lexicon.greeting.match(text)
     if greeting:
         cut = greeting.end()
         rest = text[cut:]
@@ -307,9 +281,9 @@ def _insert_opening(text: str, lines: list[str]) -> str:
     return block + "\n\n" + text
 
 
-def _sign_off_start(text: str) -> int | None:
+def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     """Where the sign-off begins ("Best,\\nSam", or a bare name on the last line), or None."""
-    sign_offs = [m for m in _SIGN_OFF.finditer(text) if m.start() > len(text) * 0.5]
+    sign_offs = [m for m in lexicon.sign_off.finditer(text) if m.start() > len(text) * 0.5]
     if sign_offs:
         return sign_offs[-1].start()
     body = text.rstrip()
@@ -319,11 +293,11 @@ def _sign_off_start(text: str) -> int | None:
     return None
 
 
-def _insert_next_steps(text: str, lines: list[str]) -> str:
+def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if not lines:
         return text
     block = "Next steps:\n" + "\n".join(f"- {line}" for line in lines)
-    cut = _sign_off_start(text)
+    cut = _sign_off_start(text, lexicon)
     if cut is not None:
         return text[:cut].rstrip() + "\n\n" + block + "\n\n" + text[cut:]
     return text.rstrip() + "\n\n" + block + "\n"
@@ -354,8 +328,8 @@ def unfilled(text: str, draft: str = "") -> str:
     return re.sub(r"(?m)^([ \t]*[-*•][ \t]*)[^\n]*___[^\n]*$", r"\1___", blanked)
 
 
-def _compose(draft: str, edits: Sequence[_Edit], opening: list[str], steps: list[str]) -> str:
-    return _insert_next_steps(_insert_opening(_apply(draft, edits), opening), steps)
+def _compose(draft: str, edits: Sequence[_Edit], opening: list[str], steps: list[str], lexicon: Lexicon) -> str:
+    return _insert_next_steps(_insert_opening(_apply(draft, edits), opening, lexicon), steps, lexicon)
 
 
 def scores_lowered(before: Mapping[str, float], after: Review) -> list[str]:
@@ -374,10 +348,10 @@ def draft_scores_of(dimensions: Sequence[DimensionScore], overall: float | None)
     return before
 
 
-def no_rewrite_reason(message: Message, findings: list[Finding], missing: list[Missing]) -> str:
+def no_rewrite_reason(message: Message, lexicon: Lexicon, findings: list[Finding], missing: list[Missing]) -> str:
     """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
     rewrite must say why, or the writer is left guessing)."""
-    edits, _ = _planned(message.text, findings)
+    edits, _ = _planned(message.text, findings, lexicon)
     if len(edits) > RESCORE_BUDGET:
         return (
             f"No rewrite is suggested: the draft has {len(edits)} fixes, more than a patched draft can carry "
@@ -397,6 +371,7 @@ RESCORE_BUDGET = 60
 
 def scaffold_rewrite(
     message: Message,
+    lexicon: Lexicon,
     findings: list[Finding],
     missing: list[Missing],
     *,
@@ -411,10 +386,10 @@ def scaffold_rewrite(
     never scores lower than the draft.
     """
     draft = message.text
-    edits, unapplied = _planned(draft, findings)
+    edits, unapplied = _planned(draft, findings, lexicon)
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
-    text = _compose(draft, edits, opening, steps)
+    text = _compose(draft, edits, opening, steps, lexicon)
     if text == draft:
         return None
     rescored: Review | None = None
@@ -442,7 +417,7 @@ def scaffold_rewrite(
                 options.append(((0, 0), "the next-steps block", edits, opening, []))
             best = None
             for _, label, e, o, st in options:
-                candidate = scores(unfilled(_compose(draft, e, o, st), draft))
+                candidate = scores(unfilled(_compose(draft, e, o, st, lexicon), draft))
                 drops = scores_lowered(before, candidate)
                 deficit = sum(before[d.id] - d.score for d in candidate.dimensions if d.id in drops)
                 if "overall" in drops:
@@ -454,7 +429,7 @@ def scaffold_rewrite(
             lowered_now = ", ".join(scores_lowered(before, rescored))
             _, label, edits, opening, steps, rescored = best
             dropped.append(f"{label}: left out, it would have lowered {lowered_now}")
-            text = _compose(draft, edits, opening, steps)
+            text = _compose(draft, edits, opening, steps, lexicon)
             unapplied += [
                 UnappliedFix(rule=f.rule, quote=f.quote, reason="making it would lower a score")
                 for f in findings

@@ -15,14 +15,22 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reviewer.errors import RubricError
 from reviewer.models import RubricRef, Severity
-from reviewer.patterns import DATE_TOKEN, check_pattern, load_prepared, preparation_key, save_prepared
-from reviewer.scorer import FittedScorer, load_scorer
+from reviewer.patterns import (
+    DATE_TOKEN,
+    check_pattern,
+    load_prepared,
+    lower_pattern,
+    preparation_key,
+    save_prepared,
+)
+from reviewer.scorer import FeatureWords, FittedScorer, load_scorer
+from reviewer.text import NewsWords
 
 Applies = Literal["always", "problem", "failure", "timing", "complaint"]
 """When a check applies: always; when the message reports a problem (risk or failure); a failure only; a
@@ -54,7 +62,8 @@ class Cue(_Strict):
     fires: tuple[str, ...] = ()
     """Sentences this cue must flag, kept beside it and run as tests (tests/test_rubric_examples.py)."""
     quiet: tuple[str, ...] = ()
-    """Look-alike sentences this cue must leave alone (a false alarm teaches people to ignore Candor)."""
+    """Look-alike sentences this cue must leave alone (a false alarm teaches people to ignore Candor). Every cue
+    has at least one of each (tests/test_rubric_examples.py)."""
 
     @field_validator("patterns", "unless")
     @classmethod
@@ -65,29 +74,84 @@ class Cue(_Strict):
                 raise ValueError(f"bad regular expression {pattern!r}: {error}")
         return patterns
 
+    @model_validator(mode="after")
+    def _keep_group_exists(self) -> Cue:
+        # A replacement that keeps a group no pattern has would silently never offer its fix.
+        if self.replacement and "\\g<keep>" in self.replacement and not any("(?P<keep>" in p for p in self.patterns):
+            raise ValueError("replacement keeps the `keep` group, but no pattern has (?P<keep>...)")
+        return self
 
-class Check(_Strict):
-    """A structural test implemented in code (`reviewer.checks`), configured here."""
+
+class _CheckBase(_Strict):
+    """What every check kind has; each kind below adds only the fields it uses, so a misplaced field (patterns on
+    a present check, a placeholder on a found one) is an error at load, not silently ignored."""
 
     id: str = Field(pattern=r"^[a-z_]+$")
     """Id of the missing element or finding family it reports, e.g. "new_date"."""
-    check: Literal["present", "found", "new_date", "over_explaining"]
-    """present: satisfied when a cue of a `satisfied_by` family matched (in any dimension), else reported missing;
-    found: adds `weight` when a cue of a `satisfied_by` family matched (a cue that also hurts this dimension, e.g.
-    blame lowers accountability as well as limited excuses); new_date: a date in a forward-looking sentence;
-    over_explaining: too much of the message is cause (sentences matching `patterns`)."""
     severity: Severity
     weight: float = Field(ge=-3, le=3)
     """Added to the score when the element is missing (or the finding fires)."""
+    message: str = Field(min_length=1)
+    applies: Applies = "always"
+
+
+class _Reports(_CheckBase):
+    """A check that reports something of its own (a missing element, a finding), so it carries examples."""
+
+    fires: tuple[str, ...] = Field(min_length=1)
+    """Whole messages for which the check reports (the element missing, the finding), run as tests."""
+    quiet: tuple[str, ...] = Field(min_length=1)
+    """Look-alike messages for which it must not."""
+
+
+class _Missing(_Reports):
     credit: float = Field(default=0.0, ge=0, le=3)
     """Added to the score when the element is present."""
-    message: str = Field(min_length=1)
     placeholder: str | None = None
     placement: Literal["opening", "next_steps"] = "next_steps"
     """Where a scaffold rewrite puts the placeholder: after the greeting, or in the next-steps block."""
-    applies: Applies = "always"
-    satisfied_by: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
+
+
+class PresentCheck(_Missing):
+    """Satisfied when a cue of a `satisfied_by` family matched (in any dimension), else reported missing."""
+
+    check: Literal["present"]
+    satisfied_by: tuple[str, ...] = Field(min_length=1)
+
+
+class NewDateCheck(_Missing):
+    """Satisfied by a date in a forward-looking sentence (the `date_forward` / `date_backward` lists)."""
+
+    check: Literal["new_date"]
+
+
+class FoundCheck(_CheckBase):
+    """Adds `weight` when a cue of a `satisfied_by` family matched: a cue that also moves this dimension (blame
+    lowers accountability as well as limited excuses). It reports nothing of its own: its cues carry the examples."""
+
+    check: Literal["found"]
+    satisfied_by: tuple[str, ...] = Field(min_length=1)
+
+
+class OverExplainingCheck(_Reports):
+    """Too much of the message is cause: at least three sentences, 40% of the words, matching `patterns`."""
+
+    check: Literal["over_explaining"]
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _parses(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            error = check_pattern(pattern)
+            if error:
+                raise ValueError(f"bad regular expression {pattern!r}: {error}")
+        return patterns
+
+
+Check = Annotated[PresentCheck | NewDateCheck | FoundCheck | OverExplainingCheck, Field(discriminator="check")]
+"""A structural test implemented in code (`reviewer.engines.rules.run_checks`), configured here; `check` names its
+kind: present, found, new_date or over_explaining."""
 
 
 class Examples(_Strict):
@@ -126,6 +190,124 @@ class Dimension(_Strict):
         return scale
 
 
+LISTS_FILE = "lists.toml"
+"""A rubric folder's shared word lists: only a `[lists]` table, not a dimension."""
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """How the code uses one of the rubric's lists: the regex frame its alternation goes into (at `{}`), its flags,
+    and why, for the error when it is missing."""
+
+    frame: str | None
+    """None: whole words (a set), not a pattern."""
+    flags: int
+    use: str
+    lowered: bool = False
+    """Runs on the lower-cased text without IGNORECASE (several times faster): its letters are lower-cased."""
+
+
+_WORDS = r"\b(?:{})\b"
+CODE_LISTS: dict[str, CodeList] = {
+    "news_failure": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_failure_weak": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_risk": CodeList(_WORDS, 0, "what kind of news a message is", lowered=True),
+    "news_timing": CodeList(_WORDS, 0, "whether a date is at stake", lowered=True),
+    "news_complaint": CodeList(_WORDS, 0, "whether the message answers a complaint", lowered=True),
+    "date_forward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
+    "date_backward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
+    "causal": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to cut a blaming clause"),
+    "greeting": CodeList(
+        r"^[ \t]*(?:{})\b[^\n,!:.]{{0,40}}(?:[,!:]|(?=\n)|$)", re.IGNORECASE, "the rewrite, to find the greeting"
+    ),
+    "sign_off": CodeList(
+        r"^[ \t]*(?:{})\b[^\n]{{0,40}}$", re.IGNORECASE | re.MULTILINE, "the rewrite, to find the sign-off"
+    ),
+    "what_went_wrong": CodeList(_WORDS, 0, "the rewrite, to keep the news", lowered=True),
+    "apology": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to add one apology at most"),
+    "apology_word": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to mend a stock apology"),
+    "adverb": CodeList("(?:{})", re.IGNORECASE, "the rewrite, to delete an adverb"),
+    "feature_hedge": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_cause": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_thanks": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_apology": CodeList(_WORDS, 0, "the fitted scorer", lowered=True),
+    "feature_greeting": CodeList(r"^\s*(?:{})\b", re.IGNORECASE, "the fitted scorer"),
+    "feature_second_person": CodeList(None, 0, "the fitted scorer"),
+    "feature_first_plural": CodeList(None, 0, "the fitted scorer"),
+    "feature_first_singular": CodeList(None, 0, "the fitted scorer"),
+    "feature_negation": CodeList(None, 0, "the fitted scorer"),
+}
+"""The lists the code itself uses (besides any pattern's @name), each a named list of prompts/rubric/lists.toml."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The rubric's word lists that the code uses outside the cue patterns, compiled once when the rubric loads."""
+
+    news: NewsWords
+    """What kind of news a message is (`reviewer.text.profile`)."""
+    date_forward: re.Pattern[str]
+    date_backward: re.Pattern[str]
+    causal: re.Pattern[str]
+    greeting: re.Pattern[str]
+    sign_off: re.Pattern[str]
+    what_went_wrong: re.Pattern[str]
+    apology: re.Pattern[str]
+    apology_word: re.Pattern[str]
+    adverb: re.Pattern[str]
+    features: FeatureWords
+    """The fitted scorer's text measures (`reviewer.scorer.text_features`)."""
+
+
+_PLAIN_WORD = re.compile(r"[a-z][a-z'’-]*")
+
+
+def code_pattern(name: str, alternatives: Sequence[str]) -> str:
+    """The regex the code runs for one of its lists (`CODE_LISTS`)."""
+    use = CODE_LISTS[name]
+    assert use.frame is not None, f"{name} is a set of words, not a pattern"
+    body = "|".join(lower_pattern(a) if use.lowered else a for a in alternatives)
+    return use.frame.format(body)
+
+
+def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders: str) -> Lexicon:
+    compiled: dict[str, re.Pattern[str]] = {}
+    sets: dict[str, frozenset[str]] = {}
+    for name, use in CODE_LISTS.items():
+        if name not in lists:
+            raise RubricError(f"{folders}: lists.{name}: missing; {use.use} needs it (see prompts/rubric/{LISTS_FILE})")
+        if use.frame is None:
+            odd = [w for w in lists[name] if not _PLAIN_WORD.fullmatch(w)]
+            if odd:
+                raise RubricError(f"{sources[name]}: lists.{name}: {odd[0]!r} is not a lower-case word")
+            sets[name] = frozenset(lists[name])
+            continue
+        pattern = code_pattern(name, lists[name])
+        error = check_pattern(pattern)
+        if error:
+            raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
+        compiled[name] = re.compile(pattern, use.flags)
+    news = NewsWords(
+        failure=compiled.pop("news_failure"),
+        failure_weak=compiled.pop("news_failure_weak"),
+        risk=compiled.pop("news_risk"),
+        timing=compiled.pop("news_timing"),
+        complaint=compiled.pop("news_complaint"),
+    )
+    features = FeatureWords(
+        hedge=compiled.pop("feature_hedge"),
+        cause=compiled.pop("feature_cause"),
+        thanks=compiled.pop("feature_thanks"),
+        apology=compiled.pop("feature_apology"),
+        greeting=compiled.pop("feature_greeting"),
+        second_person=sets["feature_second_person"],
+        first_plural=sets["feature_first_plural"],
+        first_singular=sets["feature_first_singular"],
+        negation=sets["feature_negation"],
+    )
+    return Lexicon(news=news, features=features, **compiled)
+
+
 @dataclass(frozen=True, eq=False)
 class Rubric:
     """The dimensions in force, with a hash of their source so caches and recordings know when it changed."""
@@ -133,6 +315,8 @@ class Rubric:
     name: str
     dimensions: tuple[Dimension, ...]
     hash: str
+    lexicon: Lexicon = field(compare=False)
+    """The word lists the code uses (news, new date, rewrite), from the rubric's lists."""
     sources: tuple[Path, ...] = field(default=(), compare=False)
     scorer: FittedScorer | None = field(default=None, compare=False)
     """Fitted weights turning evidence into scores (`reviewer.scorer`); None: every dimension uses its cue weights."""
@@ -245,6 +429,8 @@ def _check_references(dimensions: Sequence[tuple[Dimension, Path]]) -> None:
     families |= {check.id for dim, _ in dimensions for check in dim.checks if check.check == "over_explaining"}
     for dim, path in dimensions:
         for i, check in enumerate(dim.checks):
+            if not isinstance(check, PresentCheck | FoundCheck):
+                continue
             unknown = [f for f in check.satisfied_by if f not in families]
             if unknown:
                 raise RubricError(
@@ -286,13 +472,25 @@ def load_rubric(
         restored = False
     texts: list[tuple[Path, bytes, str]] = []
     lists: dict[str, tuple[str, ...]] = {}
+    list_sources: dict[str, str] = {}
+    list_files: list[bytes] = []
     for path, raw in files:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
             raise RubricError(f"{path}: cannot read: not UTF-8 ({err.reason})") from None
-        texts.append((path, raw, text))
-        lists.update(_lists_of(_toml(text, str(path)), str(path)))  # a later folder's list overrides
+        data = _toml(text, str(path))
+        if path.name == LISTS_FILE:
+            extra = sorted(set(data) - {"lists"})
+            if extra:
+                raise RubricError(f"{path}: {extra[0]}: a {LISTS_FILE} holds only a [lists] table")
+            list_files.append(raw)
+        else:
+            texts.append((path, raw, text))
+        found = _lists_of(data, str(path))
+        lists.update(found)  # a later folder's list overrides
+        list_sources.update(dict.fromkeys(found, str(path)))
+    lexicon = _lexicon(lists, list_sources, ", ".join(str(d) for d in directories))
     by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
     for path, raw, text in texts:
         dim = parse_dimension(text, str(path), lists)
@@ -316,6 +514,8 @@ def load_rubric(
     for dim_id in sorted(disabled):
         # Disabled dimensions still supply evidence, so their content is part of what the rubric is.
         digest.update(b"evidence\0" + dim_id.encode() + b"\0" + by_id[dim_id][2] + b"\0")
+    for raw in list_files:
+        digest.update(b"lists\0" + raw + b"\0")
     if scorer is not None:
         digest.update(b"scorer\0" + scorer_raw + b"\0")
     everything = sorted(by_id.values(), key=lambda e: (e[0].order, e[0].id))
@@ -323,6 +523,7 @@ def load_rubric(
         name=name,
         dimensions=tuple(dim for dim, _, _ in chosen),
         hash=digest.hexdigest()[:16],
+        lexicon=lexicon,
         sources=tuple(path for _, path, _ in chosen),
         scorer=scorer,
         evidence=tuple(dim for dim, _, _ in everything),

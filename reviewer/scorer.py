@@ -26,25 +26,26 @@ FAMILY_CAP = 3
 """Counts of one finding family stop adding evidence after this many (the tenth vague phrase says little new)."""
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_SECOND = frozenset({"you", "your", "yours", "you're", "you've", "you'll", "you'd", "yourself", "yourselves"})
-_FIRST_PLURAL = frozenset({"we", "our", "ours", "us", "we're", "we've", "we'll", "we'd", "ourselves"})
-_FIRST_SINGULAR = frozenset({"i", "me", "my", "mine", "i'm", "i've", "i'll", "i'd", "myself"})
-_NEGATION = frozenset({"not", "no", "never", "nothing", "none", "cannot", "nobody"})
-_HEDGE = re.compile(
-    r"\b(?:might|may|perhaps|possibly|hopefully|probably|likely|unlikely|try to|trying to|attempt\w*|should be|"
-    r"we think|we believe|we hope|seems?|appears?|roughly|approximately|about|around)\b"
-)
-_CAUSE = re.compile(
-    r"\b(?:because|due to|caused by|as a result|owing to|the reason|the cause|root cause|since the|resulted in|"
-    r"led to|was down to|stemmed from|triggered by)\b"
-)
-_THANKS = re.compile(r"\b(?:thank(?:s| you)|appreciate|grateful)\b")
-_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e\w*|apologies|regret\w*)\b")
-_GREETING = re.compile(r"^\s*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
 _BULLET_LINE = re.compile(r"^\s*(?:[-*•✅]|\d+[.)])\s+", re.MULTILINE)
 _SHOUT = re.compile(r"\b[A-Z]{4,}\b")
 _TOKEN = re.compile(r"[a-z][a-z']+")
 WORD_PREFIX = "word:"
+
+
+@dataclass(frozen=True)
+class FeatureWords:
+    """The rubric's lists behind the text measures (prompts/rubric/lists.toml, `feature_*`), compiled: the weights
+    in scorer.json were fitted with them, so changing one calls for a refit."""
+
+    hedge: re.Pattern[str]
+    cause: re.Pattern[str]
+    thanks: re.Pattern[str]
+    apology: re.Pattern[str]
+    greeting: re.Pattern[str]
+    second_person: frozenset[str]
+    first_plural: frozenset[str]
+    first_singular: frozenset[str]
+    negation: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def load_scorer(directories: Iterable[Path]) -> tuple[FittedScorer | None, bytes
     return parse_scorer(text, str(path)), raw
 
 
-def text_features(text: str, low: str) -> dict[str, float]:
+def text_features(text: str, low: str, lists: FeatureWords) -> dict[str, float]:
     """Structural and lexical measures that generalise across writers: length, who is addressed, hedging,
     questions, dates are added by the caller, how much of it is cause."""
     tokens = [t.lower() for t in _WORD.findall(text)]
@@ -191,18 +192,18 @@ def text_features(text: str, low: str) -> dict[str, float]:
     lines = [line for line in text.splitlines() if line.strip()]
     return {
         "text:log_words": math.log1p(len(tokens)),
-        "text:second_person": sum(t in _SECOND for t in tokens) / n * 10,
-        "text:first_plural": sum(t in _FIRST_PLURAL for t in tokens) / n * 10,
-        "text:first_singular": sum(t in _FIRST_SINGULAR for t in tokens) / n * 10,
-        "text:negation": sum(t in _NEGATION or t.endswith("n't") for t in tokens) / n * 10,
-        "text:hedges": min(len(_HEDGE.findall(low)), 6) / 2,
-        "text:causes": min(len(_CAUSE.findall(low)), 6) / 2,
-        "text:thanks": float(min(len(_THANKS.findall(low)), 2)),
-        "text:apology_words": float(min(len(_APOLOGY.findall(low)), 3)),
+        "text:second_person": sum(t in lists.second_person for t in tokens) / n * 10,
+        "text:first_plural": sum(t in lists.first_plural for t in tokens) / n * 10,
+        "text:first_singular": sum(t in lists.first_singular for t in tokens) / n * 10,
+        "text:negation": sum(t in lists.negation or t.endswith("n't") for t in tokens) / n * 10,
+        "text:hedges": min(len(lists.hedge.findall(low)), 6) / 2,
+        "text:causes": min(len(lists.cause.findall(low)), 6) / 2,
+        "text:thanks": float(min(len(lists.thanks.findall(low)), 2)),
+        "text:apology_words": float(min(len(lists.apology.findall(low)), 3)),
         "text:questions": float(min(text.count("?"), 3)),
         "text:exclamations": float(min(text.count("!"), 3)),
         "text:shouting": float(min(len(_SHOUT.findall(text)), 3)),
-        "text:greeting": 1.0 if _GREETING.match(text) else 0.0,
+        "text:greeting": 1.0 if lists.greeting.match(text) else 0.0,
         "text:bullets": float(min(len(_BULLET_LINE.findall(text)), 5)),
         "text:lines": math.log1p(len(lines)),
     }
@@ -226,6 +227,7 @@ def review_features(
     timing: bool,
     complaint: bool,
     dates: int,
+    lists: FeatureWords,
 ) -> dict[str, float]:
     """Every feature of one reviewed message: finding families (capped counts), missing elements, the kind of
     news, and the text's structure."""
@@ -242,6 +244,6 @@ def review_features(
     values["news:timing"] = 1.0 if timing else 0.0
     values["news:complaint"] = 1.0 if complaint else 0.0
     values["text:dates"] = float(min(dates, 4))
-    values.update(text_features(text, low))
+    values.update(text_features(text, low, lists))
     values.update(word_features(low))
     return values

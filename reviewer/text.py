@@ -66,31 +66,6 @@ WRAP_WIDTH = 45
 
 Problem = Literal["none", "risk", "failure"]
 
-_FAILURE = re.compile(
-    r"\b(?:miss(?:ed|ing)|late(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|"
-    r"next|this|q[1-4]))|delay(?:ed|s)?|slip(?:ped|page|s)?|behind schedule|postpon\w*|push(?:ed|ing)? back|outage|"
-    r"downtime|(?:went|go|goes|gone|is|was|were|been|be) down|incident|error|mistake|bug|broke(?:n)?|"
-    r"fail(?:ed|ure|ing)?|over ?budget|overrun|overspen\w*|wrong|lost|corrupt\w*|breach\w*|oversight|crash\w*|"
-    r"can(?:no|')t (?:make|meet|deliver|hit)|won't (?:make|meet|be ready|hit)|not (?:be )?ready|"
-    r"sorry|apologi[sz]\w*|(?:did|could|has|have|was|were)(?: not|n't) (?:happen|take place|start|progress|complete|"
-    r"finish|go ahead|begin|get (?:done|started|to))|(?:not|never) (?:started|completed|finished|done|delivered)|"
-    r"on hold|stalled|unable to (?:complete|start|finish|deliver|meet|proceed|resolve))\b",
-)
-_FAILURE_WEAK = re.compile(
-    r"\b(?:issue|problem|glitch|hiccup|setback|disrupt\w*|unavailable|degraded|interrupt\w*|exceed(?:ed|s)?|"
-    r"additional cost|cost (?:more|increase))\b",
-)
-_RISK = re.compile(
-    r"\b(?:risk\w*|may (?:not|slip|need|affect|impact|delay)|might (?:not|slip|need|affect)|could (?:slip|delay|"
-    r"affect|impact|push|mean|cost)|concern\w*|flag(?:ging)?|heads[- ]up|potential(?:ly)?|uncertain\w*|"
-    r"scope change|change request|additional (?:work|scope|budget))\b",
-)
-_TIMING = re.compile(
-    r"\b(?:miss(?:ed|ing)? (?:the )?(?:deadline|date|milestone|launch|go-live)|deadline|late|delay\w*|slip\w*|"
-    r"behind|postpon\w*|push(?:ed|ing)? (?:back|out)|reschedul\w*|outage|down(?:time)?|incident|unavailable|"
-    r"degraded|restor\w*|timeline|go-live|launch|eta|won't (?:make|be ready)|not (?:be )?ready|revised date)\b",
-)
-
 
 @dataclass(frozen=True)
 class Sentence:
@@ -201,18 +176,23 @@ def has_date(text: str) -> bool:
     return _DATE_LOWER.search(lowered(text)) is not None
 
 
-_COMPLAINT = re.compile(
-    r"\b(?:your (?:complaint|review|feedback|comments?|concerns?|email|message|letter|post|experience|"
-    r"frustration|dissatisfaction|claim|allegations?)|you (?:mentioned|said|wrote|raised|complained|claim(?:ed)?|"
-    r"state[ds]?|describe[ds]?|allege[ds]?|feel|felt|were (?:unhappy|disappointed|upset))|"
-    r"sorry to hear|(?:this|the|that) complaint|"
-    r"(?:regarding|in response to|responding to|thank you for) (?:your|the) "
-    r"(?:complaint|review|feedback|concerns?|comments?)|we hear you)\b"
-)
+@dataclass(frozen=True)
+class NewsWords:
+    """The rubric's news word lists, compiled (`reviewer.rubric.Lexicon.news`): they run on the lower-cased text.
+
+    They are data (prompts/rubric/lists.toml), not code, so a team can teach Candor its own words for trouble."""
+
+    failure: re.Pattern[str]
+    failure_weak: re.Pattern[str]
+    """Two weak failure words ("issue", "glitch") count as one failure word."""
+    risk: re.Pattern[str]
+    timing: re.Pattern[str]
+    complaint: re.Pattern[str]
 
 
-def profile(text: str, situation: str | None = None) -> Profile:
-    """Infer whether the message reports a failure, a risk or nothing, unless the writer said so."""
+def profile(text: str, lists: NewsWords, situation: str | None = None) -> Profile:
+    """Infer whether the message reports a failure, a risk or nothing, unless the writer said so; `lists` are the
+    rubric.s news lists."""
     known: dict[str, Profile] = {
         "good_news": Profile("none", False),
         "status_update": Profile("none", False),
@@ -225,9 +205,9 @@ def profile(text: str, situation: str | None = None) -> Profile:
         "mistake_apology": Profile("failure", False),
     }
     text = lowered(text)
-    failure_hits = len(_FAILURE.findall(text)) + len(_FAILURE_WEAK.findall(text)) // 2
-    timing = _TIMING.search(text) is not None
-    complaint = situation == "angry_client_reply" or _COMPLAINT.search(text) is not None
+    failure_hits = len(lists.failure.findall(text)) + len(lists.failure_weak.findall(text)) // 2
+    timing = lists.timing.search(text) is not None
+    complaint = situation == "angry_client_reply" or lists.complaint.search(text) is not None
     if situation in known:
         base = known[situation]
         if base.problem == "none" and failure_hits >= 2:
@@ -236,7 +216,7 @@ def profile(text: str, situation: str | None = None) -> Profile:
         return Profile(base.problem, base.timing or (base.problem != "none" and timing), complaint)
     if failure_hits >= 1:
         return Profile("failure", timing, complaint)
-    if _RISK.search(text):
+    if lists.risk.search(text):
         return Profile("risk", timing, complaint)
     return Profile("none", False, complaint)
 

@@ -72,7 +72,12 @@ def test_an_edit_that_would_lower_a_score_is_dropped(reviewer: Reviewer) -> None
         return draft.model_copy(update={"dimensions": worse if "ready by ___" in text else draft.dimensions})
 
     rewrite = scaffold_rewrite(
-        message, list(draft.findings), list(draft.missing), draft_scores=draft.dimensions, scores=scores
+        message,
+        reviewer.rubric.lexicon,
+        list(draft.findings),
+        list(draft.missing),
+        draft_scores=draft.dimensions,
+        scores=scores,
     )
     assert rewrite is not None and "ready soon" in rewrite.text and "Next steps:" in rewrite.text
     assert any("soon" in line and "transparency" in line for line in rewrite.dropped_edits)
@@ -123,7 +128,8 @@ def test_a_draft_below_send_without_a_rewrite_says_why() -> None:
 
 
 def test_nothing_to_fix_is_named_as_the_reason() -> None:
-    reason = no_rewrite_reason(Message(text="Noted. The matter is closed on our side."), [], [])
+    lexicon = Reviewer().rubric.lexicon
+    reason = no_rewrite_reason(Message(text="Noted. The matter is closed on our side."), lexicon, [], [])
     assert reason.startswith("No rewrite is suggested: no phrase or missing element has a fix")
 
 

@@ -183,3 +183,69 @@ def test_a_typo_in_satisfied_by_is_caught_at_load(tmp_path: Path) -> None:
     path.write_text(text.replace('satisfied_by = ["ownership"]', 'satisfied_by = ["ownershp"]'), encoding="utf-8")
     with pytest.raises(RubricError, match=r"accountability.toml: checks.\d+.satisfied_by: unknown family 'ownershp'"):
         load_rubric([folder])
+
+
+SIGNED_CHEERIO = "Hi Dana,\n\nThe export failed last night and the report is late.\n\nCheerio for now,\nSam\n"
+
+
+def test_a_team_overrides_a_code_word_list_in_its_own_rubric_folder(tmp_path: Path) -> None:
+    """The sign-off words are rubric data: a team's lists.toml replaces the built-in list of the same name."""
+    builtin = Reviewer().review_text(SIGNED_CHEERIO)
+    assert builtin.rewrite is not None and "Next steps:" in builtin.rewrite.text
+    # Built in, "Cheerio for now," is not a sign-off: the next steps go after it, before the bare name.
+    assert builtin.rewrite.text.index("Next steps:") > builtin.rewrite.text.index("Cheerio for now,")
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "lists.toml").write_text("[lists]\nsign_off = ['''cheerio''', '''best''']\n", encoding="utf-8")
+    own = Reviewer(Settings(rubric_dirs=(team,)))
+    assert own.rubric.ids == Reviewer().rubric.ids  # a lists file is not a dimension
+    rewrite = own.review_text(SIGNED_CHEERIO).rewrite
+    assert rewrite is not None and rewrite.text.index("Next steps:") < rewrite.text.index("Cheerio for now,")
+    assert own.rubric.hash != Reviewer().rubric.hash  # the lists are part of what the rubric is
+
+
+def test_a_team_teaches_the_news_profile_its_own_words(tmp_path: Path) -> None:
+    """Whether a message reports a failure (so it owes an apology, a cause, a remedy) comes from the news lists."""
+    text = "Hi Dana, the nightly export had a wobble and the figures are a day old. Sam"
+    team = tmp_path / "team"
+    team.mkdir()
+    words = (BUILTIN / "lists.toml").read_text(encoding="utf-8")
+    (team / "lists.toml").write_text(
+        words.replace("news_failure = [\n", "news_failure = [\n  '''wobble''',\n", 1), encoding="utf-8"
+    )
+    builtin, own = Reviewer(), Reviewer(Settings(rubric_dirs=(team,)))
+    assert own.rubric.lexicon.news.failure.search("a wobble") and not builtin.rubric.lexicon.news.failure.search(
+        "a wobble"
+    )
+    owed = {m.id for m in own.review_text(text).missing} - {m.id for m in builtin.review_text(text).missing}
+    assert owed, "a failure report owes what a routine update does not"
+
+
+def test_code_word_lists_are_validated_at_load_naming_the_file_and_the_list(tmp_path: Path) -> None:
+    folder = tmp_path / "rubric"
+    shutil.copytree(BUILTIN, folder)
+    lists = folder / "lists.toml"
+    text = lists.read_text(encoding="utf-8")
+    lists.write_text(text.replace("\nsign_off = [\n", "\nsign_offs = [\n", 1), encoding="utf-8")
+    with pytest.raises(RubricError, match=r"lists.sign_off: missing; the rewrite, to find the sign-off needs it"):
+        load_rubric([folder])
+    lists.write_text(text.replace("sign_off = [\n", "sign_off = [\n  '''(unclosed''',\n", 1), encoding="utf-8")
+    with pytest.raises(RubricError, match=r"lists.toml: lists.sign_off: bad regular expression"):
+        load_rubric([folder])
+    lists.write_text(text + '\n[[cues]]\nid = "x-y"\n', encoding="utf-8")
+    with pytest.raises(RubricError, match=r"lists.toml: cues: a lists.toml holds only a \[lists\] table"):
+        load_rubric([folder])
+    lists.write_text(text.replace("\nsign_off = [\n", "\nsign_off = 3\nunused = [\n", 1), encoding="utf-8")
+    with pytest.raises(RubricError, match=r"lists.toml: lists: each list must be a non-empty array of strings"):
+        load_rubric([folder])
+
+
+def test_a_replacement_keeping_a_group_no_pattern_has_is_caught_at_load(tmp_path: Path) -> None:
+    cue = 'replacement = "\\\\g<keep>"\n'
+    (tmp_path / "brevity.toml").write_text(BREVITY + cue, encoding="utf-8")
+    with pytest.raises(RubricError, match=r"brevity.toml: cues.0: Value error, replacement keeps the `keep` group"):
+        load_rubric([BUILTIN, tmp_path])
+    fixed = BREVITY.replace("'\\bjust wanted to\\b'", "'\\b(?P<keep>just) wanted to\\b'")
+    assert fixed != BREVITY
+    (tmp_path / "brevity.toml").write_text(fixed + cue, encoding="utf-8")
+    assert "brevity" in load_rubric([BUILTIN, tmp_path]).ids

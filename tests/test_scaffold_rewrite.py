@@ -75,7 +75,7 @@ def test_rewrite_never_invents_dates_names_or_amounts(reviewer: Reviewer) -> Non
     assert after <= before
 
 
-def test_apply_finding_replaces_one_phrase() -> None:
+def test_apply_finding_replaces_one_phrase(reviewer: Reviewer) -> None:
     text = "We will fix it soon."
     finding = Finding(
         rule="vague_timing-soon",
@@ -87,10 +87,10 @@ def test_apply_finding_replaces_one_phrase() -> None:
         message="m",
         replacement="by [date]",
     )
-    assert apply_finding(text, finding) == "We will fix it by [date]."
+    assert apply_finding(text, finding, reviewer.rubric.lexicon) == "We will fix it by [date]."
 
 
-def test_apply_finding_refuses_to_delete_a_fact() -> None:
+def test_apply_finding_refuses_to_delete_a_fact(reviewer: Reviewer) -> None:
     text = "Delivery slipped due to the vendor on 3 March, and we will ship on 9 March."
     finding = Finding(
         rule="blame-vendor",
@@ -102,7 +102,7 @@ def test_apply_finding_refuses_to_delete_a_fact() -> None:
         message="m",
         replacement="",
     )
-    assert apply_finding(text, finding) is None
+    assert apply_finding(text, finding, reviewer.rubric.lexicon) is None
 
 
 def test_compare_facts_lists_changes() -> None:

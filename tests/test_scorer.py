@@ -128,3 +128,19 @@ def test_the_fit_is_reproducible() -> None:
     first, _ = fit(examples, rubric)
     second, _ = fit(examples, rubric)
     assert first.to_json() == second.to_json()
+
+
+def test_switching_any_dimension_off_changes_no_other_score_findings_or_missing_elements() -> None:
+    """The cross-dimension dependencies are declared (`satisfied_by` families, validated at load) and a disabled
+    dimension's cues are still looked for as evidence, so every other dimension sees the same evidence."""
+    every = Reviewer()
+    texts = [example.text for example in load_labelled(REALISTIC_DEV)[::12]]
+    baseline = [every.review_text(text) for text in texts]
+    for dim_id in every.rubric.ids:
+        fewer = Reviewer(Settings(disable=(dim_id,)))
+        for text, a in zip(texts, baseline, strict=True):
+            b = fewer.review_text(text)
+            assert {d.id: d.score for d in b.dimensions} == {d.id: d.score for d in a.dimensions if d.id != dim_id}
+            kept = [(f.rule, f.start, f.end) for f in a.findings if f.dimension != dim_id]
+            assert [(f.rule, f.start, f.end) for f in b.findings] == kept
+            assert [m.id for m in b.missing] == [m.id for m in a.missing if m.dimension != dim_id]

@@ -16,6 +16,7 @@ from reviewer.errors import CandorError, ConfigError
 from reviewer.models import SITUATIONS, Finding, Review
 from reviewer.models import Message as ReviewRequest
 from reviewer.rewrite import apply_finding
+from reviewer.rubric import Lexicon
 from reviewer.service import Reviewer
 from tui.spans import diff_window
 
@@ -158,7 +159,7 @@ class FixPreview:
     inserted: str
 
 
-def preview_fix(text: str, finding: Finding) -> FixPreview | None:
+def preview_fix(text: str, finding: Finding, lexicon: Lexicon) -> FixPreview | None:
     """The fix Ctrl+F applies (exactly `apply_finding`), or None when there is no safe automatic fix.
 
     Announcing from this rather than from the finding's replacement means the hint never promises a fix that
@@ -166,7 +167,7 @@ def preview_fix(text: str, finding: Finding) -> FixPreview | None:
     """
     if finding.severity == "positive":
         return None
-    fixed = apply_finding(text, finding)
+    fixed = apply_finding(text, finding, lexicon)
     if fixed is None or fixed == text:
         return None
     start, old_end, new_end = diff_window(text, fixed)
@@ -196,11 +197,11 @@ def _words(text: str) -> str:
     return text.strip(" \n,.;:!?")
 
 
-def fix_hint(text: str, finding: Finding) -> str:
+def fix_hint(text: str, finding: Finding, lexicon: Lexicon) -> str:
     """One line on what Ctrl+F does to this phrase of `text`, or that it has no automatic fix ("" for a positive)."""
     if finding.severity == "positive":
         return ""
-    preview = preview_fix(text, finding)
+    preview = preview_fix(text, finding, lexicon)
     if preview is None:
         return "(no automatic fix: reword it yourself)"
     same_phrase = _words(preview.removed) == _words(finding.quote)

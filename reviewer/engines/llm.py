@@ -345,8 +345,7 @@ class LLMEngine:
         redacted: tuple[Redacted, ...] = ()
         if redaction is not None:
             redacted = tuple(
-                Redacted(kind=s.kind, start=s.start, end=s.end, placeholder=s.placeholder)
-                for s in redaction.spans
+                Redacted(kind=s.kind, start=s.start, end=s.end, placeholder=s.placeholder) for s in redaction.spans
             )
             notes.append(redaction.summary())
         unique = dict.fromkeys(parsed.missing)  # small models repeat themselves

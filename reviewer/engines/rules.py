@@ -17,24 +17,12 @@ from functools import lru_cache
 from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
-from reviewer.rubric import Applies, Check, Cue, Dimension, Rubric
+from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
 from reviewer.suppress import Suppressions
 from reviewer.suppress import apply as apply_suppressions
 from reviewer.text import AnalysedText, Profile, analysed, date_spans, lowered, profile, words
-
-_FORWARD = re.compile(
-    r"\b(?:will|we'll|i'll|new|revised|now|expect\w*|target\w*|aim\w*|plan\w*|eta|moved? to|reschedul\w*|by|until|"
-    r"should|ready|deliver\w*|restor\w*|back (?:up|online)|complete\w*|confirm\w*|land\w*|go(?:es)? live|launch\w*|"
-    r"ship\w*|resum\w*|next|from|instead|rather than|going to|on track|expected|estimate\w*)\b",
-    re.IGNORECASE,
-)
-_BACKWARD = re.compile(
-    r"\b(?:was due|were due|originally|had planned|had been planned|planned for|scheduled for|supposed to|missed|"
-    r"agreed date|promised|was set for|last week|yesterday|earlier)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -277,11 +265,12 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
     return start, end
 
 
-def _has_new_date(text: str) -> bool:
+def _has_new_date(text: str, lexicon: Lexicon) -> bool:
+    """A date in a forward-looking sentence, or in one that does not look back (the rubric's date lists)."""
     analysis = analysed(text)
     for date_start, _ in analysis.dates:
         sentence = analysis.sentence_at(date_start).text
-        if _FORWARD.search(sentence) or not _BACKWARD.search(sentence):
+        if lexicon.date_forward.search(sentence) or not lexicon.date_backward.search(sentence):
             return True
     return False
 
@@ -291,7 +280,7 @@ def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
 
 
-def _over_explaining(text: str, check: Check) -> Finding | None:
+def _over_explaining(text: str, check: OverExplainingCheck) -> Finding | None:
     """Most of the message is about causes: a finding spanning the cause sentences, or None."""
     marker = _cause_markers(check.patterns)
     analysis = analysed(text)
@@ -325,17 +314,20 @@ def run_checks(
         for check in dim.checks:
             if not _applies(check.applies, news):
                 continue
-            if check.check == "over_explaining":
+            if isinstance(check, OverExplainingCheck):
                 finding = _over_explaining(text, check)
                 if finding is not None:
                     findings.append(finding.model_copy(update={"dimension": dim.id}))
                     contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
                 continue
-            if check.check == "found":
+            if isinstance(check, FoundCheck):
                 if not families.isdisjoint(check.satisfied_by):
                     contributions.append(_Contribution(dim.id, check.weight, check.id.replace("_", " ")))
                 continue
-            present = _has_new_date(text) if check.check == "new_date" else bool(families & set(check.satisfied_by))
+            if isinstance(check, NewDateCheck):
+                present = _has_new_date(text, rubric.lexicon)
+            else:
+                present = bool(families & set(check.satisfied_by))
             label = check.id.replace("_", " ")
             if present:
                 if check.credit:
@@ -414,7 +406,7 @@ class Analysis:
 
 def analyse(message: Message, rubric: Rubric) -> Analysis:
     text = message.text
-    news = profile(text, message.situation)
+    news = profile(text, rubric.lexicon.news, message.situation)
     cues = find_cues(text, rubric, news)
     suppressions = Suppressions(rules=message.ignore, phrases=message.allow)
     kept = list(apply_suppressions(suppressions, text, cues, ()).findings) if suppressions else cues
@@ -436,6 +428,7 @@ def analyse(message: Message, rubric: Rubric) -> Analysis:
         timing=news.timing,
         complaint=news.complaint,
         dates=len(analysis.dates),
+        lists=rubric.lexicon.features,
     )
     return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features, notes)
 
@@ -453,6 +446,7 @@ class RulesEngine:
         draft = self.judge(message, rubric)
         rewrite = scaffold_rewrite(
             message,
+            rubric.lexicon,
             list(draft.findings),
             list(draft.missing),
             draft_scores=draft.dimensions,
@@ -460,7 +454,7 @@ class RulesEngine:
             scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
         )
         if rewrite is None and draft.verdict != "send":
-            reason = no_rewrite_reason(message, list(draft.findings), list(draft.missing))
+            reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing))
             return draft.model_copy(update={"notes": (*draft.notes, reason)})
         return draft.model_copy(update={"rewrite": rewrite})
 

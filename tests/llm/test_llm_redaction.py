@@ -102,9 +102,7 @@ def review(settings: Settings, rubric: Rubric, text: str = SENSITIVE) -> Review:
     return llm_engine(settings, cache=None).review(Message(text=text, client=CLIENT), rubric)
 
 
-def test_the_server_receives_none_of_them_and_the_review_maps_them_back(
-    server: ScriptedServer, rubric: Rubric
-) -> None:
+def test_the_server_receives_none_of_them_and_the_review_maps_them_back(server: ScriptedServer, rubric: Rubric) -> None:
     server.then(model_reply(rubric))
     result = review(settings_for(server, redact=True, redact_names=(MISSED,)), rubric)
     body = sent(server)

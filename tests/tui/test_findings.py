@@ -72,7 +72,7 @@ async def test_fix_key_applies_the_replacement_and_undo_restores_the_draft(revie
         fixable = [
             (i, f)
             for i, f in enumerate(review.findings)
-            if f.severity != "positive" and apply_finding(review.text, f) is not None
+            if f.severity != "positive" and apply_finding(review.text, f, reviewer.rubric.lexicon) is not None
         ]
         assert fixable, "the fixture draft has phrases with a mechanical fix"
         index, finding = fixable[0]
@@ -80,7 +80,7 @@ async def test_fix_key_applies_the_replacement_and_undo_restores_the_draft(revie
         assert mark is not None
         screen.editor.select_span(mark.start, mark.end)
         await pilot.press("ctrl+f")
-        expected = apply_finding(DRAFT, finding)
+        expected = apply_finding(DRAFT, finding, reviewer.rubric.lexicon)
         assert screen.editor.text == expected
         assert screen.modified
         await settle(pilot)
@@ -104,7 +104,7 @@ async def test_fix_key_on_a_phrase_without_a_safe_fix_changes_nothing(reviewer: 
         unfixable = [
             (i, f)
             for i, f in enumerate(review.findings)
-            if f.severity != "positive" and apply_finding(review.text, f) is None
+            if f.severity != "positive" and apply_finding(review.text, f, reviewer.rubric.lexicon) is None
         ]
         assert unfixable, "the fixture draft has a phrase only the writer can fix (passive voice)"
         index, finding = unfixable[0]
@@ -137,7 +137,7 @@ async def test_each_phrase_announces_exactly_what_ctrl_f_then_does(reviewer: Rev
         offered = [
             (i, f) for i, f in enumerate(review.findings) if f.severity != "positive" and f.replacement is not None
         ]
-        refused = [f for _, f in offered if apply_finding(review.text, f) is None]
+        refused = [f for _, f in offered if apply_finding(review.text, f, reviewer.rubric.lexicon) is None]
         assert refused, "the draft has phrases whose listed replacement Ctrl+F refuses"
         for index, finding in offered:
             mark = screen.editor.mark_for(index)
@@ -153,7 +153,7 @@ async def test_each_phrase_announces_exactly_what_ctrl_f_then_does(reviewer: Rev
                 assert screen.editor.text == UNFIXABLE and "No automatic fix" in status_text(app)
             else:
                 assert "Ctrl+F:" in announced and "Ctrl+F fixes" in option
-                assert screen.editor.text == apply_finding(UNFIXABLE, finding)
+                assert screen.editor.text == apply_finding(UNFIXABLE, finding, reviewer.rubric.lexicon)
                 await pilot.press("ctrl+z")
                 await settle(pilot)
             assert screen.editor.text == UNFIXABLE

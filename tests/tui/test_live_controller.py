@@ -156,20 +156,21 @@ def test_a_context_change_reviews_again_only_when_it_changes_the_request(reviewe
 def test_the_fix_hint_says_what_ctrl_f_really_does(reviewer: Reviewer) -> None:
     text = DRAFT.replace("Best,", "I apologise for the confusion. I'll aim to have it live later this week.\n\nBest,")
     review = reviewer.review(Message(text=text))
-    hints = {f.quote: fix_hint(text, f) for f in review.findings}
+    hints = {f.quote: fix_hint(text, f, reviewer.rubric.lexicon) for f in review.findings}
     assert hints["slight delay"] == "Ctrl+F: remove “slight”"
     assert hints["Due to our vendor's late"] == "Ctrl+F: remove “Due to our vendor's late API changes,”"
     assert (
         hints["I apologise for the confusion"] == "Ctrl+F: replace with “I'm sorry [for what happened, in your words]”"
     )
+    lexicon = reviewer.rubric.lexicon
     later = next(f for f in review.findings if f.quote == "later this week")
-    assert later.replacement == "by [date]" and apply_finding(text, later) is None  # it would drop a date
+    assert later.replacement == "by [date]" and apply_finding(text, later, lexicon) is None  # it would drop a date
     assert hints["later this week"] == "(no automatic fix: reword it yourself)"
     for finding in review.findings:
-        preview = preview_fix(text, finding)
-        assert (preview is None) == (apply_finding(text, finding) is None or finding.severity == "positive")
+        preview = preview_fix(text, finding, lexicon)
+        assert (preview is None) == (apply_finding(text, finding, lexicon) is None or finding.severity == "positive")
         if preview is not None:
-            assert preview.fixed == apply_finding(text, finding)
+            assert preview.fixed == apply_finding(text, finding, lexicon)
             assert preview.removed in text and (not preview.inserted or preview.inserted in preview.fixed)
 
 

@@ -237,8 +237,9 @@ class ReviewScreen(Screen[None]):
         findings = review.findings if review else ()
         self.editor.show_findings(findings, review.text if review else self.editor.text)
         self.score_panel.show(review)
+        lexicon = self.reviewer.rubric.lexicon
         self.findings_list.show(
-            findings, fixable={i for i, f in enumerate(findings) if review and preview_fix(review.text, f)}
+            findings, fixable={i for i, f in enumerate(findings) if review and preview_fix(review.text, f, lexicon)}
         )
         problems = sum(1 for f in findings if f.severity != "positive")
         label = f"Findings {problems}" if review else "Findings"
@@ -284,7 +285,7 @@ class ReviewScreen(Screen[None]):
     def _describe(self, finding: Finding) -> Content:
         icon, style = SEVERITY_ICON[finding.severity], SEVERITY_STYLE[finding.severity]
         review = self.review
-        hint = fix_hint(review.text, finding) if review is not None else ""
+        hint = fix_hint(review.text, finding, self.reviewer.rubric.lexicon) if review is not None else ""
         return Content.assemble(
             (f"{icon} {finding.severity} ", style),
             (f"“{finding.quote}” ", "bold"),
@@ -353,7 +354,7 @@ class ReviewScreen(Screen[None]):
         if finding is None or finding.severity == "positive":
             self.set_status("Put the cursor on a highlighted phrase first (Ctrl+N jumps to the next one).", "info")
             return
-        preview = preview_fix(review.text, finding)
+        preview = preview_fix(review.text, finding, self.reviewer.rubric.lexicon)
         if preview is None:
             self.set_status(
                 Content.assemble(("No automatic fix for ", ""), (f"“{finding.quote}”", "bold"), f": {finding.message}"),
