@@ -131,3 +131,22 @@ def test_challenge_set_recall_and_false_alarms() -> None:
     for family, figures in score().items():
         assert figures["recall"] >= 0.95, family
         assert figures["false_alarm_rate"] <= 0.05, family
+
+
+def test_background_sentences_are_over_explaining_one_finding_per_run(reviewer: Reviewer) -> None:
+    """How things usually work, prices and the season count as explanation; each run of such sentences is one
+    finding made of whole sentences, and the sentence with the remedy stays outside them."""
+    text = (
+        "Dear customer, your table lamp will ship later than we said. "
+        "Glass prices have risen steeply since the spring. "
+        "This is also our busiest season, and the kiln usually runs at full capacity until December. "
+        "Freight rates from the factory vary from week to week. "
+        "We will ship your lamp on 12 November and refund the delivery charge today. "
+        "Orders like yours often take longer in the weeks before the holidays."
+    )
+    review = reviewer.review_text(text)
+    runs = [f for f in review.findings if f.family == "over_explaining"]
+    assert len(runs) == 2
+    assert runs[0].quote.startswith("Glass prices") and runs[0].quote.endswith("from week to week.")
+    assert runs[1].quote == "Orders like yours often take longer in the weeks before the holidays."
+    assert all("We will ship" not in f.quote for f in runs)

@@ -280,27 +280,38 @@ def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
 
 
-def _over_explaining(text: str, check: OverExplainingCheck) -> Finding | None:
-    """Most of the message is about causes: a finding spanning the cause sentences, or None."""
+def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
+    """Most of the message is cause or background: one finding per run of consecutive such sentences (the raters
+    mark each background sentence, and a run is what the writer would cut), or none."""
     marker = _cause_markers(check.patterns)
     analysis = analysed(text)
     all_sentences, low = analysis.sentences, analysis.lowered
-    causal = [s for s in all_sentences if marker.search(low, s.start, s.end)]
+    marked = [i for i, s in enumerate(all_sentences) if marker.search(low, s.start, s.end)]
     total = max(words(text), 1)
-    cause_words = sum(words(s.text) for s in causal)
-    share = cause_words / total
-    if len(causal) < 3 or share < 0.4:
-        return None
-    start, end = causal[0].start, causal[-1].end
-    return Finding(
-        rule=f"{check.id}-cause_share",
-        dimension="",
-        severity=check.severity,
-        start=start,
-        end=end,
-        quote=text[start:end],
-        message=f"{check.message} ({len(causal)} of {len(all_sentences)} sentences, {share:.0%} of the words.)",
-    )
+    share = sum(words(all_sentences[i].text) for i in marked) / total
+    if len(marked) < 3 or share < 0.4:
+        return []
+    runs: list[list[int]] = []
+    for i in marked:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    findings = []
+    for run in runs:
+        start, end = all_sentences[run[0]].start, all_sentences[run[-1]].end
+        findings.append(
+            Finding(
+                rule=f"{check.id}-cause_share",
+                dimension="",
+                severity=check.severity,
+                start=start,
+                end=end,
+                quote=text[start:end],
+                message=f"{check.message} ({len(marked)} of {len(all_sentences)} sentences, {share:.0%} of the words.)",
+            )
+        )
+    return findings
 
 
 def run_checks(
@@ -315,9 +326,9 @@ def run_checks(
             if not _applies(check.applies, news):
                 continue
             if isinstance(check, OverExplainingCheck):
-                finding = _over_explaining(text, check)
-                if finding is not None:
-                    findings.append(finding.model_copy(update={"dimension": dim.id}))
+                found = _over_explaining(text, check)
+                findings.extend(f.model_copy(update={"dimension": dim.id}) for f in found)
+                if found:
                     contributions.append(_Contribution(dim.id, check.weight, "over-explaining"))
                 continue
             if isinstance(check, FoundCheck):
