@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable
@@ -22,6 +21,8 @@ from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
+
+from reviewer.atomic import private_folder, write_atomic
 
 MIN_TRIGGER = 2
 """A one-letter literal is in every message and would filter nothing."""
@@ -339,12 +340,8 @@ def save_prepared(path: Path, patterns: Iterable[str]) -> None:
         p = cue_pattern(pattern)
         data[pattern] = [p.source, int(p.flags), p.on_lowered, sorted(p.triggers) if p.triggers is not None else None]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
+        private_folder(path.parent)
+        write_atomic(path, json.dumps(data), tighten=True)
     except OSError:
         pass  # a cache that cannot be written only costs speed
 

@@ -163,9 +163,33 @@ def _reference_compare(draft: str, rewrite: str) -> set[tuple[str, str, str]]:
     return dropped | added
 
 
-_BITS = ["4", "4.5", "$4,000", "14 March", "March 14th", "10%", "3 days", "Tom", "tom", "+44 20 7946 0958",
-         "0.00001", "9" * 400, "INV-12", "#123", "a@b.com", "www.x.com/4", ".", ",", "\n", "at 5pm", "v1.2.3",
-         "12.5.2024", "5..6", "We", "Sam's"]
+_BITS = [
+    "4",
+    "4.5",
+    "$4,000",
+    "14 March",
+    "March 14th",
+    "10%",
+    "3 days",
+    "Tom",
+    "tom",
+    "+44 20 7946 0958",
+    "0.00001",
+    "9" * 400,
+    "INV-12",
+    "#123",
+    "a@b.com",
+    "www.x.com/4",
+    ".",
+    ",",
+    "\n",
+    "at 5pm",
+    "v1.2.3",
+    "12.5.2024",
+    "5..6",
+    "We",
+    "Sam's",
+]
 
 
 def test_the_linear_fact_check_says_what_the_first_one_said() -> None:
