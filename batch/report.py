@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from batch.sinks import read_results
+from reviewer.atomic import write_atomic
 from reviewer.batch import Result
 from reviewer.errors import ConfigError
 
@@ -345,7 +346,7 @@ def write_report(
             render_markdown(summary, old) if out.suffix.lower() in (".md", ".markdown") else render_html(summary, old)
         )
         try:
-            out.write_text(text, encoding="utf-8")
+            write_atomic(out, text, tighten=True)  # a kill mid-write leaves the last report whole
         except OSError as err:
             raise ConfigError(f"{out}: cannot write the report: {err.strerror}") from None
     return render_markdown(summary, old) if markdown else None

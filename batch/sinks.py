@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from reviewer.atomic import USER_ONLY, private_file
 from reviewer.batch import BATCH_SCHEMA, Result
 from reviewer.errors import ConfigError
 
@@ -102,7 +103,8 @@ class _AppendFile:
     def __init__(self, path: Path) -> None:
         _repair_torn_tail(path)
         self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, USER_ONLY)
+        private_file(path)  # results quote the messages: an output from an older run is tightened too
 
     def is_empty(self) -> bool:
         return os.fstat(self.fd).st_size == 0
@@ -258,6 +260,11 @@ class SqliteSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, USER_ONLY))  # SQLite gives its journal the same mode
+            private_file(path)
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot open the results database: {err.strerror}") from None
         try:
             self.db = sqlite3.connect(path, isolation_level=None)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]

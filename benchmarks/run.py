@@ -11,6 +11,7 @@ JSON for later comparison. Figures, not asserts (this shared 2-core VM varies by
 3. One review as the draft grows (50, 500, 5,000, 50,000 words): time per word, so worse-than-linear cost shows.
 4. The LLM engine against a local server that answers each call in 1 s, at concurrency 16: messages per second,
    and Candor's own time beyond the server's, as a share of the call.
+5. Each adversarial input of issue 13 against the 1 s target (`benchmarks/bench_limits.py`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_limits import bench_limits  # noqa: E402
+from bench_limits import rows as limit_rows  # noqa: E402
 
 from reviewer.models import Message  # noqa: E402
 from reviewer.service import Reviewer, rubric_for  # noqa: E402
@@ -250,6 +254,8 @@ def main() -> int:
         results["scaling"] = bench_scaling()
         print("running: LLM engine at concurrency 16 ...", file=sys.stderr)
         results["llm"] = bench_llm(work, sizes["llm"])
+        print("running: adversarial inputs ...", file=sys.stderr)
+        results["limits"] = bench_limits(rounds=1 if args.quick else 3)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     b, m, s, llm = results["batch"], results["memory"], results["scaling"], results["llm"]
@@ -274,6 +280,7 @@ def main() -> int:
                  f"{llm['failed']} failed"))  # fmt: skip
     rows.append(("  Candor's overhead per call", f"{100 * llm['overhead_share']:.1f}%", "< 5%",
                  "time beyond the server's 1 s per wave of 16 calls"))  # fmt: skip
+    rows += limit_rows(results["limits"])
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print(f"{'figure':<{widths[0]}}  {'measured':<{widths[1]}}  {'target':<{widths[2]}}  comparison")
     for row in rows:

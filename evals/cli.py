@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reviewer.atomic import write_atomic
 from reviewer.commands import CommandRegistry, settings_from_args
 from reviewer.errors import ConfigError, EngineError, ExitCode
 
@@ -129,7 +130,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     reviewer = reviewers[0]
     if args.record:
         args.recordings.mkdir(parents=True, exist_ok=True)
-        meta_path.write_text(
+        write_atomic(
+            meta_path,
             json.dumps(
                 {
                     "model": settings.model,
@@ -143,7 +145,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 indent=2,
             )
             + "\n",
-            encoding="utf-8",
+            mode=0o644,
         )
     meta: dict[str, Any] = {
         "engine": reviewer.engine.name,
@@ -159,8 +161,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{reviewer.engine.name}-{dataset}")
-    (out_dir / f"{stem}.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    (out_dir / f"{stem}.md").write_text(report.render(meta, figures, markdown=True), encoding="utf-8")
+    write_atomic(out_dir / f"{stem}.json", json.dumps(document, indent=2) + "\n", mode=0o644)
+    write_atomic(out_dir / f"{stem}.md", report.render(meta, figures, markdown=True), mode=0o644)
     if args.format == "json":
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
@@ -173,7 +175,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print("candor: error: a baseline is the rules engine on a full test split", file=sys.stderr)
             return ExitCode.USAGE
         baselines[dataset] = runner.headline(figures)
-        runner.BASELINE_PATH.write_text(json.dumps(baselines, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(runner.BASELINE_PATH, json.dumps(baselines, indent=2, sort_keys=True) + "\n", mode=0o644)
         print(f"candor: baseline for {dataset} updated: {runner.BASELINE_PATH}", file=sys.stderr)
     if args.check_baseline:
         if dataset not in baselines:

@@ -23,6 +23,7 @@ import numpy as np
 
 from evals.metrics import spearman
 from evals.runner import Example, load_labelled
+from reviewer.atomic import write_atomic
 from reviewer.config import Settings
 from reviewer.engines.rules import analyse
 from reviewer.gate import Gate
@@ -204,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     if not args.dry_run:
         out = args.out or rubric_dir(Settings().prompts_dir) / SCORER_FILE
-        out.write_text(scorer.to_json(), encoding="utf-8")
+        write_atomic(out, scorer.to_json(), mode=0o644)
         print(f"fit_scorer: wrote {out}", file=sys.stderr)
     return 0
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evals.recording import fingerprint_of, read_recording
+from reviewer.atomic import write_atomic
 
 
 def rekey(store_path: Path) -> int:
@@ -26,7 +27,7 @@ def rekey(store_path: Path) -> int:
         changed += key != entry["fingerprint"]
         entry["fingerprint"] = key
     lines = [json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n" for entry in entries]
-    store_path.write_text("".join(lines), encoding="utf-8")
+    write_atomic(store_path, "".join(lines), mode=0o644)
     return changed
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.atomic import private_folder
 from reviewer.errors import ConfigError
 from reviewer.models import Review
 
@@ -77,10 +78,7 @@ class ReviewCache:
         if self._conn is not None:
             return self._conn
         try:
-            if not self.directory.exists():
-                self.directory.mkdir(mode=0o700, parents=True)
-            if self.directory.stat().st_uid == os.getuid():
-                os.chmod(self.directory, 0o700)  # mkdir's mode is filtered by the umask; an old folder is tightened
+            private_folder(self.directory)  # an old folder is tightened too
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
             os.chmod(self.path, 0o600)

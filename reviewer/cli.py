@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from reviewer.atomic import write_atomic
 from reviewer.commands import CommandRegistry, flag_overrides, load_plugins, reviewer_from_args
 from reviewer.errors import CandorError, ConfigError, ExitCode, InputError, exit_code_for
 from reviewer.models import SITUATIONS
@@ -102,7 +103,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(review_json_schema(), indent=2, sort_keys=True) + "\n"
     if args.write:
         try:
-            Path(args.write).write_text(text, encoding="utf-8")
+            write_atomic(Path(args.write), text)
         except OSError as err:
             raise ConfigError(f"schema --write: cannot write {args.write}: {err.strerror}") from None
     else:

@@ -98,26 +98,30 @@ def _is_name(word: str, at_sentence_start: bool) -> bool:
 def extract_facts(text: str) -> tuple[Fact, ...]:
     """Every fact in the text, with its span; overlapping kinds keep the first (most specific) match."""
     low = lowered(text)
-    taken: list[tuple[int, int]] = []
+    # One flag per character says whether a kept fact covers it: checking and marking a match costs its length,
+    # and one pattern's matches never overlap, so the whole pass is linear in the text (a list of taken spans
+    # searched per match was quadratic on a long model reply).
+    taken = bytearray(len(text) + 1)
     facts: list[Fact] = []
 
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+    def take(start: int, end: int) -> bool:
+        if taken.find(1, start, end) >= 0:
+            return False
+        taken[start:end] = b"\x01" * (end - start)
+        return True
 
     for kind, pattern in _FAST.items():
         for m in pattern.finditer(low if kind in _LOWERED_KINDS else text):
             if kind == "phone" and sum(ch.isdigit() for ch in m.group(0)) < 8:
                 continue
-            if free(m.start(), m.end()):
-                taken.append((m.start(), m.end()))
+            if take(m.start(), m.end()):
                 facts.append(Fact(kind, text[m.start() : m.end()], m.start(), m.end()))
     for m in _NUMBER.finditer(text):
-        if free(m.start(), m.end()):
-            taken.append((m.start(), m.end()))
+        if take(m.start(), m.end()):
             facts.append(Fact("number", m.group(0), m.start(), m.end()))
     starts = _sentence_starts(text)
     for m in _CAPITALISED.finditer(text):
-        if free(m.start(), m.end()) and _is_name(m.group(0), m.start() in starts):
+        if taken.find(1, m.start(), m.end()) < 0 and _is_name(m.group(0), m.start() in starts):
             facts.append(Fact("name", m.group(0), m.start(), m.end()))
     return tuple(sorted(facts, key=lambda f: f.start))
 
@@ -224,28 +228,46 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9][a-z0-9'’-]*", lowered(strip_placeholders(text)).replace("’", "'")))
 
 
-def _still_there(kind: str, value: str, other: dict[tuple[str, str], str], other_text: str) -> bool:
-    """A fact the other text keeps in another guise: a name in lower case, a number inside a date or amount."""
-    if kind == "name":
-        words = _word_set(other_text)
-        return value in words or f"{value}'s" in words
-    if kind == "number":
-        return any(k != "name" and re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", v) for k, v in other)
-    return False
+_DIGIT_RUN = re.compile(r"[\d.]+")
+
+
+class _Guises:
+    """Where one text's facts can hide another's: its words (for names) and the runs of digits and points in its
+    other facts' values (for numbers), built once so each lookup is a set probe, not a scan of every value."""
+
+    def __init__(self, values: dict[tuple[str, str], str], text: str) -> None:
+        self.values = values
+        self.text = text
+        self.non_names = [v for k, v in values if k != "name"]
+        self.runs = {run for v in self.non_names for run in _DIGIT_RUN.findall(v)}
+
+    def keeps(self, kind: str, value: str) -> bool:
+        """A fact the text keeps in another guise: a name in lower case, a number inside a date or amount."""
+        if kind == "name":
+            words = _word_set(self.text)
+            return value in words or f"{value}'s" in words
+        if kind == "number":
+            if _DIGIT_RUN.fullmatch(value):
+                # Found between non-[digit or point] characters, a value made of digits and points is exactly one
+                # maximal run of them: the set of runs answers the search below.
+                return value in self.runs
+            return any(re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", v) for v in self.non_names)
+        return False
 
 
 def compare_facts(draft: str, rewrite: str) -> tuple[ChangedFact, ...]:
     """Facts dropped from the draft and facts the rewrite added (invented or changed)."""
     before, after = fact_values(draft), fact_values(rewrite)
+    in_before, in_after = _Guises(before, draft), _Guises(after, rewrite)
     changes = [
         ChangedFact(kind=kind, change="dropped", value=before[(kind, value)])
         for (kind, value) in before
-        if (kind, value) not in after and not _still_there(kind, value, after, rewrite)
+        if (kind, value) not in after and not in_after.keeps(kind, value)
     ]
     changes += [
         ChangedFact(kind=kind, change="added", value=after[(kind, value)])
         for (kind, value) in after
-        if (kind, value) not in before and not _still_there(kind, value, before, draft)
+        if (kind, value) not in before and not in_before.keeps(kind, value)
     ]
     return tuple(changes)
 

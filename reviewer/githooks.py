@@ -23,6 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from reviewer.atomic import write_atomic
 from reviewer.commands import CommandRegistry, add_review_flags, reviewer_from_args
 from reviewer.errors import ConfigError, ExitCode, InputError
 
@@ -79,8 +80,7 @@ def cmd_install(args: argparse.Namespace) -> int:
                 "or replace it with --force"
             )
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(script, encoding="utf-8")
-    target.chmod(0o755)
+    write_atomic(target, script, mode=0o755, tighten=True)  # a hook must be executable; it holds no draft text
     print(f"candor: installed {target}", file=sys.stderr)
     return ExitCode.OK
 

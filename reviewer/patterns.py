@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable
@@ -22,6 +21,8 @@ from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
+
+from reviewer.atomic import private_folder, write_atomic
 
 MIN_TRIGGER = 2
 """A one-letter literal is in every message and would filter nothing."""
@@ -151,8 +152,10 @@ _CHAR_ITEMS = (sre_constants.IN, sre_constants.ANY, sre_constants.CATEGORY, _LIT
 def _children(op: Any, av: Any) -> list[list[Any]]:
     if op in _REPEATS or (_POSSESSIVE is not None and op == _POSSESSIVE):
         return [list(av[2])]
-    if op == _SUBPATTERN or (_ATOMIC is not None and op == _ATOMIC):
+    if op == _SUBPATTERN:
         return [list(av[-1])]
+    if _ATOMIC is not None and op == _ATOMIC:
+        return [list(av)]  # an atomic group's argument is its pattern, not a tuple ending with it
     if op == _BRANCH:
         return [list(b) for b in av[1]]
     if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
@@ -192,6 +195,87 @@ def _delimited(body: list[Any], flags: int) -> bool:
     return False
 
 
+_PROBES = "".join(map(chr, range(256))) + "\u00e9\u00df\u03a9\u0416\u0661\u4e2d\u2019\u201c\u2013\u2028\u3000"
+"""Characters tried when asking whether two character items can match the same character: Latin-1 and a few of
+other scripts, digits, quotes, dashes and spaces (enough to tell `\\w` from `\\d` from `-`)."""
+_ANY_CHAR = (sre_constants.ANY, None)
+_CHAR_SETS: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _char_set(item: Any, flags: int) -> frozenset[str]:
+    """The probe characters a one-character item matches (every probe when unsure)."""
+    key = (repr(item), flags)
+    found = _CHAR_SETS.get(key)
+    if found is None:
+        try:
+            probe = sre_parse.SubPattern(sre_parse.State(), [item])
+            regex = re._compiler.compile(probe, flags | re.DOTALL)  # type: ignore[attr-defined]
+            found = frozenset(c for c in _PROBES if regex.fullmatch(c))
+        except Exception:  # noqa: BLE001 - unsure means "could match anything", the cautious answer
+            found = frozenset(_PROBES)
+        _CHAR_SETS[key] = found
+    return found
+
+
+def _first(items: list[Any], flags: int) -> tuple[frozenset[str], bool]:
+    """The characters a match of the sequence can start with, and whether it can match the empty string."""
+    starts: set[str] = set()
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op in _CHAR_ITEMS:
+            return frozenset(starts | _char_set((op, av), flags)), False
+        if op == _SUBPATTERN:
+            inner, empty = _first(list(av[-1]), flags)
+        elif _ATOMIC is not None and op == _ATOMIC:
+            inner, empty = _first(list(av), flags)
+        elif op == _BRANCH:
+            parts = [_first(list(b), flags) for b in av[1]]
+            inner = frozenset().union(*(f for f, _ in parts))
+            empty = any(e for _, e in parts)
+        elif op in _REPEATS or (_POSSESSIVE is not None and op == _POSSESSIVE):
+            inner, empty = _first(list(av[2]), flags)
+            empty = empty or av[0] == 0
+        else:  # a back-reference or a conditional group: it could start with anything
+            inner, empty = _char_set(_ANY_CHAR, flags), True
+        starts |= inner
+        if not empty:
+            return frozenset(starts), False
+    return frozenset(starts), True
+
+
+def _ambiguous_choice(items: list[Any], follow: frozenset[str], flags: int) -> bool:
+    """Whether matching the sequence, followed by text starting with a character of `follow`, meets a choice
+    (alternatives of a group, or "once more or stop" of a variable repeat) whose options can start with the same
+    character. Inside an unbounded repeat such a choice can split one stretch of text in exponentially many ways:
+    `(a|aa)+`, `(\\w|\\d\\d)+`, `(x\\w{1,3})+` on a long run of letters that then fails to match."""
+    for i, (op, av) in enumerate(items):
+        rest, rest_empty = _first(items[i + 1 :], flags)
+        after = rest | follow if rest_empty else rest
+        if op == _SUBPATTERN:
+            if _ambiguous_choice(list(av[-1]), after, flags):
+                return True
+        elif op == _BRANCH:
+            options = []
+            for branch in av[1]:
+                starts, empty = _first(list(branch), flags)
+                options.append(starts | after if empty else starts)
+                if _ambiguous_choice(list(branch), after, flags):
+                    return True
+            for a in range(len(options)):
+                for b in range(a + 1, len(options)):
+                    if options[a] & options[b]:
+                        return True
+        elif op in _REPEATS and av[0] != av[1]:
+            again, _ = _first(list(av[2]), flags)
+            if again & after or _ambiguous_choice(list(av[2]), again | after, flags):
+                return True
+        elif op in _REPEATS and _ambiguous_choice(list(av[2]), _first(list(av[2]), flags)[0] | after, flags):
+            return True
+        # Atomic groups and possessive repeats never give back what they matched: no choice to retry.
+    return False
+
+
 def _check_safe(items: list[Any], flags: int) -> None:
     """Refuse what would compile only at review time (a variable-width look-behind) or could backtrack for hours on
     a long draft: an unbounded repeat of something that itself holds an unbounded repeat, like `(\\w+\\s?)+`."""
@@ -206,6 +290,12 @@ def _check_safe(items: list[Any], flags: int) -> None:
                 raise re.error(
                     "nested repeats like (\\w+\\s?)+ can take hours on a long draft (catastrophic backtracking); "
                     "bound the inner or the outer repeat, e.g. {0,20}"
+                )
+            if _ambiguous_choice(body, _first(body, flags)[0], flags):
+                raise re.error(
+                    "a repeated group whose alternatives or inner repeats can match the same text, like (a|aa)+, "
+                    "can take hours on a long draft (catastrophic backtracking); make the alternatives start "
+                    "differently, or bound the outer repeat, e.g. {0,20}"
                 )
         for child in _children(op, av):
             _check_safe(child, flags)
@@ -250,12 +340,8 @@ def save_prepared(path: Path, patterns: Iterable[str]) -> None:
         p = cue_pattern(pattern)
         data[pattern] = [p.source, int(p.flags), p.on_lowered, sorted(p.triggers) if p.triggers is not None else None]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
+        private_folder(path.parent)
+        write_atomic(path, json.dumps(data), tighten=True)
     except OSError:
         pass  # a cache that cannot be written only costs speed
 

@@ -440,6 +440,9 @@ def read_jsonl(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
             except json.JSONDecodeError as err:
                 yield Refused(here, InputError(f"{here}: not valid JSON: {err.msg} at column {err.colno}"), line)
                 continue
+            except RecursionError:  # [[[[... thousands deep: Python's decoder gives up, and so does this line
+                yield Refused(here, InputError(f"{here}: JSON nested too deeply to read"), line)
+                continue
             if not isinstance(record, dict):
                 yield Refused(
                     here, InputError(f"{here}: a JSON object was expected, not {type(record).__name__}"), line

@@ -12,13 +12,12 @@ Textual, so the rules are unit-tested; the review screen only turns its answers 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
 import reviewer
+from reviewer.atomic import write_atomic
 from reviewer.config import Settings
 from reviewer.inputs import EMAIL_SUFFIXES, read_source
 
@@ -97,17 +96,8 @@ def save_draft(path: Path, text: str) -> Stamp:
     """Write the draft atomically, ending with one newline; return the new stamp. Raises OSError."""
     data = text if text.endswith("\n") else text + "\n"
     path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(data)
-        # mkstemp makes the file private (0600): keep the original's mode, or the usual 0644 for a new file.
-        os.chmod(temp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    # A new draft is readable by the user only (it is confidential until sent); an existing file keeps its mode.
+    write_atomic(path, data)
     stamp = stamp_of(path)
     assert stamp is not None
     return stamp

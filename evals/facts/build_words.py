@@ -12,6 +12,8 @@ import json
 import re
 from pathlib import Path
 
+from reviewer.atomic import write_atomic
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "reviewer" / "common_words.txt"
 _WORD = re.compile(r"\b[a-z][a-z'’-]*[a-z]\b|\b[a-z]\b")
@@ -34,7 +36,7 @@ def own_texts() -> list[str]:
 
 def main() -> None:
     found = {w.replace("’", "'") for text in own_texts() for w in _WORD.findall(text)}
-    OUT.write_text("\n".join(sorted(found)) + "\n", encoding="utf-8")
+    write_atomic(OUT, "\n".join(sorted(found)) + "\n", mode=0o644)
     print(f"{len(found)} words -> {OUT.relative_to(ROOT)}")
 
 

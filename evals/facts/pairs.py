@@ -21,6 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from reviewer.atomic import write_atomic
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PAIRS = HERE / "pairs.jsonl"
@@ -194,7 +196,7 @@ def load_pairs() -> list[dict[str, Any]]:
 
 def main() -> None:
     pairs = [{k: v for k, v in p.items() if k != "draft"} for p in build()]
-    PAIRS.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
+    write_atomic(PAIRS, "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), mode=0o644)
     print(f"{len(pairs)} pairs -> {PAIRS.relative_to(ROOT)}")
 
 

@@ -167,8 +167,16 @@ def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_messa
     for signum in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL):
         log = tmp_path / f"stderr-{kills}.txt"
         with log.open("wb") as stderr:
+            size = out.stat().st_size if out.exists() else 0
             process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-            time.sleep(chance.uniform(0.6, 1.4))
+            # Kill once it is writing results, not while Python is still importing on a loaded machine (there
+            # Ctrl-C is Python's own, not Candor's); then at a random moment of the writing.
+            started = time.monotonic()
+            while process.poll() is None and time.monotonic() - started < 60:
+                if out.exists() and out.stat().st_size > size:
+                    break
+                time.sleep(0.02)
+            time.sleep(chance.uniform(0.0, 0.8))
             if process.poll() is None:
                 process.send_signal(signum)
                 kills += 1

@@ -3,6 +3,7 @@ only fails when compiled at review time is refused when the rubric loads, naming
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from reviewer.cli import main
 from reviewer.errors import ExitCode, RubricError
+from reviewer.patterns import CuePattern, check_pattern
 from reviewer.prompts import rubric_dir
 from reviewer.rubric import load_rubric
 
@@ -65,3 +67,65 @@ def test_candor_check_with_a_catastrophic_user_pattern_exits_2_at_once(
 
 def test_the_bundled_rubric_passes_the_check() -> None:
     assert len(load_rubric([rubric_dir()]).dimensions) >= 5
+
+
+OVERLAPPING = [
+    r"(a|aa)+$",  # "aa" is one "aa" or two "a": a run of a's splits in Fibonacci-many ways
+    r"(\w|\d\d)+$",  # a digit is a \w or the start of \d\d
+    r"(a|a)+",
+    r"(?:a|b|ab)+",
+    r"(a{1,2})+",  # the same choice written as a bounded repeat
+    r"(x\w{1,3})+",  # \w{1,3} can also eat the next x
+]
+
+
+@pytest.mark.parametrize("pattern", OVERLAPPING)
+def test_a_repeated_group_whose_alternatives_overlap_is_refused(pattern: str) -> None:
+    error = check_pattern(pattern)
+    assert error is not None and "catastrophic backtracking" in error and "(a|aa)+" in error
+
+
+def test_overlapping_alternatives_really_backtrack_exponentially() -> None:
+    """Why (a|aa)+ is refused: each extra character multiplies the work (measured, not assumed)."""
+    regex = re.compile(r"(a|aa)+$")
+    timings = []
+    for n in (16, 24):
+        started = time.perf_counter()
+        regex.match("a" * n + "!")
+        timings.append(time.perf_counter() - started)
+    assert timings[1] > 10 * timings[0]
+
+
+SAFE_LOOKALIKES = [
+    r"(ab|a)+$",  # after the shared "a", "b" or the next "a": always one way
+    r"(\w|-\w)+$",  # the alternatives start differently
+    r"(\w|\d)+$",  # Python's parser merges one-character alternatives into one class, [\w\d]: linear
+    r"(?:\.\d+)*",
+    r"(?: \w+)+",
+    r"(?:,\s*\w+)+",
+    r"(?:\w{1,3}\s)+",
+    r"(?>a|aa)+",  # an atomic group never gives back what it matched
+]
+
+
+@pytest.mark.parametrize("pattern", SAFE_LOOKALIKES)
+def test_a_repeated_group_with_one_way_to_match_is_accepted_and_fast(pattern: str) -> None:
+    assert check_pattern(pattern) is None
+    started = time.perf_counter()
+    re.compile(pattern).match("a1" * 5000 + "!")
+    re.compile(pattern).match("a" * 10000 + "!")
+    assert time.perf_counter() - started < 30  # a hang watchdog; exponential would be centuries
+
+
+def test_every_shipped_rubric_pattern_passes_the_full_check_afresh() -> None:
+    """The shipped rubric is checked without the prepared-pattern cache, so no pattern skips the new check."""
+    rubric = load_rubric([rubric_dir()])
+    patterns = {p for d in rubric.dimensions for c in d.cues for p in (*c.patterns, *c.unless)}
+    assert len(patterns) > 100
+    refused = []
+    for pattern in patterns:
+        try:
+            CuePattern(pattern)
+        except re.error as err:
+            refused.append((pattern, str(err)))
+    assert refused == []
