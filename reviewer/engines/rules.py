@@ -445,12 +445,17 @@ class RulesEngine:
 
     name = "rules"
 
-    def __init__(self, gate: Gate | None = None) -> None:
+    def __init__(self, gate: Gate | None = None, *, rewrite: bool = True) -> None:
         self.gate = gate or Gate()
+        self.rewrite = rewrite
+        """Whether a review carries the scaffold rewrite. It never changes the draft's own judgement, and it costs
+        one to several more reviews (the rewrite is re-reviewed), so `candor batch` leaves it out unless asked."""
 
     def review(self, message: Message, rubric: Rubric) -> Review:
         """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
         draft = self._judged(message, rubric)
+        if not self.rewrite:
+            return draft
         rewrite = scaffold_rewrite(
             message,
             list(draft.findings),
