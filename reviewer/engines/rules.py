@@ -224,7 +224,8 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 has_keep = "keep" in match.re.groupindex and match.group("keep") is not None
                 replacement = text[match.start("keep") : match.end("keep")] if has_keep else None
             found.append(
-                Finding(
+                # Built from the rubric and the text's own offsets, so already valid: no validation per finding.
+                Finding.model_construct(
                     rule=cue.id,
                     dimension=branch.dimension,
                     severity=cue.severity,
@@ -472,6 +473,8 @@ class RulesEngine:
         in_force = set(rubric.ids)
         findings = [f for f in found.findings if f.dimension in in_force]
         missing = [m for m in found.missing if m.dimension in in_force]
+        if fitted is not None:
+            values = fitted.relevant(values)
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
@@ -479,11 +482,14 @@ class RulesEngine:
                 score = _round_half_up(fitted.predict(dim.id, values))
             else:
                 score = score_dimension(dim, news, own)
+            # Evidence and scores built from valid findings and a clamped score: no validation for each.
             evidence_spans = tuple(
-                Evidence(start=f.start, end=f.end, quote=f.quote) for f in findings if f.dimension == dim.id
+                Evidence.model_construct(start=f.start, end=f.end, quote=f.quote)
+                for f in findings
+                if f.dimension == dim.id
             )
             dimensions.append(
-                DimensionScore(
+                DimensionScore.model_construct(
                     id=dim.id,
                     title=dim.title,
                     score=score,
