@@ -87,6 +87,11 @@ class FittedScorer:
     def _known(self) -> frozenset[str]:
         return frozenset(n for _, slopes in self._linear.values() for n in slopes)
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The words and word pairs that have a weight (the rest of a message's words cannot move a score)."""
+        return frozenset(n.removeprefix(WORD_PREFIX) for n in self._known if n.startswith(WORD_PREFIX))
+
     def relevant(self, values: Mapping[str, float]) -> dict[str, float]:
         """The features that move some score (non-zero, with a weight), in their order: predicting every
         dimension from these gives the same sums as from all of a message's features, visiting far fewer."""
@@ -220,11 +225,14 @@ def text_features(text: str, low: str) -> dict[str, float]:
     }
 
 
-def word_features(low: str) -> dict[str, float]:
+def word_features(low: str, vocabulary: frozenset[str] | None = None) -> dict[str, float]:
     """Which words and word pairs occur (1.0 each): the fit keeps those common enough across sources to generalise,
-    and a message's other words simply have no weight."""
+    and a message's other words simply have no weight. With `vocabulary` (`FittedScorer.words`), only those words:
+    all a review needs, in the same order."""
     words = _TOKEN.findall(low)
     present = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
+    if vocabulary is not None:
+        return {WORD_PREFIX + w: 1.0 for w in present if w in vocabulary}
     return {WORD_PREFIX + w: 1.0 for w in present}
 
 
@@ -238,6 +246,7 @@ def review_features(
     timing: bool,
     complaint: bool,
     dates: int,
+    vocabulary: frozenset[str] | None = None,
 ) -> dict[str, float]:
     """Every feature of one reviewed message: finding families (capped counts), missing elements, the kind of
     news, and the text's structure."""
@@ -255,5 +264,5 @@ def review_features(
     values["news:complaint"] = 1.0 if complaint else 0.0
     values["text:dates"] = float(min(dates, 4))
     values.update(text_features(text, low))
-    values.update(word_features(low))
+    values.update(word_features(low, vocabulary))
     return values

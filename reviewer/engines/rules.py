@@ -413,7 +413,9 @@ class Analysis:
     """What was ignored as the message asked (`reviewer.suppress`)."""
 
 
-def analyse(message: Message, rubric: Rubric) -> Analysis:
+def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> Analysis:
+    """With `scored_only`, the word features are only those the rubric's fitted scorer weighs (enough to score;
+    the fit wants them all)."""
     text = message.text
     news = profile(text, message.situation)
     cues = find_cues(text, rubric, news)
@@ -437,6 +439,7 @@ def analyse(message: Message, rubric: Rubric) -> Analysis:
         timing=news.timing,
         complaint=news.complaint,
         dates=len(analysis.dates),
+        vocabulary=rubric.scorer.words if scored_only and rubric.scorer is not None else None,
     )
     return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features, notes)
 
@@ -468,7 +471,7 @@ class RulesEngine:
 
     def _judged(self, message: Message, rubric: Rubric) -> Review:
         text = message.text
-        found = analyse(message, rubric)
+        found = analyse(message, rubric, scored_only=True)
         news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
         in_force = set(rubric.ids)
         findings = [f for f in found.findings if f.dimension in in_force]
