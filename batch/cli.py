@@ -39,6 +39,10 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", help="encoding of .txt/.md/.csv input that is not UTF-8 (e.g. latin-1)")
     parser.add_argument("--jobs", "-j", type=int, help="worker processes (rules) or concurrent calls (llm)")
     parser.add_argument("--fail-on", choices=("block", "revise"), dest="fail_on", help="which verdicts exit 1")
+    parser.add_argument(
+        "--rewrite", action="store_true",
+        help="also record each message's suggested rewrite (JSONL only; slower: the rules engine reviews it too)",
+    )  # fmt: skip
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
     parser.add_argument("--report", type=Path, help="also write the report here (.html, or .md) when the batch ends")
 
@@ -47,12 +51,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from batch.progress import Progress
     from batch.runner import default_jobs, run_batch
     from batch.sinks import format_for, open_sink
+    from reviewer.batch import prepare
     from reviewer.hook import ExitPolicy
-    from reviewer.service import Reviewer
     from reviewer.sources import Columns, ReadOptions
 
     settings = settings_from_args(args)
-    reviewer = Reviewer(settings)  # the rubric and the engine are checked here, before anything is read
+    # The rubric and the engine are checked here, before anything is read; the workers reuse what is built.
+    reviewer = prepare(settings, rewrite=args.rewrite)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("batch: --jobs must be at least 1")
     columns = Columns(
@@ -62,6 +67,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         settings, encoding=args.encoding, situation=args.situation, client=args.client, columns=columns
     )
     fmt = format_for(args.out, args.format)
+    if args.rewrite and fmt != "jsonl":
+        raise ConfigError(f"batch: --rewrite is recorded in JSONL results only, not {fmt}; give an --out .jsonl")
     sink = open_sink(args.out, fmt, [d.id for d in reviewer.rubric.dimensions])
     progress = Progress(quiet=args.quiet, stream=sys.stderr, sources=[str(s) for s in args.sources])
     try:
@@ -71,6 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             settings,
             sink,
             jobs=args.jobs or default_jobs(settings),
+            rewrite=args.rewrite,
             on_progress=progress.update,
         )
     finally:

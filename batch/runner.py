@@ -79,16 +79,20 @@ class Tally:
         return policy.run_exit_code(self.outcomes())
 
 
-_WORKER_SETTINGS: Settings | None = None
+_WORKER: tuple[Settings, bool] | None = None
+"""What this worker reviews with: the settings, and whether results carry the rewrite."""
 
 
-def _init_worker(settings: Settings, parent: int) -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch cleanly; they only review, and they end when the
-    parent does, even by `kill -9` (which no parent can clean up after)."""
-    global _WORKER_SETTINGS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_SETTINGS = settings
-    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+def _init_worker(settings: Settings, rewrite: bool, parent: int | None) -> None:
+    """Set a worker up once: the reviewer is built here, before the first chunk (in a forked process it is the
+    parent's, already built). A worker process leaves Ctrl-C to the parent, which stops the batch cleanly; it only
+    reviews, and it ends when the parent does, even by `kill -9` (which no parent can clean up after)."""
+    global _WORKER
+    _WORKER = (settings, rewrite)
+    prepare(settings, rewrite=rewrite)
+    if parent is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
 
 
 def _end_with_parent(parent: int) -> None:
@@ -98,26 +102,27 @@ def _end_with_parent(parent: int) -> None:
 
 
 def _review_chunk(records: list[dict[str, Any]]) -> list[Result]:
-    assert _WORKER_SETTINGS is not None
-    return review_records(records, _WORKER_SETTINGS)
+    assert _WORKER is not None
+    settings, rewrite = _WORKER
+    return review_records(records, settings, rewrite=rewrite)
 
 
 def default_jobs(settings: Settings) -> int:
     return max(1, os.cpu_count() or 1) if settings.engine == "rules" else max(1, settings.concurrency)
 
 
-def _executor(settings: Settings, jobs: int) -> Executor | None:
+def _executor(settings: Settings, jobs: int, rewrite: bool) -> Executor | None:
+    """Processes for the rules engine (CPU-bound Python), threads for an engine that waits on a server. Either
+    way the reviewer is built here first (rubric, engine, HTTP client, tokenizer), so that forked workers inherit
+    it and threads share it instead of each building their own on a first call."""
     if jobs <= 1:
         return None
+    prepare(settings, rewrite=rewrite)
     if settings.engine == "rules":
-        return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, os.getpid()))
-    prepare(settings)  # the engine, its HTTP client and its tokenizer: built once, before the threads share them
-    return ThreadPoolExecutor(max_workers=jobs, initializer=_init_worker_thread, initargs=(settings,))
-
-
-def _init_worker_thread(settings: Settings) -> None:
-    global _WORKER_SETTINGS
-    _WORKER_SETTINGS = settings
+        return ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(settings, rewrite, os.getpid())
+        )
+    return ThreadPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, rewrite, None))
 
 
 def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -153,9 +158,11 @@ def run_batch(
     sink: Sink,
     *,
     jobs: int,
+    rewrite: bool = False,
     on_progress: Callable[[Tally], None] = lambda tally: None,
 ) -> Tally:
-    """Review every message of `sources` not yet in `sink`; returns the tally of the whole batch."""
+    """Review every message of `sources` not yet in `sink`; returns the tally of the whole batch. With `rewrite`,
+    each result also holds the suggested rewrite (`reviewer.batch.reviewed_result`)."""
     tally = Tally()
     seen = _finished(sink, tally)
 
@@ -184,10 +191,10 @@ def run_batch(
 
     chunk_size = CHUNK if settings.engine == "rules" else 1
     records = fresh_records()
-    executor = _executor(settings, jobs)
+    executor = _executor(settings, jobs, rewrite)
     if executor is None:
         for chunk in _chunks(records, chunk_size):
-            record(review_records(chunk, settings))
+            record(review_records(chunk, settings, rewrite=rewrite))
         return tally
     window: deque[Future[list[Result]]] = deque()
     chunks = _chunks(records, chunk_size)
@@ -196,7 +203,7 @@ def run_batch(
         # of every thread loading them at once on its first call.
         first = next(chunks, None)
         if first is not None:
-            record(review_records(first, settings))
+            record(review_records(first, settings, rewrite=rewrite))
     try:
         for chunk in chunks:
             window.append(executor.submit(_review_chunk, chunk))

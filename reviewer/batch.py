@@ -31,23 +31,31 @@ BATCH_SCHEMA = "candor.batch/1"
 Record = Mapping[str, Any]
 Result = dict[str, Any]
 
-_REVIEWERS: dict[str, Reviewer] = {}
+_REVIEWERS: dict[tuple[str, bool], Reviewer] = {}
 
 
 _BUILDING = threading.Lock()
 
 
-def _reviewer(settings: Settings) -> Reviewer:
+def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
     """One `Reviewer` per settings and process, shared by its threads: the rubric is loaded and the engine (with
-    its HTTP client) built once, not once per record or per thread."""
-    key = repr(settings)
+    its HTTP client) built once, not once per record or per thread.
+
+    The rules engine leaves out its scaffold rewrite unless `rewrite` is asked: judging past messages does not
+    need it, it never changes the draft's judgement, and it is re-reviewed, which costs one to several reviews more.
+    """
+    key = (repr(settings), rewrite)
     reviewer = _REVIEWERS.get(key)
     if reviewer is None:
         with _BUILDING:
             reviewer = _REVIEWERS.get(key)
             if reviewer is None:
-                reviewer = Reviewer(settings)
-                if settings.engine != "rules":
+                if settings.engine == "rules":
+                    from reviewer.engines.rules import RulesEngine
+
+                    reviewer = Reviewer(settings, engine=RulesEngine(settings.gate, rewrite=rewrite))
+                else:
+                    reviewer = Reviewer(settings)
                     # Loaded lazily on a first call otherwise; concurrent first calls would each load it.
                     from reviewer.tokens import token_counter
 
@@ -56,9 +64,10 @@ def _reviewer(settings: Settings) -> Reviewer:
     return reviewer
 
 
-def prepare(settings: Settings) -> Reviewer:
-    """Build (once) the reviewer `review_records` uses under these settings: call it before starting threads."""
-    return _reviewer(settings)
+def prepare(settings: Settings, *, rewrite: bool = False) -> Reviewer:
+    """Build (once) the reviewer `review_records` uses under these settings: call it before starting threads or
+    forking worker processes, which then inherit it ready."""
+    return _reviewer(settings, rewrite)
 
 
 def content_key(raw: bytes) -> str:
@@ -111,9 +120,10 @@ def refused_result(refused: Refused) -> Result:
     return failed_result({"key": key, "source": refused.where}, refused.error, stage="read")
 
 
-def reviewed_result(record: Record, review: Review) -> Result:
-    """The result of one reviewed record: what a report, a spreadsheet or a query needs, flat where it can be."""
-    return {
+def reviewed_result(record: Record, review: Review, *, rewrite: bool = False) -> Result:
+    """The result of one reviewed record: what a report, a spreadsheet or a query needs, flat where it can be.
+    With `rewrite`, also the suggested rewrite (its text, overall score and verdict; null when there is none)."""
+    result: Result = {
         "schema": BATCH_SCHEMA,
         "status": "reviewed",
         **_identity(record),
@@ -149,11 +159,17 @@ def reviewed_result(record: Record, review: Review) -> Result:
         "completion_tokens": review.usage.completion_tokens,
         "cost_usd": review.usage.cost_usd,
     }
+    if rewrite:
+        better = review.rewrite
+        result["rewrite"] = (
+            None if better is None else {"text": better.text, "overall": better.overall, "verdict": better.verdict}
+        )
+    return result
 
 
-def review_record(record: Record, settings: Settings) -> Result:
+def review_record(record: Record, settings: Settings, *, rewrite: bool = False) -> Result:
     """Review one record; any failure becomes its failed result, never an exception."""
-    reviewer = _reviewer(settings)
+    reviewer = _reviewer(settings, rewrite)
     text = record.get("text")
     if not isinstance(text, str):
         from reviewer.errors import InputError
@@ -169,9 +185,10 @@ def review_record(record: Record, settings: Settings) -> Result:
         review = reviewer.review(item.message)
     except Exception as err:  # noqa: BLE001 - one record's failure is recorded; the batch goes on
         return failed_result(record, err, stage="review")
-    return reviewed_result(record, review)
+    return reviewed_result(record, review, rewrite=rewrite)
 
 
-def review_records(records: Iterable[Record], settings: Settings) -> list[Result]:
-    """Review every record under `settings`; one result per record, in order (reviewed or failed)."""
-    return [review_record(record, settings) for record in records]
+def review_records(records: Iterable[Record], settings: Settings, *, rewrite: bool = False) -> list[Result]:
+    """Review every record under `settings`; one result per record, in order (reviewed or failed). With
+    `rewrite`, each result also holds the suggested rewrite (see `reviewed_result`)."""
+    return [review_record(record, settings, rewrite=rewrite) for record in records]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -82,6 +83,21 @@ class FittedScorer:
             base = weights.intercept - sum(slope * self.means.get(n, 0.0) for n, slope in slopes.items())
             out[dim] = (base, slopes)
         return out
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(n for _, slopes in self._linear.values() for n in slopes)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The words and word pairs that have a weight (the rest of a message's words cannot move a score)."""
+        return frozenset(n.removeprefix(WORD_PREFIX) for n in self._known if n.startswith(WORD_PREFIX))
+
+    def relevant(self, values: Mapping[str, float]) -> dict[str, float]:
+        """The features that move some score (non-zero, with a weight), in their order: predicting every
+        dimension from these gives the same sums as from all of a message's features, visiting far fewer."""
+        known = self._known
+        return {n: v for n, v in values.items() if v and n in known}
 
     def predict(self, dimension: str, values: Mapping[str, float]) -> float:
         weights = self.dimensions[dimension]
@@ -189,13 +205,14 @@ def text_features(text: str, low: str, lists: FeatureWords) -> dict[str, float]:
     questions, dates are added by the caller, how much of it is cause."""
     tokens = [t.lower() for t in _WORD.findall(text)]
     n = max(len(tokens), 1)
+    counts = Counter(tokens)  # each distinct word tested once, not each occurrence (integer counts: exact)
     lines = [line for line in text.splitlines() if line.strip()]
     return {
         "text:log_words": math.log1p(len(tokens)),
-        "text:second_person": sum(t in lists.second_person for t in tokens) / n * 10,
-        "text:first_plural": sum(t in lists.first_plural for t in tokens) / n * 10,
-        "text:first_singular": sum(t in lists.first_singular for t in tokens) / n * 10,
-        "text:negation": sum(t in lists.negation or t.endswith("n't") for t in tokens) / n * 10,
+        "text:second_person": sum(c for t, c in counts.items() if t in lists.second_person) / n * 10,
+        "text:first_plural": sum(c for t, c in counts.items() if t in lists.first_plural) / n * 10,
+        "text:first_singular": sum(c for t, c in counts.items() if t in lists.first_singular) / n * 10,
+        "text:negation": sum(c for t, c in counts.items() if t in lists.negation or t.endswith("n't")) / n * 10,
         "text:hedges": min(len(lists.hedge.findall(low)), 6) / 2,
         "text:causes": min(len(lists.cause.findall(low)), 6) / 2,
         "text:thanks": float(min(len(lists.thanks.findall(low)), 2)),
@@ -209,11 +226,14 @@ def text_features(text: str, low: str, lists: FeatureWords) -> dict[str, float]:
     }
 
 
-def word_features(low: str) -> dict[str, float]:
+def word_features(low: str, vocabulary: frozenset[str] | None = None) -> dict[str, float]:
     """Which words and word pairs occur (1.0 each): the fit keeps those common enough across sources to generalise,
-    and a message's other words simply have no weight."""
+    and a message's other words simply have no weight. With `vocabulary` (`FittedScorer.words`), only those words:
+    all a review needs, in the same order."""
     words = _TOKEN.findall(low)
     present = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
+    if vocabulary is not None:
+        return {WORD_PREFIX + w: 1.0 for w in present if w in vocabulary}
     return {WORD_PREFIX + w: 1.0 for w in present}
 
 
@@ -228,6 +248,7 @@ def review_features(
     complaint: bool,
     dates: int,
     lists: FeatureWords,
+    vocabulary: frozenset[str] | None = None,
 ) -> dict[str, float]:
     """Every feature of one reviewed message: finding families (capped counts), missing elements, the kind of
     news, and the text's structure."""
@@ -245,5 +266,5 @@ def review_features(
     values["news:complaint"] = 1.0 if complaint else 0.0
     values["text:dates"] = float(min(dates, 4))
     values.update(text_features(text, low, lists))
-    values.update(word_features(low))
+    values.update(word_features(low, vocabulary))
     return values

@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from reviewer.errors import EngineError
@@ -189,17 +189,6 @@ class ScriptedBackend:
         return self.complete(request)
 
 
-@dataclass
-class CallLog:
-    """What the backend did for one review, for usage and benchmarks."""
-
-    calls: int = 0
-    server_ms: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    modes: list[str] = field(default_factory=list)
-
-
 def messages_for_api(messages: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"role": role, "content": content} for role, content in messages]
 
@@ -208,7 +197,6 @@ __all__ = [
     "OPENAI_BASE_URL",
     "RESPONSE_MODES",
     "BackendError",
-    "CallLog",
     "ChatBackend",
     "ChatReply",
     "ChatRequest",

@@ -212,7 +212,8 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 has_keep = "keep" in match.re.groupindex and match.group("keep") is not None
                 replacement = text[match.start("keep") : match.end("keep")] if has_keep else None
             found.append(
-                Finding(
+                # Built from the rubric and the text's own offsets, so already valid: no validation per finding.
+                Finding.model_construct(
                     rule=cue.id,
                     dimension=branch.dimension,
                     severity=cue.severity,
@@ -415,7 +416,9 @@ class Analysis:
     """What was ignored as the message asked (`reviewer.suppress`)."""
 
 
-def analyse(message: Message, rubric: Rubric) -> Analysis:
+def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> Analysis:
+    """With `scored_only`, the word features are only those the rubric's fitted scorer weighs (enough to score;
+    the fit wants them all)."""
     text = message.text
     news = profile(text, rubric.lexicon.news, message.situation)
     cues = find_cues(text, rubric, news)
@@ -440,6 +443,7 @@ def analyse(message: Message, rubric: Rubric) -> Analysis:
         complaint=news.complaint,
         dates=len(analysis.dates),
         lists=rubric.lexicon.features,
+        vocabulary=rubric.scorer.words if scored_only and rubric.scorer is not None else None,
     )
     return Analysis(news, evidence, missing, _cue_contributions(rubric, evidence) + check_parts, features, notes)
 
@@ -449,12 +453,17 @@ class RulesEngine:
 
     name = "rules"
 
-    def __init__(self, gate: Gate | None = None) -> None:
+    def __init__(self, gate: Gate | None = None, *, rewrite: bool = True) -> None:
         self.gate = gate or Gate()
+        self.rewrite = rewrite
+        """Whether a review carries the scaffold rewrite. It never changes the draft's own judgement, and it costs
+        one to several more reviews (the rewrite is re-reviewed), so `candor batch` leaves it out unless asked."""
 
     def review(self, message: Message, rubric: Rubric) -> Review:
         """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
         draft = self.judge(message, rubric)
+        if not self.rewrite:
+            return draft
         rewrite = scaffold_rewrite(
             message,
             rubric.lexicon,
@@ -472,11 +481,13 @@ class RulesEngine:
     def judge(self, message: Message, rubric: Rubric) -> Review:
         """The review without a rewrite: what re-reviews a rewrite (this engine's own, or a model's)."""
         text = message.text
-        found = analyse(message, rubric)
+        found = analyse(message, rubric, scored_only=True)
         news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
         in_force = set(rubric.ids)
         findings = [f for f in found.findings if f.dimension in in_force]
         missing = [m for m in found.missing if m.dimension in in_force]
+        if fitted is not None:
+            values = fitted.relevant(values)
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
@@ -484,11 +495,14 @@ class RulesEngine:
                 score = _round_half_up(fitted.predict(dim.id, values))
             else:
                 score = score_dimension(dim, news, own)
+            # Evidence and scores built from valid findings and a clamped score: no validation for each.
             evidence_spans = tuple(
-                Evidence(start=f.start, end=f.end, quote=f.quote) for f in findings if f.dimension == dim.id
+                Evidence.model_construct(start=f.start, end=f.end, quote=f.quote)
+                for f in findings
+                if f.dimension == dim.id
             )
             dimensions.append(
-                DimensionScore(
+                DimensionScore.model_construct(
                     id=dim.id,
                     title=dim.title,
                     score=score,

@@ -242,3 +242,35 @@ def test_messages_the_engine_failed_on_are_retried_by_the_next_run_and_unreadabl
         ("a.txt", "reviewed"),
         ("b.txt", "failed"),
     ]
+
+
+def test_batch_leaves_the_rewrite_out_unless_asked_and_the_judgement_is_the_same_either_way(tmp_path: Path) -> None:
+    """The rewrite is not needed to judge past messages (and costs extra reviews): left out by default, recorded
+    with --rewrite, as `candor check` would suggest it; the verdicts, scores and findings do not change."""
+    from reviewer.service import Reviewer
+
+    plain, with_rewrite, inputs = tmp_path / "plain.jsonl", tmp_path / "rewrite.jsonl", sources(tmp_path)
+    assert main(["batch", *inputs, "--out", str(plain), "-q"]) == ExitCode.USAGE
+    assert main(["batch", *inputs, "--out", str(with_rewrite), "-q", "--rewrite"]) == ExitCode.USAGE
+    without, including = jsonl(plain), jsonl(with_rewrite)
+    assert all("rewrite" not in r for r in without)
+    assert [{k: v for k, v in r.items() if k != "rewrite"} for r in including] == without
+    reviewer = Reviewer(Settings(cache=False))
+    for result in including:
+        expected = reviewer.review_text(str(result["text"])).rewrite
+        if expected is None:
+            assert result["rewrite"] is None
+        else:
+            shown = {"text": expected.text, "overall": expected.overall, "verdict": expected.verdict}
+            assert result["rewrite"] == shown
+    assert any(r["rewrite"] for r in including)
+
+
+def test_rewrite_with_a_csv_or_sqlite_output_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.db"
+    assert main(["batch", *sources(tmp_path), "--out", str(out), "--rewrite"]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--rewrite" in err[0] and "JSONL" in err[0]
+    assert not out.exists()
