@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PAIRS = HERE / "pairs.jsonl"
 HAND = HERE / "hand.jsonl"
+MODEL = HERE / "model.jsonl"
+"""Rewrites a real model wrote (the recorded Qwen2.5-Coder-1.5B replies), each labelled by a rater who never saw the
+fact check's output."""
 SOURCES = [ROOT / "evals/data/realistic/dev.jsonl", ROOT / "evals/data/realistic/test.jsonl"]
 
 _MONTHS = "January February March April May June July August September October November December".split()
@@ -182,11 +185,11 @@ def build() -> list[dict[str, Any]]:
 
 
 def load_pairs() -> list[dict[str, Any]]:
-    """Every labelled pair: the built ones and the hand-written ones. A built pair stores only its rewrite; its
+    """Every labelled pair: the built ones, the hand-written ones and the model rewrites (rated blind). A built pair stores only its rewrite; its
     draft is the corpus message its id names (so the corpus is not copied three times over)."""
     drafts = {m["id"]: m["text"] for m in load_messages()}
     rows = []
-    for path in (PAIRS, HAND):
+    for path in (PAIRS, HAND, MODEL):
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
         if "draft" not in row:
