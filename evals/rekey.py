@@ -1,6 +1,6 @@
 """Re-key a recording for the current recording key, without calling a model again.
 
-    python -m evals.rekey evals/recordings/gemma3-270m.jsonl
+    python -m evals.rekey evals/recordings/qwen2.5-coder-1.5b-instruct.jsonl
 
 Each line keeps what the model was asked (`digest`: model, messages, sampling, reply schema) and its run and
 attempt, so its key (`evals.recording.fingerprint`) can be recomputed from the line alone. Nothing is blessed: a

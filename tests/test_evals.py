@@ -122,17 +122,23 @@ def test_update_baseline_only_from_the_full_test_split(capsys: pytest.CaptureFix
     assert "a baseline is the rules engine on a full test split" in capsys.readouterr().err
 
 
+QWEN = "qwen2.5-coder-1.5b-instruct"
+
+
 def test_the_committed_llm_recording_replays_offline(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-    # The recording in evals/recordings was made against a real llama.cpp server. If what the model sees changes
-    # (the prompts, or the rubric's questions, anchors or examples), replay must refuse it as stale (exit 3) and
-    # this test asks for a new recording (see the README).
-    code = main(["eval", "--engine", "llm", "--model", "gemma3-270m", "--resamples", "20", "--out", str(tmp_path),
+    # The recording in evals/recordings was made against a real llama.cpp server (scripts/record-qwen). If what the
+    # model sees changes (the prompts, or the rubric's questions, anchors or examples), replay must refuse it as
+    # stale (exit 3) and this test asks for a new recording (see the README).
+    meta = json.loads((runner.RECORDINGS_DIR / f"{QWEN}.meta.json").read_text(encoding="utf-8"))
+    code = main(["eval", "--engine", "llm", "--model", QWEN, "--resamples", "20", "--out", str(tmp_path),
                  "--format", "json"])  # fmt: skip
     captured = capsys.readouterr()
     assert code == ExitCode.OK, captured.err
     document = json.loads(captured.out)
-    assert document["meta"]["source"] == "replayed" and document["meta"]["runs"] == 2
-    assert document["figures"]["n"] == 10 and set(document["figures"]["consistency"]) >= {"empathy", "overall"}
+    assert document["meta"]["source"] == "replayed" and document["meta"]["data"] == "realistic/test"
+    figures = document["figures"]
+    assert figures["n"] + len(figures["failed"]) == len(meta["ids"]) >= 10
+    assert set(figures["dimensions"]) >= {"empathy", "overall"}
 
 
 EXTRA_PATTERN = "  '''\\bour supplier let us down badly\\b''',"
@@ -154,7 +160,7 @@ def test_a_cue_the_model_never_sees_does_not_invalidate_the_recording(
     )
     assert rubric_for(Settings(rubric_dirs=(edited,))).hash != Reviewer().rubric.hash
 
-    code = main(["eval", "--engine", "rules+llm", "--model", "gemma3-270m", "--rubric-dir", str(edited),
+    code = main(["eval", "--engine", "rules+llm", "--model", QWEN, "--rubric-dir", str(edited),
                  "--resamples", "5", "--out", str(tmp_path / "runs"), "--format", "json"])  # fmt: skip
     captured = capsys.readouterr()
     assert code == ExitCode.OK, captured.err

@@ -60,6 +60,11 @@ def checked_rewrite(review: Review, message: Message, rubric: Rubric, rules: Rul
     lowered = [titles.get(d, d) for d in scores_lowered(draft_scores_of(draft.dimensions, draft.overall), after)]
     if lowered:
         fallback = rules.review(message, rubric).rewrite
+        if fallback is not None:
+            # Scored by the rules engine, beside a draft the model scored: say so, with the draft's rules scores.
+            fallback = fallback.model_copy(
+                update={"scored_by": rules.name, "draft_dimensions": draft.dimensions, "draft_overall": draft.overall}
+            )
         instead = "the rules engine's scaffold is offered instead" if fallback else "no rewrite is offered"
         note = (
             f"The model's rewrite scored lower than the draft on {', '.join(lowered)} (both checked offline by the "

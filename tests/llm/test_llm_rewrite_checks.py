@@ -107,9 +107,13 @@ def test_a_model_rewrite_that_scores_lower_is_not_offered(
     server.then(Reply(reply_json(rubric, rewrite=BLAMING_REWRITE)))
     review = llm_engine(settings, cache=None).review(Message(text=DRAFT), rubric)
 
-    scaffold = RulesEngine().review(Message(text=DRAFT), rubric).rewrite
-    assert scaffold is not None
-    assert review.rewrite == scaffold and review.rewrite.source == "scaffold"
+    rules = RulesEngine()
+    scaffold = rules.review(Message(text=DRAFT), rubric).rewrite
+    assert scaffold is not None and review.rewrite is not None
+    assert review.rewrite.text == scaffold.text and review.rewrite.source == "scaffold"
+    # Its scores sit beside the draft's rules scores, not the model's.
+    draft = rules.judge(Message(text=DRAFT), rubric)
+    assert review.rewrite.scored_by == "rules" and review.rewrite.baseline(review) == (draft.dimensions, draft.overall)
     note = next(n for n in review.notes if n.startswith("The model's rewrite scored lower"))
     assert "scaffold is offered instead" in note
 
