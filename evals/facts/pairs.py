@@ -185,8 +185,9 @@ def build() -> list[dict[str, Any]]:
 
 
 def load_pairs() -> list[dict[str, Any]]:
-    """Every labelled pair: the built ones, the hand-written ones and the model rewrites (rated blind). A built pair stores only its rewrite; its
-    draft is the corpus message its id names (so the corpus is not copied three times over)."""
+    """Every labelled pair: the built ones, the hand-written ones and the model rewrites (rated blind). A built pair
+    stores only its rewrite; its draft is the corpus message its id names (so the corpus is not copied three times
+    over)."""
     drafts = {m["id"]: m["text"] for m in load_messages()}
     rows = []
     for path in (PAIRS, HAND, MODEL):
