@@ -41,6 +41,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _checked_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """Every pattern compiles and cannot backtrack catastrophically (`patterns.check_pattern`), or a load error."""
+    for pattern in patterns:
+        error = check_pattern(pattern)
+        if error:
+            raise ValueError(f"bad regular expression {pattern!r}: {error}")
+    return patterns
+
+
 class Cue(_Strict):
     """Phrases that raise (positive) or lower (negative) a dimension's score, reported as findings."""
 
@@ -68,11 +77,7 @@ class Cue(_Strict):
     @field_validator("patterns", "unless")
     @classmethod
     def _parses(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in patterns:
-            error = check_pattern(pattern)
-            if error:
-                raise ValueError(f"bad regular expression {pattern!r}: {error}")
-        return patterns
+        return _checked_patterns(patterns)
 
     @model_validator(mode="after")
     def _keep_group_exists(self) -> Cue:
@@ -142,11 +147,7 @@ class OverExplainingCheck(_Reports):
     @field_validator("patterns")
     @classmethod
     def _parses(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in patterns:
-            error = check_pattern(pattern)
-            if error:
-                raise ValueError(f"bad regular expression {pattern!r}: {error}")
-        return patterns
+        return _checked_patterns(patterns)
 
 
 Check = Annotated[PresentCheck | NewDateCheck | FoundCheck | OverExplainingCheck, Field(discriminator="check")]
