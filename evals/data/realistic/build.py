@@ -109,7 +109,7 @@ def main() -> int:
         span_hits[1] += n1
         span_hits[2] += h2
         span_hits[3] += n2
-        union = sorted(set().union(*per_rater), key=lambda s: (s[1], s[0]))
+        union = sorted(set().union(*per_rater), key=lambda s: (s[1], s[0], s[2]))
         gold = {d: round(sum(float(lab["scores"][d]) for lab in found) / len(found), 2) for d in DIMENSIONS}
         splits[split_of(row["source_site"])].append(
             {
