@@ -472,6 +472,7 @@ class RulesEngine:
             draft_scores=draft.dimensions,
             draft_overall=draft.overall,
             scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
+            close=draft.verdict != "send",
         )
         if rewrite is None and draft.verdict != "send":
             reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing))
