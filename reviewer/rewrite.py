@@ -288,6 +288,9 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     return block + "\n\n" + text
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s")
+
+
 def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     """Where the sign-off begins ("Best,\\nSam", or a bare name on the last line), or None."""
     sign_offs = [m for m in lexicon.sign_off.finditer(text) if m.start() > len(text) * 0.5]
@@ -296,6 +299,13 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     body = text.rstrip()
     last_line_start = body.rfind("\n") + 1
     if last_line_start > 0 and _BARE_NAME.match(body[last_line_start:]):
+        # "With warmest regards,\n\nThe Partnerships Team": a short line ending in a comma just above the
+        # signature is the sign-off the list did not know.
+        above = body[:last_line_start].rstrip()
+        above_start = above.rfind("\n") + 1
+        line = above[above_start:].strip()
+        if above_start > 0 and line.endswith(",") and len(line) <= 40 and not _SENTENCE_END.search(line):
+            return above_start
         return last_line_start
     return None
 
@@ -309,10 +319,13 @@ _OFFERS_CONTACT = re.compile(
     r"\b(?:let\s+(?:me|us)\s+know|get\s+in\s+touch|contact\s+(?:me|us|our)|reach\s+(?:me|us|out)"
     r"|(?:just\s+|hit\s+)?reply(?:\s+to\s+(?:this|me|us|the))?|(?:any|further|more|other)\s+questions|questions\?"
     r"|feel\s+free|(?:don't|do\s+not)\s+hesitate|(?:call|email|write\s+to|ring)\s+(?:me|us)|next\s+update"
-    r"|happy\s+to\s+help)\b",
+    r"|happy\s+to\s+help|let\s+you\s+know|keep\s+you\s+(?:posted|updated|informed)|update\s+you|follow(?:ing)?\s+up"
+    r"|check\s+in|report\s+back|(?:get|come)\s+back\s+to\s+you|revert|be\s+in\s+touch|circle\s+back|catch\s+up"
+    r"|write\s+again|call\s+you)\b",
     re.IGNORECASE,
 )
-"""Words that already offer the reader a way to follow up ("Questions? Just hit reply.", "let me know")."""
+"""Words that already offer the reader a way to follow up ("Questions? Just hit reply.", "let me know"), or promise
+that the writer will ("I'll let you know when...", "we'll circle back")."""
 
 
 def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str]) -> list[str]:
@@ -425,16 +438,20 @@ def draft_scores_of(dimensions: Sequence[DimensionScore], overall: float | None)
     return before
 
 
-def no_rewrite_reason(message: Message, lexicon: Lexicon, findings: list[Finding], missing: list[Missing]) -> str:
+def no_rewrite_reason(
+    message: Message, lexicon: Lexicon, findings: list[Finding], missing: list[Missing], *, close: bool = False
+) -> str:
     """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
-    rewrite must say why, or the writer is left guessing)."""
+    rewrite must say why, or the writer is left guessing). `close` as given to `scaffold_rewrite`."""
     edits, _ = _planned(message.text, findings, lexicon)
+    steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
+    closing = closing_lines(message.text, findings, steps) if close else []
     if len(edits) > RESCORE_BUDGET:
         return (
             f"No rewrite is suggested: the draft has {len(edits)} fixes, more than a patched draft can carry "
             f"(over {RESCORE_BUDGET}); start again from the suggestions."
         )
-    if not edits and not any(m.placeholder for m in missing):
+    if not edits and not closing and not any(m.placeholder for m in missing):
         return (
             "No rewrite is suggested: no phrase or missing element has a fix; the score reflects the message as a "
             "whole, so the suggestions and the dimension rationales say what to change."

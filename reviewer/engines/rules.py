@@ -475,7 +475,7 @@ class RulesEngine:
             close=draft.verdict != "send",
         )
         if rewrite is None and draft.verdict != "send":
-            reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing))
+            reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing), close=True)
             return draft.model_copy(update={"notes": (*draft.notes, reason)})
         return draft.model_copy(update={"rewrite": rewrite})
 
