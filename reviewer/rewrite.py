@@ -313,6 +313,11 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
 CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [day]."
 """What the scaffold adds before the sign-off of a draft that neither says what happens next nor offers any way to
 follow up: the reader is told how to answer and when they will hear back (the writer fills in the day)."""
+NOTICE_CLOSING_LINE = (
+    "If you have any questions about this, contact us at [how to reach us] and we'll get back to you by [day]."
+)
+"""The same for a draft that greets no one (a notice, a letter to all customers, a status post): "reply to this
+message" would not fit where the reader cannot reply."""
 _FOLLOW_UP_FAMILIES = frozenset({"update", "next_step", "invite", "options", "owner"})
 """Finding families that already tell the client what happens next or how to reach the writer."""
 _OFFERS_CONTACT = re.compile(
@@ -321,19 +326,20 @@ _OFFERS_CONTACT = re.compile(
     r"|feel\s+free|(?:don't|do\s+not)\s+hesitate|(?:call|email|write\s+to|ring)\s+(?:me|us)|next\s+update"
     r"|happy\s+to\s+help|let\s+you\s+know|keep\s+you\s+(?:posted|updated|informed)|update\s+you|follow(?:ing)?\s+up"
     r"|check\s+in|report\s+back|(?:get|come)\s+back\s+to\s+you|revert|be\s+in\s+touch|circle\s+back|catch\s+up"
-    r"|write\s+again|call\s+you)\b",
+    r"|write\s+again|call\s+you|enquiries|inquiries)\b"
+    r"|[\w.+-]+@[\w-]+\.\w|\{\{[^{}\n]*(?:email|phone)[^{}\n]*\}\}",
     re.IGNORECASE,
 )
 """Words that already offer the reader a way to follow up ("Questions? Just hit reply.", "let me know"), or promise
-that the writer will ("I'll let you know when...", "we'll circle back")."""
+that the writer will ("I'll let you know when...", "we'll circle back"); an email address to write to is one too."""
 
 
-def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str]) -> list[str]:
+def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str], lexicon: Lexicon) -> list[str]:
     """The closing line, when the draft needs one: no next-steps block is being added, and nothing in the draft
     already says what happens next or how to follow up (a second offer would read as a template)."""
     if steps or any(f.family in _FOLLOW_UP_FAMILIES for f in findings) or _OFFERS_CONTACT.search(draft):
         return []
-    return [CLOSING_LINE]
+    return [CLOSING_LINE if lexicon.greeting.match(draft) else NOTICE_CLOSING_LINE]
 
 
 def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon, closing: Sequence[str] = ()) -> str:
@@ -445,7 +451,7 @@ def no_rewrite_reason(
     rewrite must say why, or the writer is left guessing). `close` as given to `scaffold_rewrite`."""
     edits, _ = _planned(message.text, findings, lexicon)
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
-    closing = closing_lines(message.text, findings, steps) if close else []
+    closing = closing_lines(message.text, findings, steps, lexicon) if close else []
     if len(edits) > RESCORE_BUDGET:
         return (
             f"No rewrite is suggested: the draft has {len(edits)} fixes, more than a patched draft can carry "
@@ -479,13 +485,13 @@ def scaffold_rewrite(
     With `scores` (the draft's engine), the rewrite is reviewed too, and an edit or block whose removal stops a
     dimension (or the overall score, given `draft_overall`) from scoring below the draft is dropped, so the rewrite
     never scores lower than the draft. With `close` (a draft below `send`), a draft that never says how the reader
-    can follow up gets the closing line (`CLOSING_LINE`).
+    can follow up gets the closing line (`CLOSING_LINE`, or `NOTICE_CLOSING_LINE` when it greets no one).
     """
     draft = message.text
     edits, unapplied = _planned(draft, findings, lexicon)
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
-    pieces = _Pieces(edits, opening, steps, closing_lines(draft, findings, steps) if close else [])
+    pieces = _Pieces(edits, opening, steps, closing_lines(draft, findings, steps, lexicon) if close else [])
     text = pieces.compose(draft, lexicon)
     if text == draft:
         return None

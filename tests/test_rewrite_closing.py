@@ -11,7 +11,7 @@ from reviewer import Reviewer
 from reviewer.engines.rules import RulesEngine
 from reviewer.facts import compare_facts
 from reviewer.models import Message
-from reviewer.rewrite import CLOSING_LINE, unfilled
+from reviewer.rewrite import CLOSING_LINE, NOTICE_CLOSING_LINE, unfilled
 from tests.conftest import ROOT
 from tests.drafts import GOOD
 
@@ -53,9 +53,10 @@ def test_a_reply_with_no_way_to_follow_up_gets_the_closing_line_before_the_sign_
 
 def test_the_closing_lines_blank_day_is_no_next_update(reviewer: Reviewer) -> None:
     rewrite = RulesEngine().review(Message(text=PRICE_RISE), reviewer.rubric).rewrite
-    assert rewrite is not None and CLOSING_LINE in rewrite.text
+    # A notice greets no one, so the reader is told where to ask rather than to reply.
+    assert rewrite is not None and rewrite.text.endswith(NOTICE_CLOSING_LINE + "\n")
     as_it_stands = unfilled(rewrite.text, PRICE_RISE)
-    assert "I'll get back to you ___." in as_it_stands and "by ___" not in as_it_stands
+    assert "we'll get back to you ___." in as_it_stands and "by ___" not in as_it_stands
     again = RulesEngine().judge(Message(text=as_it_stands), reviewer.rubric)
     assert not [f for f in again.findings if f.family == "update"], "a blank day was read as a time"
     assert rewrite.dimensions == again.dimensions
@@ -72,12 +73,15 @@ def test_the_closing_lines_blank_day_is_no_next_update(reviewer: Reviewer) -> No
         "I'll let you know when the parts arrive.",
         "If anything is unclear, reply to this email.",
         "We will keep you posted.",
+        "Email help@example.com if the cable fails.",
+        "For enquiries: {{BUSINESS_EMAIL}}",
     ],
 )
 def test_a_draft_that_already_offers_a_follow_up_gets_no_second_one(reviewer: Reviewer, offer: str) -> None:
     text = REFUSAL.replace("\n\nKind regards", f" {offer}\n\nKind regards")
     review = RulesEngine().review(Message(text=text), reviewer.rubric)
     assert review.rewrite is None or CLOSING_LINE not in review.rewrite.text
+    assert review.rewrite is None or NOTICE_CLOSING_LINE not in review.rewrite.text
     if review.rewrite is None and review.verdict != "send":
         assert any(n.startswith("No rewrite is suggested: no phrase or missing element") for n in review.notes)
 
@@ -86,7 +90,7 @@ def test_a_draft_that_can_be_sent_gets_no_closing_line(reviewer: Reviewer) -> No
     for text in (GOOD, *(m["text"] for m in REALISTIC_DEV)):
         review = reviewer.review_text(text)
         if review.verdict == "send" and review.rewrite is not None:
-            assert CLOSING_LINE not in review.rewrite.text
+            assert CLOSING_LINE not in review.rewrite.text and NOTICE_CLOSING_LINE not in review.rewrite.text
 
 
 @pytest.mark.parametrize(
@@ -112,11 +116,12 @@ def test_on_messages_written_by_others_the_closing_line_is_added_once_and_never_
     added = 0
     for message in REALISTIC_DEV:
         review = reviewer.review_text(message["text"])
-        if review.rewrite is None or CLOSING_LINE not in review.rewrite.text:
+        text = review.rewrite.text if review.rewrite else ""
+        lines = text.count(CLOSING_LINE) + text.count(NOTICE_CLOSING_LINE)
+        if not lines:
             continue
         added += 1
-        text = review.rewrite.text
-        assert text.count(CLOSING_LINE) == 1, message["id"]
+        assert lines == 1, message["id"]
         assert not any(f.family in {"update", "next_step", "invite", "options", "owner"} for f in review.findings)
         assert "Next steps:" not in text, message["id"]
         assert compare_facts(message["text"], text) == (), message["id"]
