@@ -15,14 +15,17 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.facts import extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
 from reviewer.rubric import Lexicon
 from reviewer.text import lowered, sentence_at
 
-_BARE_NAME = re.compile(r"^[ \t]*(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}[ \t]*$")
+_BARE_NAME = re.compile(
+    r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}|\[[^\[\]\n]{1,30}\]|\{\{[^{}\n]{1,30}\}\})[ \t]*$"
+)
+"""A signature on the last line: a bare name ("Sam", "- Priya Nair"), or a template's "[Signature]" / "{{name}}"."""
 _WHOLE_SENTENCE_FAMILIES = frozenset(
     {"blame", "minimising", "over_promising", "hostile_tone", "dismissive", "deflection", "self_focus"}
 )
@@ -285,6 +288,9 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     return block + "\n\n" + text
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s")
+
+
 def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     """Where the sign-off begins ("Best,\\nSam", or a bare name on the last line), or None."""
     sign_offs = [m for m in lexicon.sign_off.finditer(text) if m.start() > len(text) * 0.5]
@@ -293,14 +299,54 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     body = text.rstrip()
     last_line_start = body.rfind("\n") + 1
     if last_line_start > 0 and _BARE_NAME.match(body[last_line_start:]):
+        # "With warmest regards,\n\nThe Partnerships Team": a short line ending in a comma just above the
+        # signature is the sign-off the list did not know.
+        above = body[:last_line_start].rstrip()
+        above_start = above.rfind("\n") + 1
+        line = above[above_start:].strip()
+        if above_start > 0 and line.endswith(",") and len(line) <= 40 and not _SENTENCE_END.search(line):
+            return above_start
         return last_line_start
     return None
 
 
-def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon) -> str:
-    if not lines:
+CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [day]."
+"""What the scaffold adds before the sign-off of a draft that neither says what happens next nor offers any way to
+follow up: the reader is told how to answer and when they will hear back (the writer fills in the day)."""
+NOTICE_CLOSING_LINE = (
+    "If you have any questions about this, contact us at [how to reach us] and we'll get back to you by [day]."
+)
+"""The same for a draft that greets no one (a notice, a letter to all customers, a status post): "reply to this
+message" would not fit where the reader cannot reply."""
+_FOLLOW_UP_FAMILIES = frozenset({"update", "next_step", "invite", "options", "owner"})
+"""Finding families that already tell the client what happens next or how to reach the writer."""
+_OFFERS_CONTACT = re.compile(
+    r"\b(?:let\s+(?:me|us)\s+know|get\s+in\s+touch|contact\s+(?:me|us|our)|reach\s+(?:me|us|out)"
+    r"|(?:just\s+|hit\s+)?reply(?:\s+to\s+(?:this|me|us|the))?|(?:any|further|more|other)\s+questions|questions\?"
+    r"|feel\s+free|(?:don't|do\s+not)\s+hesitate|(?:call|email|write\s+to|ring)\s+(?:me|us)|next\s+update"
+    r"|happy\s+to\s+help|let\s+you\s+know|keep\s+you\s+(?:posted|updated|informed)|update\s+you|follow(?:ing)?\s+up"
+    r"|check\s+in|report\s+back|(?:get|come)\s+back\s+to\s+you|revert|be\s+in\s+touch|circle\s+back|catch\s+up"
+    r"|write\s+again|call\s+you|enquiries|inquiries)\b"
+    r"|[\w.+-]+@[\w-]+\.\w|\{\{[^{}\n]*(?:email|phone)[^{}\n]*\}\}",
+    re.IGNORECASE,
+)
+"""Words that already offer the reader a way to follow up ("Questions? Just hit reply.", "let me know"), or promise
+that the writer will ("I'll let you know when...", "we'll circle back"); an email address to write to is one too."""
+
+
+def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str], lexicon: Lexicon) -> list[str]:
+    """The closing line, when the draft needs one: no next-steps block is being added, and nothing in the draft
+    already says what happens next or how to follow up (a second offer would read as a template)."""
+    if steps or any(f.family in _FOLLOW_UP_FAMILIES for f in findings) or _OFFERS_CONTACT.search(draft):
+        return []
+    return [CLOSING_LINE if lexicon.greeting.match(draft) else NOTICE_CLOSING_LINE]
+
+
+def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon, closing: Sequence[str] = ()) -> str:
+    if not lines and not closing:
         return text
-    block = "Next steps:\n" + "\n".join(f"- {line}" for line in lines)
+    blocks = ["Next steps:\n" + "\n".join(f"- {line}" for line in lines)] if lines else []
+    block = "\n\n".join([*blocks, *closing])
     cut = _sign_off_start(text, lexicon)
     if cut is not None:
         return text[:cut].rstrip() + "\n\n" + block + "\n\n" + text[cut:]
@@ -309,7 +355,12 @@ def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon) -> str:
 
 Scores = Callable[[str], Review]
 """Reviews a text with the draft's engine (no rewrite of its own): the re-review of a rewrite."""
-_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,80}\]")
+_PLACEHOLDER = re.compile(r"(?:\b(?:by|on|at|before|until|within|from|in)[ \t]+)?\[[^\[\]\n]{1,80}\]")
+"""A placeholder, with the preposition that would make it a time ("by [day]"): a blank time is no time."""
+
+
+def _bracketed(m: re.Match[str]) -> str:
+    return m.group(0)[m.group(0).index("[") :]
 
 
 def unfilled(text: str, draft: str = "") -> str:
@@ -318,12 +369,12 @@ def unfilled(text: str, draft: str = "") -> str:
     placeholders (a template's "[new date]") stay, and are judged as they were in the draft."""
     kept: dict[str, int] = {}
     for m in _PLACEHOLDER.finditer(draft):
-        kept[m.group(0)] = kept.get(m.group(0), 0) + 1
+        kept[_bracketed(m)] = kept.get(_bracketed(m), 0) + 1
 
     def blank(m: re.Match[str]) -> str:
-        left = kept.get(m.group(0), 0)
+        left = kept.get(_bracketed(m), 0)
         if left:
-            kept[m.group(0)] = left - 1
+            kept[_bracketed(m)] = left - 1
             return m.group(0)
         return "___"
 
@@ -332,8 +383,49 @@ def unfilled(text: str, draft: str = "") -> str:
     return re.sub(r"(?m)^([ \t]*[-*•][ \t]*)[^\n]*___[^\n]*$", r"\1___", blanked)
 
 
-def _compose(draft: str, edits: Sequence[_Edit], opening: list[str], steps: list[str], lexicon: Lexicon) -> str:
-    return _insert_next_steps(_insert_opening(_apply(draft, edits), opening, lexicon), steps, lexicon)
+def _compose(
+    draft: str,
+    edits: Sequence[_Edit],
+    opening: list[str],
+    steps: list[str],
+    lexicon: Lexicon,
+    closing: Sequence[str] = (),
+) -> str:
+    return _insert_next_steps(_insert_opening(_apply(draft, edits), opening, lexicon), steps, lexicon, closing)
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """What a scaffold is made of: the edits, the opening lines, the next-steps lines and the closing line."""
+
+    edits: Sequence[_Edit]
+    opening: Sequence[str]
+    steps: Sequence[str]
+    closing: Sequence[str] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.edits or self.opening or self.steps or self.closing)
+
+    def compose(self, draft: str, lexicon: Lexicon) -> str:
+        return _compose(draft, self.edits, list(self.opening), list(self.steps), lexicon, self.closing)
+
+    def without_one(self) -> list[tuple[str, _Pieces]]:
+        """Each way to leave one piece out, labelled for `rewrite.dropped_edits`."""
+        out = [
+            (
+                f"“{edit.finding.quote}” ({edit.finding.rule})",
+                replace(self, edits=[e for j, e in enumerate(self.edits) if j != i]),
+            )
+            for i, edit in enumerate(self.edits)
+        ]
+        if self.opening:
+            out.append(("the opening acknowledgement", replace(self, opening=[])))
+        if self.steps:
+            out.append(("the next-steps block", replace(self, steps=[])))
+        if self.closing:
+            out.append(("the closing line", replace(self, closing=[])))
+        return out
 
 
 def scores_lowered(before: Mapping[str, float], after: Review) -> list[str]:
@@ -352,16 +444,20 @@ def draft_scores_of(dimensions: Sequence[DimensionScore], overall: float | None)
     return before
 
 
-def no_rewrite_reason(message: Message, lexicon: Lexicon, findings: list[Finding], missing: list[Missing]) -> str:
+def no_rewrite_reason(
+    message: Message, lexicon: Lexicon, findings: list[Finding], missing: list[Missing], *, close: bool = False
+) -> str:
     """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
-    rewrite must say why, or the writer is left guessing)."""
+    rewrite must say why, or the writer is left guessing). `close` as given to `scaffold_rewrite`."""
     edits, _ = _planned(message.text, findings, lexicon)
+    steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
+    closing = closing_lines(message.text, findings, steps, lexicon) if close else []
     if len(edits) > RESCORE_BUDGET:
         return (
             f"No rewrite is suggested: the draft has {len(edits)} fixes, more than a patched draft can carry "
             f"(over {RESCORE_BUDGET}); start again from the suggestions."
         )
-    if not edits and not any(m.placeholder for m in missing):
+    if not edits and not closing and not any(m.placeholder for m in missing):
         return (
             "No rewrite is suggested: no phrase or missing element has a fix; the score reflects the message as a "
             "whole, so the suggestions and the dimension rationales say what to change."
@@ -382,18 +478,21 @@ def scaffold_rewrite(
     draft_scores: Sequence[DimensionScore] = (),
     draft_overall: float | None = None,
     scores: Scores | None = None,
+    close: bool = False,
 ) -> Rewrite | None:
     """A better draft to start from, or None when there is nothing to change.
 
     With `scores` (the draft's engine), the rewrite is reviewed too, and an edit or block whose removal stops a
     dimension (or the overall score, given `draft_overall`) from scoring below the draft is dropped, so the rewrite
-    never scores lower than the draft.
+    never scores lower than the draft. With `close` (a draft below `send`), a draft that never says how the reader
+    can follow up gets the closing line (`CLOSING_LINE`, or `NOTICE_CLOSING_LINE` when it greets no one).
     """
     draft = message.text
     edits, unapplied = _planned(draft, findings, lexicon)
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
-    text = _compose(draft, edits, opening, steps, lexicon)
+    pieces = _Pieces(edits, opening, steps, closing_lines(draft, findings, steps, lexicon) if close else [])
+    text = pieces.compose(draft, lexicon)
     if text == draft:
         return None
     rescored: Review | None = None
@@ -404,36 +503,28 @@ def scaffold_rewrite(
         before = draft_scores_of(draft_scores, draft_overall)
         rescored = scores(unfilled(text, draft))
         budget = RESCORE_BUDGET
-        while scores_lowered(before, rescored) and (edits or opening or steps):
-            budget -= len(edits) + 2
+        while scores_lowered(before, rescored) and not pieces.empty:
+            budget -= len(pieces.edits) + 3
             if budget < 0:
                 # A draft with very many fixes: searching which to leave out would cost a review per fix per
                 # round. Offer no rewrite rather than one that scores lower (or a review that takes minutes).
                 return None
             # Drop the one piece whose removal leaves the fewest (and smallest) drops below the draft.
-            options: list[tuple[tuple[int, int], str, list[_Edit], list[str], list[str]]] = []
-            for i, edit in enumerate(edits):
-                rest = [e for j, e in enumerate(edits) if j != i]
-                options.append(((0, 0), f"“{edit.finding.quote}” ({edit.finding.rule})", rest, opening, steps))
-            if opening:
-                options.append(((0, 0), "the opening acknowledgement", edits, [], steps))
-            if steps:
-                options.append(((0, 0), "the next-steps block", edits, opening, []))
-            best = None
-            for _, label, e, o, st in options:
-                candidate = scores(unfilled(_compose(draft, e, o, st, lexicon), draft))
+            best: tuple[tuple[int, float], str, _Pieces, Review] | None = None
+            for label, candidate_pieces in pieces.without_one():
+                candidate = scores(unfilled(candidate_pieces.compose(draft, lexicon), draft))
                 drops = scores_lowered(before, candidate)
                 deficit = sum(before[d.id] - d.score for d in candidate.dimensions if d.id in drops)
                 if "overall" in drops:
                     deficit += before["overall"] - candidate.overall
                 key = (len(drops), deficit)
                 if best is None or key < best[0]:
-                    best = (key, label, e, o, st, candidate)
+                    best = (key, label, candidate_pieces, candidate)
             assert best is not None
             lowered_now = ", ".join(scores_lowered(before, rescored))
-            _, label, edits, opening, steps, rescored = best
+            _, label, pieces, rescored = best
             dropped.append(f"{label}: left out, it would have lowered {lowered_now}")
-            text = _compose(draft, edits, opening, steps, lexicon)
+            text = pieces.compose(draft, lexicon)
             unapplied += [
                 UnappliedFix(rule=f.rule, quote=f.quote, reason="making it would lower a score")
                 for f in findings
@@ -441,9 +532,10 @@ def scaffold_rewrite(
             ]
         if text == draft or scores_lowered(before, rescored):
             return None
+    edits, opening, steps = list(pieces.edits), list(pieces.opening), list(pieces.steps)
     # Edits never delete a fact, so the only facts that can differ are in what was put in: check just that
     # (a test compares every scaffold of the labelled drafts with its draft in full).
-    added = extract_facts(strip_placeholders("\n".join([*(e.new for e in edits), *opening, *steps])))
+    added = extract_facts(strip_placeholders("\n".join([*(e.new for e in edits), *opening, *steps, *pieces.closing])))
     changed = tuple(ChangedFact(kind=f.kind, change="added", value=f.value) for f in added)
     return Rewrite(
         text=text,

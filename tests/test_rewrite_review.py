@@ -68,8 +68,9 @@ def test_an_edit_that_would_lower_a_score_is_dropped(reviewer: Reviewer) -> None
     worse = tuple(d.model_copy(update={"score": 1}) if d.id == "transparency" else d for d in draft.dimensions)
 
     def scores(text: str) -> Review:
-        # A stand-in engine that dislikes one edit: any rewrite with "ready by ___" loses transparency.
-        return draft.model_copy(update={"dimensions": worse if "ready by ___" in text else draft.dimensions})
+        # A stand-in engine that dislikes one edit: any rewrite with "ready by [date]" (read as "ready ___": a blank
+        # time is no time) loses transparency.
+        return draft.model_copy(update={"dimensions": worse if "ready ___" in text else draft.dimensions})
 
     rewrite = scaffold_rewrite(
         message,

@@ -185,22 +185,23 @@ def test_a_typo_in_satisfied_by_is_caught_at_load(tmp_path: Path) -> None:
         load_rubric([folder])
 
 
-SIGNED_CHEERIO = "Hi Dana,\n\nThe export failed last night and the report is late.\n\nCheerio for now,\nSam\n"
+# "Cheerio for now!" (no comma) is not the short comma-ended line that is taken as a sign-off above a signature.
+SIGNED_CHEERIO = "Hi Dana,\n\nThe export failed last night and the report is late.\n\nCheerio for now!\nSam\n"
 
 
 def test_a_team_overrides_a_code_word_list_in_its_own_rubric_folder(tmp_path: Path) -> None:
     """The sign-off words are rubric data: a team's lists.toml replaces the built-in list of the same name."""
     builtin = Reviewer().review_text(SIGNED_CHEERIO)
     assert builtin.rewrite is not None and "Next steps:" in builtin.rewrite.text
-    # Built in, "Cheerio for now," is not a sign-off: the next steps go after it, before the bare name.
-    assert builtin.rewrite.text.index("Next steps:") > builtin.rewrite.text.index("Cheerio for now,")
+    # Built in, "Cheerio for now!" is not a sign-off: the next steps go after it, before the bare name.
+    assert builtin.rewrite.text.index("Next steps:") > builtin.rewrite.text.index("Cheerio for now!")
     team = tmp_path / "team"
     team.mkdir()
     (team / "lists.toml").write_text("[lists]\nsign_off = ['''cheerio''', '''best''']\n", encoding="utf-8")
     own = Reviewer(Settings(rubric_dirs=(team,)))
     assert own.rubric.ids == Reviewer().rubric.ids  # a lists file is not a dimension
     rewrite = own.review_text(SIGNED_CHEERIO).rewrite
-    assert rewrite is not None and rewrite.text.index("Next steps:") < rewrite.text.index("Cheerio for now,")
+    assert rewrite is not None and rewrite.text.index("Next steps:") < rewrite.text.index("Cheerio for now!")
     assert own.rubric.hash != Reviewer().rubric.hash  # the lists are part of what the rubric is
 
 

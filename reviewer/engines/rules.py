@@ -472,9 +472,10 @@ class RulesEngine:
             draft_scores=draft.dimensions,
             draft_overall=draft.overall,
             scores=lambda text: self.judge(message.model_copy(update={"text": text}), rubric),
+            close=draft.verdict != "send",
         )
         if rewrite is None and draft.verdict != "send":
-            reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing))
+            reason = no_rewrite_reason(message, rubric.lexicon, list(draft.findings), list(draft.missing), close=True)
             return draft.model_copy(update={"notes": (*draft.notes, reason)})
         return draft.model_copy(update={"rewrite": rewrite})
 
