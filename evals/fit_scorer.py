@@ -182,7 +182,12 @@ def fit(
             coefficients={n: float(c) for n, c in zip(names, coef, strict=True) if abs(c) > 1e-4},
             calibration=calibration,
         )
-        report["dimensions"][target] = {"alpha": alpha, "word_scale": word_scale, "stretch": round(stretch, 2), "cv_spearman": round(rho, 3)}
+        report["dimensions"][target] = {
+            "alpha": alpha,
+            "word_scale": word_scale,
+            "stretch": round(stretch, 2),
+            "cv_spearman": round(rho, 3),
+        }
     kept = sorted({n for w in weights.values() for n in w.coefficients})
     scorer = FittedScorer(
         features=tuple(kept),

@@ -174,6 +174,8 @@ def _splice(text: str, start: int, end: int, new: str) -> str:
     """Replace text[start:end]; after a deletion, mend spacing, stray commas and the capital of a sentence start."""
     before, after = text[:start], text[end:]
     if new:
+        if text[start:end][:1].isupper() and new[:1].islower() and _BOUNDARY.search(before):
+            new = new[:1].upper() + new[1:]  # "Over the coming weeks, we..." -> "By [date], we..."
         return before + new + after
     if _BOUNDARY.search(before):
         after = after.lstrip(" ,;:")
@@ -230,7 +232,59 @@ def _planned(text: str, findings: Sequence[Finding], lexicon: Lexicon) -> tuple[
             unapplied.append(
                 UnappliedFix(rule=edit.finding.rule, quote=edit.finding.quote, reason="it overlaps another fix")
             )
-    return edits, unapplied
+    edits, unapplied = _one_placeholder_per_sentence(text, edits, unapplied)
+    return _one_new_apology(text, edits, unapplied)
+
+
+def _one_new_apology(
+    text: str, edits: list[_Edit], unapplied: list[UnappliedFix]
+) -> tuple[list[_Edit], list[UnappliedFix]]:
+    """Each stock apology turned into "I'm sorry [...]" adds an apology: the first one is enough. A later stock
+    apology that is a sentence of its own goes; one inside a sentence is left to the writer."""
+    kept: list[_Edit] = []
+    rewritten = False
+    for edit in sorted(edits, key=lambda e: e.start):
+        if edit.finding.family == "formulaic_apology" and edit.new:
+            if rewritten:
+                sentence = sentence_at(text, edit.start)
+                if text[sentence.start : sentence.end].rstrip(".!? ") == text[edit.start : edit.end].rstrip(".!? "):
+                    kept.append(_Edit(sentence.start, sentence.end, "", edit.finding))
+                else:
+                    unapplied.append(
+                        UnappliedFix(
+                            rule=edit.finding.rule,
+                            quote=edit.finding.quote,
+                            reason="the rewrite already apologises once: cut or reword this one yourself",
+                        )
+                    )
+                continue
+            rewritten = True
+        kept.append(edit)
+    return kept, unapplied
+
+
+def _one_placeholder_per_sentence(
+    text: str, edits: list[_Edit], unapplied: list[UnappliedFix]
+) -> tuple[list[_Edit], list[UnappliedFix]]:
+    """Two vague times in one sentence both becoming "by [date]" read as a form to fill in twice: the last one
+    (usually the commitment the sentence ends on) asks for the date, the earlier ones are left to the writer."""
+    kept: list[_Edit] = []
+    asked: set[int] = set()
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        if edit.new and "[" in edit.new and edit.finding.family == "vague_timing":
+            sentence = sentence_at(text, edit.start).start
+            if sentence in asked:
+                unapplied.append(
+                    UnappliedFix(
+                        rule=edit.finding.rule,
+                        quote=edit.finding.quote,
+                        reason="its sentence already asks for a date: reword this one yourself",
+                    )
+                )
+                continue
+            asked.add(sentence)
+        kept.append(edit)
+    return kept, unapplied
 
 
 def _apply(text: str, edits: Sequence[_Edit]) -> str:

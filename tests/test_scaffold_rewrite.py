@@ -197,3 +197,30 @@ def test_a_fix_that_would_cut_the_news_or_a_fact_is_explained_not_made(reviewer:
     reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
     assert "sometime next week" in review.rewrite.text and "next week" in reasons.get("sometime next week", "")
     assert all("fact" in reason or "news" in reason or "own words" in reason for reason in reasons.values())
+
+
+def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
+    draft = (
+        "Hi Dana,\n\nOver the coming weeks, we'll keep testing the boards and we plan to start shipping soon.\n\n"
+        "Thanks,\nLee"
+    )
+    review = reviewer.review_text(draft)
+    assert review.rewrite is not None
+    text = review.rewrite.text
+    assert text.count("by [date]") == 1, text
+    assert "shipping by [date]" in text, text
+    # The vague time it did not replace is left to the writer, and the rewrite says so.
+    assert any("already asks for a date" in u.reason for u in review.rewrite.unapplied)
+
+
+def test_a_second_stock_apology_is_cut_not_turned_into_another_sorry(reviewer: Reviewer) -> None:
+    draft = (
+        "Hi Dana,\n\nThe export failed last night. We are sorry for any inconvenience this may cause you. "
+        "Our team restarted it this morning. We regret any inconvenience.\n\nLee"
+    )
+    review = reviewer.review_text(draft)
+    assert review.rewrite is not None
+    text = review.rewrite.text
+    assert len(_SORRY.findall(text)) == 1, text
+    assert "We regret any inconvenience" not in text, text
+    assert "The export failed last night." in text and "restarted it this morning" in text
