@@ -10,6 +10,7 @@ file per rater pass, each line {"id", "rater", "scores", "verdict", "spans"}), a
 - agreement.json: inter-rater agreement per dimension (Spearman, exact and within-1 agreement, verdict agreement,
   span F1 of one rater against the other).
 - sources.tsv: each message's id, site and address.
+Ids marked `drop` in near_duplicates.tsv (a second paraphrase of a message already in the corpus) are left out.
 The split is by source site (a hash of it), never by message, so the test split's writers and sites are unseen by
 anything fitted on dev. Nothing here is tuned: it only aggregates.
 """
@@ -81,8 +82,15 @@ def main() -> int:
     span_hits = [0, 0, 0, 0]
     unresolved = 0
     rated = 0
+    dropped = {
+        cells[0]
+        for cells in (line.split("\t") for line in (HERE / "near_duplicates.tsv").read_text("utf-8").splitlines())
+        if len(cells) == 3 and cells[2] == "drop"
+    }
     for mid, row in corpus.items():
         found = labels.get(mid, [])
+        if mid in dropped:
+            continue
         if len(found) < 2:
             continue
         first, second = found[0], found[1]

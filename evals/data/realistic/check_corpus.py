@@ -30,6 +30,37 @@ def normal_url(url: str) -> str:
     return url.rstrip("/").lower()
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+def known_near_duplicates() -> set[str]:
+    """Ids already listed in near_duplicates.tsv (dropped from the splits, or kept in test as measured)."""
+    path = HERE / "near_duplicates.tsv"
+    if not path.is_file():
+        return set()
+    lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    return {cells[0] for cells in lines[1:] if len(cells) == 3 and not cells[0].startswith("#")}
+
+
+def near_duplicates(rows: list[dict]) -> list[str]:
+    """Two paraphrases of the same message from one page (two collectors reached it): their words overlap far more
+    than two different messages of one page do."""
+    by_page: dict[str, list[dict]] = {}
+    for row in rows:
+        if "source_url" in row and "text" in row:
+            by_page.setdefault(normal_url(row["source_url"]), []).append(row)
+    problems = []
+    known = known_near_duplicates()
+    for page_rows in by_page.values():
+        for i, a in enumerate(page_rows):
+            for b in page_rows[i + 1 :]:
+                wa, wb = _words(a["text"]), _words(b["text"])
+                if wa and wb and len(wa & wb) / len(wa | wb) > 0.6 and b.get("id") not in known:
+                    problems.append(f"{b.get('id', '?')}: the same message as {a.get('id', '?')} (near duplicate)")
+    return problems
+
+
 def check(rows: list[dict], reserved: set[str]) -> list[str]:
     problems = []
     per_page: Counter[str] = Counter()
@@ -61,6 +92,7 @@ def check(rows: list[dict], reserved: set[str]) -> list[str]:
             problems.append(f"{where}: reserved source {row['source_url']}")
         per_page[normal_url(row["source_url"])] += 1
         per_site[row["source_site"]] += 1
+    problems += near_duplicates(rows)
     problems += [f"page {p}: {n} messages (at most 8)" for p, n in per_page.items() if n > 8]
     problems += [f"site {s}: {n} messages (at most 15)" for s, n in per_site.items() if n > 15]
     return problems
