@@ -120,6 +120,11 @@ def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | No
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
+        if finding.family == "vague_timing":
+            # "fairly soon" -> "by [date]", not "fairly by [date]": the degree word goes with the vague time.
+            degree = _DEGREE_BEFORE.search(text, 0, start)
+            if degree is not None:
+                start = degree.start()
         return _Edit(start, end, finding.replacement, finding), None
     clause = _clause(text, finding, lexicon) if finding.family in {"blame", "deflection"} else None
     if clause is not None:
@@ -143,6 +148,7 @@ def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | No
     return _Edit(sentence.start, sentence.end, "", finding), None
 
 
+_DEGREE_BEFORE = re.compile(r"\b(?:fairly|pretty|very|quite|really|relatively|reasonably|rather) $", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:[,;.!?]|\band\b(?! any)|\bbut\b|\bwhile\b|$)")
 WHAT_HAPPENED = "[what happened, in your words]"
 

@@ -224,3 +224,10 @@ def test_a_second_stock_apology_is_cut_not_turned_into_another_sorry(reviewer: R
     assert len(_SORRY.findall(text)) == 1, text
     assert "We regret any inconvenience" not in text, text
     assert "The export failed last night." in text and "restarted it this morning" in text
+
+
+def test_a_degree_word_goes_with_the_vague_time_it_qualifies(reviewer: Reviewer) -> None:
+    review = reviewer.review_text("Hi Ana,\n\nYour replacement will ship fairly soon.\n\nThanks,\nBo")
+    assert review.rewrite is not None
+    assert "ship by [date]" in review.rewrite.text, review.rewrite.text
+    assert "fairly" not in review.rewrite.text
