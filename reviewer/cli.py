@@ -220,6 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as err:  # a full disk or a closed terminal while writing: say so plainly, without a class name
+        if os.environ.get("CANDOR_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"candor: error: cannot read or write{where}: {err.strerror or err}", file=sys.stderr)
+        return exit_code_for(err)
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if os.environ.get("CANDOR_DEBUG"):
             import traceback

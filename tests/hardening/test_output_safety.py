@@ -47,6 +47,7 @@ def test_a_review_that_cannot_be_written_is_exit_3_not_0(tmp_path: Path) -> None
         )
     assert result.returncode not in (ExitCode.OK, ExitCode.BLOCKED) and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "No space left on device" in result.stderr and "OSError" not in result.stderr
 
 
 def test_candor_debug_does_not_turn_an_internal_error_into_exit_1(
