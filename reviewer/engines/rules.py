@@ -66,12 +66,16 @@ class _Compiled:
         self.gated: dict[str, list[int]] = {}
         """trigger literal -> the number of every pattern it gates"""
         self.always: list[int] = []
+        self.requires: dict[int, tuple[frozenset[str], ...]] = {}
+        """pattern number -> the other literal sets it needs one of (`CuePattern.requires`), if any"""
         for number, pattern in enumerate(self.patterns):
             if pattern.triggers is None:
                 self.always.append(number)
             for literal in sorted(pattern.triggers or ()):
                 self.gated.setdefault(literal, []).append(number)
-        literals = set(self.gated)
+            if pattern.triggers is not None and pattern.pattern.requires:
+                self.requires[number] = pattern.pattern.requires
+        literals = set(self.gated) | {w for sets in self.requires.values() for words in sets for w in words}
         self.prefixes: dict[str, tuple[str, ...]] = {
             literal: tuple(literal[:i] for i in range(1, len(literal) + 1) if literal[:i] in literals)
             for literal in literals
@@ -83,7 +87,7 @@ class _Compiled:
     def finder(self) -> re.Pattern[str]:
         """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns)."""
         if self._finder is None:
-            self._finder = re.compile(f"(?=({_trie(self.gated) or '(?!)'}))")
+            self._finder = re.compile(f"(?=({_trie(self.prefixes) or '(?!)'}))")
         return self._finder
 
     def sentences_by_literal(self, analysis: AnalysedText) -> dict[str, int]:
@@ -100,16 +104,29 @@ class _Compiled:
 
     def active(self, literal_sentences: dict[str, int]) -> list[list[tuple[_Pattern, int]]]:
         """Per family, in rubric order, the patterns to run with the sentences to scan (bits; -1: the whole text):
-        those with a trigger present, in the sentences holding one, and those without triggers, everywhere."""
-        chosen = dict.fromkeys(self.always, -1)
+        those with a trigger present, in the sentences holding one (and one literal of each of its other required
+        sets), and those without triggers, everywhere."""
+        chosen: dict[int, int] = {}
         gated = self.gated
         for literal, sentences in literal_sentences.items():
-            for number in gated[literal]:
+            for number in gated.get(literal, ()):
                 chosen[number] = chosen.get(number, 0) | sentences
+        requires = self.requires
+        for number, sentences in chosen.items():
+            for needed in requires.get(number, ()):
+                holding = 0
+                for literal in needed:
+                    holding |= literal_sentences.get(literal, 0)
+                sentences &= holding
+                if not sentences:
+                    break
+            chosen[number] = sentences
+        chosen.update(dict.fromkeys(self.always, -1))
         out: list[list[tuple[_Pattern, int]]] = [[] for _ in self.families]
         patterns, family_of = self.patterns, self.family_of
         for number in sorted(chosen):
-            out[family_of[number]].append((patterns[number], chosen[number]))
+            if chosen[number]:
+                out[family_of[number]].append((patterns[number], chosen[number]))
         return out
 
 
