@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewer.engines import rules
-from reviewer.engines.rules import _Compiled, _compiled, find_cues
+from reviewer.engines.rules import _Compiled, _compiled, _sentence_spans, find_cues
 from reviewer.models import Message
 from reviewer.patterns import CuePattern
 from reviewer.service import Reviewer
@@ -64,20 +63,25 @@ def test_required_sets_are_found_inside_groups_and_repeats() -> None:
 
 
 def _brute_force(compiled: _Compiled, text: str) -> dict[str, int]:
-    low, starts = lowered(text), analysed(text).starts
+    """Every literal -> the sentence windows holding it whole, by `str.find` at every offset."""
+    low = lowered(text)
     out: dict[str, int] = {}
-    for literal in compiled.prefixes:
-        at = low.find(literal)
-        while at != -1:
-            out[literal] = out.get(literal, 0) | 1 << max(0, bisect_right(starts, at) - 1)
-            at = low.find(literal, at + 1)
+    for i, (start, end) in enumerate(_sentence_spans(analysed(text))):
+        for literal in compiled.prefixes:
+            at = low.find(literal, start, end)
+            if at != -1:
+                out[literal] = out.get(literal, 0) | 1 << i
     return out
+
+
+def _found(compiled: _Compiled, text: str) -> dict[str, int]:
+    return compiled.sentences_by_literal(_sentence_spans(analysed(text)), lowered(text))
 
 
 def test_the_literal_finder_finds_every_occurrence_of_every_literal(reviewer: Reviewer) -> None:
     compiled = _compiled(reviewer.rubric)
     for text in _dev_texts()[:120] + _examples(reviewer)[:200]:
-        assert compiled.sentences_by_literal(analysed(text)) == _brute_force(compiled, text)
+        assert _found(compiled, text) == _brute_force(compiled, text)
 
 
 PIECES = ["sorry", "delay", "delayed", "d", "ela", "lay", " ", ". ", "We ", "\n\n"]
@@ -90,7 +94,7 @@ def test_overlapping_and_nested_literals_are_all_found(pieces: list[str]) -> Non
     patterns = [rules._Pattern(CuePattern(re.escape(w)), None, frozenset([w])) for w in literals]  # type: ignore[arg-type]
     compiled = _Compiled([patterns])
     text = "".join(pieces)
-    assert compiled.sentences_by_literal(analysed(text)) == _brute_force(compiled, text)
+    assert _found(compiled, text) == _brute_force(compiled, text)
 
 
 def test_gating_finds_what_running_every_pattern_on_every_sentence_finds(
@@ -120,3 +124,19 @@ def test_a_review_is_the_same_whatever_was_reviewed_before(reviewer: Reviewer) -
     for other in _dev_texts()[1:30]:
         reviewer.review(Message(text=other))
     assert reviewer.review(Message(text=text)) == first
+
+
+def test_trusted_models_are_the_models_validation_would_build() -> None:
+    from reviewer.models import DimensionScore, Evidence, Finding, trusted
+
+    values = {"rule": "vague-asap", "dimension": "solutions", "severity": "major", "start": 3, "end": 7}
+    made = trusted(Finding, **values, quote="ASAP", message="Give a date.")
+    validated = Finding(**values, quote="ASAP", message="Give a date.")
+    assert made == validated and made.model_dump_json() == validated.model_dump_json()
+    assert made.model_fields_set == validated.model_fields_set and made.replacement is None
+    score = trusted(DimensionScore, id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
+    assert score == DimensionScore(id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
+    with pytest.raises(KeyError):
+        trusted(Evidence, start=1, end=2)  # a required field left out is an error, never a half-built model
+    with pytest.raises(ValueError):
+        made.__setattr__("start", 4)  # still frozen

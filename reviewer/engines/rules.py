@@ -15,7 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
+from reviewer.models import (
+    SEVERITY_ORDER,
+    DimensionScore,
+    Evidence,
+    Finding,
+    Message,
+    Missing,
+    Review,
+    Usage,
+    trusted,
+)
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
@@ -90,16 +100,17 @@ class _Compiled:
             self._finder = re.compile(f"(?=({_trie(self.prefixes) or '(?!)'}))")
         return self._finder
 
-    def sentences_by_literal(self, analysis: AnalysedText) -> dict[str, int]:
-        """Each trigger literal in the lower-cased text -> the sentences it is in, as bits (bit i: sentence i;
-        an offset before the first sentence counts as in it)."""
-        starts = analysis.starts
-        prefixes = self.prefixes
+    def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
+        """Each trigger literal in the lower-cased text -> the sentences (`_sentence_spans`) it is wholly inside, as
+        bits (bit i: sentence i). One that runs on into the next sentence is in neither: no match inside one
+        sentence's window can hold it, so it selects nothing."""
+        prefixes, finder = self.prefixes, self.finder
         found: dict[str, int] = {}
-        for match in self.finder.finditer(analysis.lowered):
-            bit = 1 << max(0, bisect_right(starts, match.start()) - 1)
-            for literal in prefixes[match.group(1)]:
-                found[literal] = found.get(literal, 0) | bit
+        for i, (start, end) in enumerate(spans):
+            bit = 1 << i
+            for longest in set(finder.findall(low, start, end)):
+                for literal in prefixes[longest]:
+                    found[literal] = found.get(literal, 0) | bit
         return found
 
     def active(self, literal_sentences: dict[str, int]) -> list[list[tuple[_Pattern, int]]]:
@@ -222,7 +233,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     unless_hit: dict[tuple[int, int], bool] = {}
     """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
     dates_in: dict[int, list[tuple[int, int]]] = {}
-    for family in compiled.active(compiled.sentences_by_literal(analysis)):
+    for family in compiled.active(compiled.sentences_by_literal(spans, low)):
         covered = -1
         """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
@@ -263,7 +274,8 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 replacement = text[match.start("keep") : match.end("keep")] if has_keep else None
             found.append(
                 # Built from the rubric and the text's own offsets, so already valid: no validation per finding.
-                Finding.model_construct(
+                trusted(
+                    Finding,
                     rule=cue.id,
                     dimension=branch.dimension,
                     severity=cue.severity,
@@ -298,6 +310,7 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
     """A match widened so it never cuts a word, a number, a time or a date ("on 7" -> "on 7 March"), then
     trimmed of trailing spaces and punctuation."""
     for _ in range(3):
+        before = start, end
         while _in_token(text, start):
             start -= 1
         while _in_token(text, end):
@@ -309,6 +322,8 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
             if date_start < end < date_end or date_start < start < date_end:
                 start, end = min(start, date_start), max(end, date_end)
             i -= 1
+        if (start, end) == before:
+            break  # a pass that moved nothing: the passes left would move nothing either
     while end > start and text[end - 1] in " ,;:":
         end -= 1
     while start < end and text[start] == " ":
@@ -538,6 +553,9 @@ class RulesEngine:
         missing = [m for m in found.missing if m.dimension in in_force]
         if fitted is not None:
             values = fitted.relevant(values)
+        by_dimension: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_dimension.setdefault(f.dimension, []).append(f)
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
@@ -547,12 +565,11 @@ class RulesEngine:
                 score = score_dimension(dim, news, own)
             # Evidence and scores built from valid findings and a clamped score: no validation for each.
             evidence_spans = tuple(
-                Evidence.model_construct(start=f.start, end=f.end, quote=f.quote)
-                for f in findings
-                if f.dimension == dim.id
+                trusted(Evidence, start=f.start, end=f.end, quote=f.quote) for f in by_dimension.get(dim.id, ())
             )
             dimensions.append(
-                DimensionScore.model_construct(
+                trusted(
+                    DimensionScore,
                     id=dim.id,
                     title=dim.title,
                     score=score,
