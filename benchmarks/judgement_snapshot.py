@@ -6,8 +6,10 @@
 What is saved, for every message of the two dev splits (realistic and the project's own), each with and without its
 labelled situation: the whole review JSON of the rules engine (with its scaffold rewrite, which is reviewed too), the
 `candor batch` result of the same record (`reviewer.batch.review_records`, without and with the rewrite), and the
-`candor eval --split dev` figures of both data sets (every per-message score feeds them). The synthetic messages
-of `benchmarks/run.py` (50 to 5,000 words) are reviewed too. Dev splits only: nothing here looks at a test split.
+`candor eval --split dev` figures of both data sets (every per-message score feeds them), and the `llm` and
+`rules+llm` reviews of each message through a scripted backend that gives `benchmarks/bench_llm.py`'s canned reply
+(so the rewrite check and the rules pass on top run, with nothing sent anywhere). The synthetic messages of
+`benchmarks/run.py` (50 to 5,000 words) are reviewed too. Dev splits only: nothing here looks at a test split.
 """
 
 from __future__ import annotations
@@ -77,8 +79,38 @@ def snapshot() -> dict[str, Any]:
         out[f"review {name}"] = json.loads(review.model_dump_json())
         out[f"batch {name}"] = review_records([record], settings)[0]
         out[f"batch --rewrite {name}"] = review_records([record], settings, rewrite=True)[0]
+    out.update(_llm_reviews())
     for data in SPLITS:
         out[f"eval {data}"] = _eval_figures(data)
+    return out
+
+
+def _llm_reviews() -> dict[str, Any]:
+    from bench_llm import canned_reply
+
+    from reviewer.config import Settings
+    from reviewer.engines.llm_backend import ScriptedBackend
+    from reviewer.engines.llm_stack import llm_engine
+    from reviewer.errors import CandorError
+    from reviewer.models import Message
+    from reviewer.service import rubric_for
+
+    settings = Settings(engine="llm", model="bench", base_url="http://127.0.0.1:9/v1", cache=False)
+    rubric = rubric_for(settings)
+    content = canned_reply(rubric)
+    out: dict[str, Any] = {}
+    for rules in (False, True):
+        backend = ScriptedBackend(lambda request: content)
+        engine = llm_engine(settings, rules=rules, backend=backend, cache=None, redact=False)
+        for name, text, situation in _messages():
+            key = f"{'rules+llm' if rules else 'llm'} {name}"
+            try:
+                review = json.loads(engine.review(Message(text=text, situation=situation), rubric).model_dump_json())
+            except CandorError as err:  # over the token budget, say: the refusal is the outcome to compare
+                out[key] = {"error": str(err)}
+                continue
+            review["usage"].pop("latency_ms", None)  # how long it took: meant to change
+            out[key] = review
     return out
 
 
