@@ -180,9 +180,9 @@ class SlowServer:
                 pass
 
             def do_POST(self) -> None:
+                arrived = time.perf_counter()  # the request line and headers are in: what follows is the server's
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                arrived = time.perf_counter()
                 time.sleep(server.delay)
                 reply = {
                     "id": "chatcmpl-bench", "object": "chat.completion", "created": 0, "model": body.get("model"),
