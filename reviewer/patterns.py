@@ -92,6 +92,48 @@ def _item(op: Any, arg: Any) -> frozenset[str] | None:
     return None
 
 
+def _necessary(items: Any) -> list[frozenset[str]]:
+    """Every set of literals of which a match must contain one, not only the most selective (`_sequence`): each
+    literal run, each group's own sets (a group, or a repeat of at least once, must match whole), and each
+    alternation's union. The engine scans a sentence only if it holds one literal of every set."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        word = "".join(run).strip()
+        if len(word) >= MIN_TRIGGER:
+            found.append(frozenset([word]))
+        run.clear()
+
+    for op, arg in items:
+        if op is _LITERAL:
+            run.append(chr(arg))
+            continue
+        if op in _ZERO_WIDTH:
+            continue
+        close_run()
+        if op is _SUBPATTERN:
+            found += _necessary(arg[-1])
+        elif _ATOMIC is not None and op is _ATOMIC:
+            found += _necessary(arg)
+        elif op in _REPEATS or (_POSSESSIVE is not None and op is _POSSESSIVE):
+            if arg[0] >= 1:
+                found += _necessary(arg[2])
+        elif op is _BRANCH:
+            union = _item(op, arg)
+            if union:
+                found.append(union)
+    close_run()
+    return found
+
+
+def _selective(sets: list[frozenset[str]], triggers: frozenset[str] | None) -> tuple[frozenset[str], ...]:
+    """The sets worth testing besides the triggers: without words that are in nearly every message or too short
+    to filter (testing them costs more than it saves), each once."""
+    useful = [s for s in sets if s != triggers and all(len(w) >= 3 and w not in COMMON for w in s)]
+    return tuple(dict.fromkeys(useful))
+
+
 DATE_TOKEN = "@date"
 """Inside a cue pattern, "@date" stands for Candor's date-and-time pattern (`reviewer.text.DATE_PATTERN`)."""
 
@@ -112,14 +154,22 @@ def expand(pattern: str) -> str:
 class CuePattern:
     """A rubric pattern prepared for matching: its regex source and flags, triggers, and a lazily compiled regex."""
 
-    __slots__ = ("source", "flags", "on_lowered", "triggers", "_regex")
+    __slots__ = ("source", "flags", "on_lowered", "triggers", "requires", "_regex")
 
     @classmethod
-    def restored(cls, source: str, flags: int, on_lowered: bool, trigger_list: list[str] | None) -> CuePattern:
+    def restored(
+        cls,
+        source: str,
+        flags: int,
+        on_lowered: bool,
+        trigger_list: list[str] | None,
+        requires: list[list[str]],
+    ) -> CuePattern:
         """A pattern prepared in an earlier run (see `save_prepared`), without parsing it again."""
         self = cls.__new__(cls)
         self.source, self.flags, self.on_lowered = source, re.RegexFlag(flags), on_lowered
         self.triggers = frozenset(trigger_list) if trigger_list is not None else None
+        self.requires = tuple(frozenset(words) for words in requires)
         self._regex = None
         return self
 
@@ -134,7 +184,13 @@ class CuePattern:
         except (OverflowError, RecursionError, ValueError) as err:
             raise re.error(f"too large or too deeply nested ({type(err).__name__})") from None
         # Case matters inside (?-i:...); the literals elsewhere still work as lower-case triggers.
-        self.triggers = _sequence(list(parsed)) if self.on_lowered else triggers(lower_pattern(body))
+        literal_form = list(parsed) if self.on_lowered else _parsed_lowered(body)
+        self.triggers = _sequence(literal_form) if literal_form is not None else None
+        self.requires: tuple[frozenset[str], ...] = ()
+        """More sets of literals a match must hold one of (see `_necessary`): a sentence holding a trigger but
+        missing one of these cannot match, so it is not scanned."""
+        if literal_form is not None and self.triggers is not None:
+            self.requires = _selective(_necessary(literal_form), self.triggers)
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -326,10 +382,11 @@ def load_prepared(path: Path) -> bool:
     """Restore prepared patterns saved for this exact rubric content; False if there is nothing usable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        for pattern, (source, flags, on_lowered, trigger_list) in data.items():
-            _PREPARED.setdefault(pattern, CuePattern.restored(source, flags, on_lowered, trigger_list))
+        restored = {pattern: CuePattern.restored(*fields) for pattern, fields in data.items()}
     except (OSError, ValueError, TypeError):
         return False
+    for pattern, prepared in restored.items():
+        _PREPARED.setdefault(pattern, prepared)
     return True
 
 
@@ -338,7 +395,8 @@ def save_prepared(path: Path, patterns: Iterable[str]) -> None:
     data = {}
     for pattern in patterns:
         p = cue_pattern(pattern)
-        data[pattern] = [p.source, int(p.flags), p.on_lowered, sorted(p.triggers) if p.triggers is not None else None]
+        trigger_list = sorted(p.triggers) if p.triggers is not None else None
+        data[pattern] = [p.source, int(p.flags), p.on_lowered, trigger_list, [sorted(words) for words in p.requires]]
     try:
         private_folder(path.parent)
         write_atomic(path, json.dumps(data), tighten=True)
@@ -353,6 +411,13 @@ def check_pattern(pattern: str) -> str | None:
     except re.error as err:
         return str(err)
     return None
+
+
+def _parsed_lowered(pattern: str) -> list[Any] | None:
+    try:
+        return list(sre_parse.parse(lower_pattern(pattern)))
+    except (re.error, AttributeError, TypeError):
+        return None
 
 
 def triggers(pattern: str) -> frozenset[str] | None:

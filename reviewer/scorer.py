@@ -102,7 +102,7 @@ class FittedScorer:
     def predict(self, dimension: str, values: Mapping[str, float]) -> float:
         weights = self.dimensions[dimension]
         base, slopes = self._linear[dimension]
-        total = base + sum(slopes[n] * v for n, v in values.items() if v and n in slopes)
+        total = base + sum([slopes[n] * v for n, v in values.items() if v and n in slopes])
         if weights.calibration:
             total = _interpolate(weights.calibration, total)
         return max(1.0, min(5.0, total))

@@ -97,7 +97,9 @@ def llm_engine(
         LLMEngine(settings, wire, run=run, prompts=prompts, redact=redact), RulesEngine(settings.gate)
     )
     if rules:
-        engine = RulesPlusModelEngine(RulesEngine(settings.gate), engine, settings.gate)
+        # Only the rules review's findings, missing elements, suggestions and verdict are used: its scaffold
+        # rewrite (itself reviewed again, one to several reviews more) would be built for nothing.
+        engine = RulesPlusModelEngine(RulesEngine(settings.gate, rewrite=False), engine, settings.gate)
     outer: Engine = engine if cache is None else CachedEngine(engine, cache, settings.gate)
     if settings.fail_open if fail_open is None else fail_open:
         outer = FailOpenEngine(outer, RulesEngine(settings.gate))

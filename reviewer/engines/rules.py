@@ -11,10 +11,21 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reviewer.models import SEVERITY_ORDER, DimensionScore, Evidence, Finding, Message, Missing, Review, Usage
+from reviewer.models import (
+    SEVERITY_ORDER,
+    DimensionScore,
+    Evidence,
+    Finding,
+    Message,
+    Missing,
+    Review,
+    Usage,
+    trusted,
+)
 from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
 from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
@@ -50,82 +61,133 @@ class _Pattern:
 class _Compiled:
     """A rubric's cue patterns, grouped by family, plus an index from trigger literals to the patterns they gate.
 
-    A message is matched against the few thousand trigger literals at once: the text's three-letter groups are
-    intersected (in C) with the literals' first three letters, and only the survivors are searched for. Patterns none
-    of whose triggers occur are never touched, and the others scan only the sentences holding a trigger.
+    A message is matched against the thousand-odd trigger literals at once, in C: one regex, a trie of every
+    literal inside a look-ahead, tries each offset of the lower-cased text and captures the longest literal that
+    starts there. Every literal that starts at that offset is a prefix of that one (they all read the same text), so
+    one pass gives every occurrence of every literal, and so the sentences each literal is in. Patterns none of whose
+    triggers occur are never touched, and the others scan only the sentences holding a trigger.
     """
 
     def __init__(self, families: list[list[_Pattern]]) -> None:
         self.families = tuple(tuple(f) for f in families)
-        self.by_trigram: dict[str, list[str]] = {}
-        self.short: list[str] = []
-        self.gated: dict[str, list[tuple[int, int]]] = {}
-        """trigger literal -> (family, position) of every pattern it gates"""
-        self.always: list[tuple[int, int]] = []
-        for fi, family in enumerate(families):
-            for pi, pattern in enumerate(family):
-                if pattern.triggers is None:
-                    self.always.append((fi, pi))
-                for literal in pattern.triggers or ():
-                    self.gated.setdefault(literal, []).append((fi, pi))
-        for literal in self.gated:
-            if len(literal) >= 3:
-                self.by_trigram.setdefault(literal[:3], []).append(literal)
-            else:
-                self.short.append(literal)
-        self.trigrams = frozenset(self.by_trigram)
+        self.patterns: tuple[_Pattern, ...] = tuple(p for f in self.families for p in f)
+        """Every pattern in rubric order (family by family): a pattern's number is its place here."""
+        self.family_of: tuple[int, ...] = tuple(fi for fi, f in enumerate(self.families) for _ in f)
+        self.gated: dict[str, list[int]] = {}
+        """trigger literal -> the number of every pattern it gates"""
+        self.always: list[int] = []
+        self.requires: dict[int, tuple[frozenset[str], ...]] = {}
+        """pattern number -> the other literal sets it needs one of (`CuePattern.requires`), if any"""
+        for number, pattern in enumerate(self.patterns):
+            if pattern.triggers is None:
+                self.always.append(number)
+            for literal in sorted(pattern.triggers or ()):
+                self.gated.setdefault(literal, []).append(number)
+            if pattern.triggers is not None and pattern.pattern.requires:
+                self.requires[number] = pattern.pattern.requires
+        literals = set(self.gated) | {w for sets in self.requires.values() for words in sets for w in words}
+        self.prefixes: dict[str, tuple[str, ...]] = {
+            literal: tuple(literal[:i] for i in range(1, len(literal) + 1) if literal[:i] in literals)
+            for literal in literals
+        }
+        """literal -> the literals it starts with (itself included): all that occur where it does"""
+        self._finder: re.Pattern[str] | None = None
 
-    def present_literals(self, index: _TextIndex) -> set[str]:
-        low = index.lowered
-        present = {lit for lit in self.short if lit in low}
-        for trigram in self.trigrams & index.trigrams:
-            present.update(lit for lit in self.by_trigram[trigram] if lit in low)
-        return present
+    @property
+    def finder(self) -> re.Pattern[str]:
+        """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns)."""
+        if self._finder is None:
+            self._finder = re.compile(f"(?=({_trie(self.prefixes) or '(?!)'}))")
+        return self._finder
 
-    def active(self, present: set[str]) -> list[list[_Pattern]]:
-        """Per family, in rubric order, the patterns to run: those with a trigger present, and those without any."""
-        chosen = set(self.always)
-        for literal in present:
-            chosen.update(self.gated[literal])
-        out: list[list[_Pattern]] = [[] for _ in self.families]
-        for fi, pi in sorted(chosen):
-            out[fi].append(self.families[fi][pi])
+    def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
+        """Each trigger literal in the lower-cased text -> the sentences (`_sentence_spans`) it is wholly inside, as
+        bits (bit i: sentence i). One that runs on into the next sentence is in neither: no match inside one
+        sentence's window can hold it, so it selects nothing."""
+        prefixes, finder = self.prefixes, self.finder
+        found: dict[str, int] = {}
+        for i, (start, end) in enumerate(spans):
+            bit = 1 << i
+            for longest in set(finder.findall(low, start, end)):
+                for literal in prefixes[longest]:
+                    found[literal] = found.get(literal, 0) | bit
+        return found
+
+    def active(self, literal_sentences: dict[str, int]) -> list[list[tuple[_Pattern, int]]]:
+        """Per family, in rubric order, the patterns to run with the sentences to scan (bits; -1: the whole text):
+        those with a trigger present, in the sentences holding one (and one literal of each of its other required
+        sets), and those without triggers, everywhere."""
+        chosen: dict[int, int] = {}
+        gated = self.gated
+        for literal, sentences in literal_sentences.items():
+            for number in gated.get(literal, ()):
+                chosen[number] = chosen.get(number, 0) | sentences
+        requires = self.requires
+        for number, sentences in chosen.items():
+            for needed in requires.get(number, ()):
+                holding = 0
+                for literal in needed:
+                    holding |= literal_sentences.get(literal, 0)
+                sentences &= holding
+                if not sentences:
+                    break
+            chosen[number] = sentences
+        chosen.update(dict.fromkeys(self.always, -1))
+        out: list[list[tuple[_Pattern, int]]] = [[] for _ in self.families]
+        patterns, family_of = self.patterns, self.family_of
+        for number in sorted(chosen):
+            if chosen[number]:
+                out[family_of[number]].append((patterns[number], chosen[number]))
         return out
 
 
-class _TextIndex:
-    """The lower-cased text, its sentence spans, and which sentences hold a given literal (memoised per review)."""
+_Trie = dict[str, "_Trie"]
 
-    def __init__(self, analysis: AnalysedText) -> None:
-        self.lowered = analysis.lowered
-        found = analysis.sentences
-        starts = [0] + [s.start for s in found[1:]] if found else [0]
-        ends = starts[1:] + [len(analysis.text)]
-        self.spans = tuple(zip(starts, ends, strict=True))
-        self._starts = starts
-        self._memo: dict[str, frozenset[int]] = {}
-        low = self.lowered
-        self.trigrams = {low[i : i + 3] for i in range(len(low) - 2)}
 
-    def sentences_with(self, literal: str) -> frozenset[int]:
-        hit = self._memo.get(literal)
-        if hit is None:
-            found = set()
-            at = self.lowered.find(literal)
-            while at != -1:
-                found.add(max(0, bisect_right(self._starts, at) - 1))
-                at = self.lowered.find(literal, at + 1)
-            hit = self._memo[literal] = frozenset(found)
-        return hit
+def _trie(literals: Iterable[str]) -> str:
+    """A regex matching any of the literals, written as a trie so the engine follows one branch per character;
+    where one literal continues another the longer is tried first, so a match is the longest literal there."""
+    root: _Trie = {}
+    for literal in literals:
+        node = root
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
 
-    def windows(self, pattern: _Pattern, present: set[str]) -> list[tuple[int, int]]:
-        """Where a match can be: the sentences holding one of the pattern's triggers, or everywhere if it has none."""
-        if pattern.triggers is None:
-            return [(0, len(self.lowered))]
-        chosen: set[int] = set()
-        for trigger in pattern.triggers & present:
-            chosen |= self.sentences_with(trigger)
-        return [self.spans[i] for i in sorted(chosen)]
+    def branch(node: _Trie) -> str:
+        options = []
+        for char in sorted(c for c in node if c):
+            child, run = node[char], re.escape(char)
+            while len(child) == 1 and "" not in child:  # a chain of single letters: one literal run
+                ((char, child),) = child.items()
+                run += re.escape(char)
+            options.append(run + branch(child))
+        if not options:
+            return ""
+        body = options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(root)
+
+
+def _windows(sentences: int, spans: tuple[tuple[int, int], ...], length: int) -> list[tuple[int, int]]:
+    """The spans of the sentences whose bits are set, in text order (-1: the whole text)."""
+    if sentences < 0:
+        return [(0, length)]
+    out = []
+    while sentences:
+        lowest = sentences & -sentences
+        out.append(spans[lowest.bit_length() - 1])
+        sentences ^= lowest
+    return out
+
+
+def _sentence_spans(analysis: AnalysedText) -> tuple[tuple[int, int], ...]:
+    """Each sentence's window: from its start (the text's start for the first) to the next one's start."""
+    found = analysis.sentences
+    starts = [0] + [s.start for s in found[1:]] if found else [0]
+    ends = starts[1:] + [len(analysis.text)]
+    return tuple(zip(starts, ends, strict=True))
 
 
 @dataclass(frozen=True)
@@ -165,20 +227,19 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     """Every cue match in the text, without overlaps inside one family, in text order."""
     analysis = analysed(text)
     found: list[Finding] = []
-    index = _TextIndex(analysis)
-    low = index.lowered
+    low = analysis.lowered
     compiled = _compiled(rubric)
-    present = compiled.present_literals(index)
+    spans = _sentence_spans(analysis)
     unless_hit: dict[tuple[int, int], bool] = {}
     """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
     dates_in: dict[int, list[tuple[int, int]]] = {}
-    for family in compiled.active(present):
+    for family in compiled.active(compiled.sentences_by_literal(spans, low)):
         covered = -1
         """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
             (match, pattern.branch)
-            for pattern in family
-            for window_start, window_end in index.windows(pattern, present)
+            for pattern, sentences in family
+            for window_start, window_end in _windows(sentences, spans, len(low))
             for match in pattern.pattern.regex.finditer(
                 low if pattern.pattern.on_lowered else text, window_start, window_end
             )
@@ -213,7 +274,8 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
                 replacement = text[match.start("keep") : match.end("keep")] if has_keep else None
             found.append(
                 # Built from the rubric and the text's own offsets, so already valid: no validation per finding.
-                Finding.model_construct(
+                trusted(
+                    Finding,
                     rule=cue.id,
                     dimension=branch.dimension,
                     severity=cue.severity,
@@ -248,6 +310,7 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
     """A match widened so it never cuts a word, a number, a time or a date ("on 7" -> "on 7 March"), then
     trimmed of trailing spaces and punctuation."""
     for _ in range(3):
+        before = start, end
         while _in_token(text, start):
             start -= 1
         while _in_token(text, end):
@@ -259,6 +322,8 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
             if date_start < end < date_end or date_start < start < date_end:
                 start, end = min(start, date_start), max(end, date_end)
             i -= 1
+        if (start, end) == before:
+            break  # a pass that moved nothing: the passes left would move nothing either
     while end > start and text[end - 1] in " ,;:":
         end -= 1
     while start < end and text[start] == " ":
@@ -489,6 +554,9 @@ class RulesEngine:
         missing = [m for m in found.missing if m.dimension in in_force]
         if fitted is not None:
             values = fitted.relevant(values)
+        by_dimension: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_dimension.setdefault(f.dimension, []).append(f)
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
@@ -498,12 +566,11 @@ class RulesEngine:
                 score = score_dimension(dim, news, own)
             # Evidence and scores built from valid findings and a clamped score: no validation for each.
             evidence_spans = tuple(
-                Evidence.model_construct(start=f.start, end=f.end, quote=f.quote)
-                for f in findings
-                if f.dimension == dim.id
+                trusted(Evidence, start=f.start, end=f.end, quote=f.quote) for f in by_dimension.get(dim.id, ())
             )
             dimensions.append(
-                DimensionScore.model_construct(
+                trusted(
+                    DimensionScore,
                     id=dim.id,
                     title=dim.title,
                     score=score,

@@ -1,0 +1,142 @@
+"""The rules engine's shortcuts never lose a match: the one-pass literal finder, and the literal sets that decide
+which sentences a cue pattern is run on (its triggers and the other sets it requires)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewer.engines import rules
+from reviewer.engines.rules import _Compiled, _compiled, _sentence_spans, find_cues
+from reviewer.models import Message
+from reviewer.patterns import CuePattern
+from reviewer.service import Reviewer
+from reviewer.text import analysed, lowered, profile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> Reviewer:
+    return Reviewer()
+
+
+def _dev_texts() -> list[str]:
+    texts = []
+    for path in (ROOT / "evals/data/realistic/dev.jsonl", ROOT / "evals/data/dev.jsonl"):
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    return texts
+
+
+def _examples(reviewer: Reviewer) -> list[str]:
+    return [e for dim in reviewer.rubric.dimensions for cue in dim.cues for e in (*cue.fires, *cue.quiet)]
+
+
+def test_every_match_holds_a_trigger_and_one_literal_of_each_required_set(reviewer: Reviewer) -> None:
+    compiled = _compiled(reviewer.rubric)
+    texts = _examples(reviewer) + _dev_texts()
+    checked = 0
+    for pattern in compiled.patterns:
+        prepared = pattern.pattern
+        if prepared.triggers is None:
+            continue
+        for text in texts:
+            for match in prepared.regex.finditer(lowered(text) if prepared.on_lowered else text):
+                found = lowered(match.group(0))
+                for needed in (prepared.triggers, *prepared.requires):
+                    assert any(literal in found for literal in needed), (prepared.source, found, sorted(needed))
+                checked += 1
+    assert checked > 1000  # the rubric's examples and the dev messages do match a great deal
+
+
+def test_required_sets_are_found_inside_groups_and_repeats() -> None:
+    pattern = CuePattern(r"\b(?:sorry|apologi[sz]e)\b (?:for|about) (?:the|this) (?:delay(?:ed)?|slip)\b")
+    assert pattern.triggers is not None
+    sets = {pattern.triggers, *pattern.requires}
+    assert frozenset({"delay", "slip"}) in sets and frozenset({"sorry", "apologi"}) in sets
+    assert all(s.isdisjoint({"the", "this", "for"}) for s in pattern.requires)  # too common to filter
+
+
+def _brute_force(compiled: _Compiled, text: str) -> dict[str, int]:
+    """Every literal -> the sentence windows holding it whole, by `str.find` at every offset."""
+    low = lowered(text)
+    out: dict[str, int] = {}
+    for i, (start, end) in enumerate(_sentence_spans(analysed(text))):
+        for literal in compiled.prefixes:
+            at = low.find(literal, start, end)
+            if at != -1:
+                out[literal] = out.get(literal, 0) | 1 << i
+    return out
+
+
+def _found(compiled: _Compiled, text: str) -> dict[str, int]:
+    return compiled.sentences_by_literal(_sentence_spans(analysed(text)), lowered(text))
+
+
+def test_the_literal_finder_finds_every_occurrence_of_every_literal(reviewer: Reviewer) -> None:
+    compiled = _compiled(reviewer.rubric)
+    for text in _dev_texts()[:120] + _examples(reviewer)[:200]:
+        assert _found(compiled, text) == _brute_force(compiled, text)
+
+
+PIECES = ["sorry", "delay", "delayed", "d", "ela", "lay", " ", ". ", "We ", "\n\n"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_overlapping_and_nested_literals_are_all_found(pieces: list[str]) -> None:
+    literals = ["delay", "delayed", "lay", "elay", "so", "sorry", "y. w", "ay"]
+    patterns = [rules._Pattern(CuePattern(re.escape(w)), None, frozenset([w])) for w in literals]  # type: ignore[arg-type]
+    compiled = _Compiled([patterns])
+    text = "".join(pieces)
+    assert _found(compiled, text) == _brute_force(compiled, text)
+
+
+def test_gating_finds_what_running_every_pattern_on_every_sentence_finds(
+    reviewer: Reviewer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rubric = reviewer.rubric
+    texts = _dev_texts()
+    news = [profile(t, rubric.lexicon.news) for t in texts]
+    gated = [find_cues(t, rubric, n) for t, n in zip(texts, news, strict=True)]
+
+    def everything(self: _Compiled, literal_sentences: dict[str, int]) -> list[list[tuple[rules._Pattern, int]]]:
+        return [[(p, -1 if p.triggers is None else 1) for p in family] for family in self.families]
+
+    def every_sentence(sentences: int, spans: tuple[tuple[int, int], ...], length: int) -> list[tuple[int, int]]:
+        return [(0, length)] if sentences < 0 else list(spans)
+
+    monkeypatch.setattr(_Compiled, "active", everything)
+    monkeypatch.setattr(rules, "_windows", every_sentence)
+    ungated = [find_cues(t, rubric, n) for t, n in zip(texts, news, strict=True)]
+    assert gated == ungated
+    assert sum(map(len, gated)) > 300
+
+
+def test_a_review_is_the_same_whatever_was_reviewed_before(reviewer: Reviewer) -> None:
+    text = _dev_texts()[0]
+    first = reviewer.review(Message(text=text))
+    for other in _dev_texts()[1:30]:
+        reviewer.review(Message(text=other))
+    assert reviewer.review(Message(text=text)) == first
+
+
+def test_trusted_models_are_the_models_validation_would_build() -> None:
+    from reviewer.models import DimensionScore, Evidence, Finding, trusted
+
+    values = {"rule": "vague-asap", "dimension": "solutions", "severity": "major", "start": 3, "end": 7}
+    made = trusted(Finding, **values, quote="ASAP", message="Give a date.")
+    validated = Finding(**values, quote="ASAP", message="Give a date.")
+    assert made == validated and made.model_dump_json() == validated.model_dump_json()
+    assert made.model_fields_set == validated.model_fields_set and made.replacement is None
+    score = trusted(DimensionScore, id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
+    assert score == DimensionScore(id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
+    with pytest.raises(KeyError):
+        trusted(Evidence, start=1, end=2)  # a required field left out is an error, never a half-built model
+    with pytest.raises(ValueError):
+        made.__setattr__("start", 4)  # still frozen
