@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from reviewer.facts import extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
@@ -51,13 +52,20 @@ def _news_stems(text: str, lexicon: Lexicon) -> list[str]:
     return [m.group(0)[:5] for m in lexicon.what_went_wrong.finditer(lowered(text))]
 
 
+@lru_cache(maxsize=16)
+def _news_positions(text: str, what_went_wrong: re.Pattern[str]) -> tuple[tuple[int, int, str], ...]:
+    """Every place the text says what went wrong, found once per text: each deletion the rewrite weighs asks only
+    which of them lie outside it, instead of scanning the rest of the text again (quadratic on a long draft)."""
+    return tuple((m.start(), m.end(), m.group(0)[:5]) for m in what_went_wrong.finditer(lowered(text)))
+
+
 def _news_told_elsewhere(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Whether deleting text[start:end] keeps the news: what it says went wrong is said outside it too (or it says
     nothing went wrong)."""
     inside = _news_stems(text[start:end], lexicon)
     if not inside:
         return True
-    outside = set(_news_stems(text[:start] + " " + text[end:], lexicon))
+    outside = {stem for s, e, stem in _news_positions(text, lexicon.what_went_wrong) if e <= start or s >= end}
     return all(stem in outside for stem in inside)
 
 
@@ -122,7 +130,7 @@ def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | No
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
         if finding.family == "vague_timing":
             # "fairly soon" -> "by [date]", not "fairly by [date]": the degree word goes with the vague time.
-            degree = _DEGREE_BEFORE.search(text, 0, start)
+            degree = _DEGREE_BEFORE.search(text, max(0, start - 20), start)
             if degree is not None:
                 start = degree.start()
         return _Edit(start, end, finding.replacement, finding), None
@@ -179,11 +187,14 @@ _BOUNDARY = re.compile(r"(?:^|[.!?][\"')\]]*\s+|\n\s*)$")
 def _splice(text: str, start: int, end: int, new: str) -> str:
     """Replace text[start:end]; after a deletion, mend spacing, stray commas and the capital of a sentence start."""
     before, after = text[:start], text[end:]
+    # Only the end of `before` can hold a sentence boundary; `pos` keeps "^" for the real start of the text and
+    # spares a scan of the whole prefix per edit (quadratic on a long draft).
+    at_boundary = _BOUNDARY.search(before, max(0, len(before) - 200)) is not None
     if new:
-        if text[start:end][:1].isupper() and new[:1].islower() and _BOUNDARY.search(before):
+        if text[start:end][:1].isupper() and new[:1].islower() and at_boundary:
             new = new[:1].upper() + new[1:]  # "Over the coming weeks, we..." -> "By [date], we..."
         return before + new + after
-    if _BOUNDARY.search(before):
+    if at_boundary:
         after = after.lstrip(" ,;:")
         if not after[:1].isspace() and before and not before[-1].isspace() and after[:1] not in {"", ".", "!"}:
             before += " "
