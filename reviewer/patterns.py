@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
@@ -49,27 +49,38 @@ def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
     return min(candidates, key=lambda s: (bool(s & COMMON), -min(len(w) for w in s), len(s)))
 
 
-def _sequence(items: Any) -> frozenset[str] | None:
-    candidates: list[frozenset[str]] = []
+def _pieces(items: Any) -> Iterator[tuple[frozenset[str] | None, Any, Any]]:
+    """A parsed sequence in order: each run of literal characters long enough to filter, as a one-word set
+    `(word, None, None)`, and each other item `(None, op, arg)`. \\b and lookarounds take no characters, so a literal
+    run goes on across them."""
     run: list[str] = []
 
-    def close_run() -> None:
+    def close_run() -> frozenset[str] | None:
         word = "".join(run).strip()
-        if len(word) >= MIN_TRIGGER:
-            candidates.append(frozenset([word]))
         run.clear()
+        return frozenset([word]) if len(word) >= MIN_TRIGGER else None
 
     for op, arg in items:
         if op is _LITERAL:
             run.append(chr(arg))
             continue
         if op in _ZERO_WIDTH:
-            continue  # \b and lookarounds take no characters: the literal run goes on
-        close_run()
-        found = _item(op, arg)
+            continue
+        word = close_run()
+        if word:
+            yield word, None, None
+        yield None, op, arg
+    word = close_run()
+    if word:
+        yield word, None, None
+
+
+def _sequence(items: Any) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    for word, op, arg in _pieces(items):
+        found = word or _item(op, arg)
         if found:
             candidates.append(found)
-    close_run()
     return _best(candidates)
 
 
@@ -97,22 +108,10 @@ def _necessary(items: Any) -> list[frozenset[str]]:
     literal run, each group's own sets (a group, or a repeat of at least once, must match whole), and each
     alternation's union. The engine scans a sentence only if it holds one literal of every set."""
     found: list[frozenset[str]] = []
-    run: list[str] = []
-
-    def close_run() -> None:
-        word = "".join(run).strip()
-        if len(word) >= MIN_TRIGGER:
-            found.append(frozenset([word]))
-        run.clear()
-
-    for op, arg in items:
-        if op is _LITERAL:
-            run.append(chr(arg))
-            continue
-        if op in _ZERO_WIDTH:
-            continue
-        close_run()
-        if op is _SUBPATTERN:
+    for word, op, arg in _pieces(items):
+        if word:
+            found.append(word)
+        elif op is _SUBPATTERN:
             found += _necessary(arg[-1])
         elif _ATOMIC is not None and op is _ATOMIC:
             found += _necessary(arg)
@@ -123,7 +122,6 @@ def _necessary(items: Any) -> list[frozenset[str]]:
             union = _item(op, arg)
             if union:
                 found.append(union)
-    close_run()
     return found
 
 
