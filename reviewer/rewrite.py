@@ -246,11 +246,13 @@ def _planned(text: str, findings: Sequence[Finding], lexicon: Lexicon) -> tuple[
             taken.insert(i, (edit.start, edit.end))
             edits.append(edit)
         elif not _inside(taken, edit.finding.start, edit.finding.end):
-            unapplied.append(
-                UnappliedFix(rule=edit.finding.rule, quote=edit.finding.quote, reason="it overlaps another fix")
-            )
+            unapplied.append(_left_to_writer(edit.finding, "it overlaps another fix"))
     edits, unapplied = _one_placeholder_per_sentence(text, edits, unapplied)
     return _one_new_apology(text, edits, unapplied)
+
+
+def _left_to_writer(finding: Finding, reason: str) -> UnappliedFix:
+    return UnappliedFix(rule=finding.rule, quote=finding.quote, reason=reason)
 
 
 def _one_new_apology(
@@ -268,10 +270,8 @@ def _one_new_apology(
                     kept.append(_Edit(sentence.start, sentence.end, "", edit.finding))
                 else:
                     unapplied.append(
-                        UnappliedFix(
-                            rule=edit.finding.rule,
-                            quote=edit.finding.quote,
-                            reason="the rewrite already apologises once: cut or reword this one yourself",
+                        _left_to_writer(
+                            edit.finding, "the rewrite already apologises once: cut or reword this one yourself"
                         )
                     )
                 continue
@@ -292,11 +292,7 @@ def _one_placeholder_per_sentence(
             sentence = sentence_at(text, edit.start).start
             if sentence in asked:
                 unapplied.append(
-                    UnappliedFix(
-                        rule=edit.finding.rule,
-                        quote=edit.finding.quote,
-                        reason="its sentence already asks for a date: reword this one yourself",
-                    )
+                    _left_to_writer(edit.finding, "its sentence already asks for a date: reword this one yourself")
                 )
                 continue
             asked.add(sentence)
