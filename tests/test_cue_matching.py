@@ -140,3 +140,33 @@ def test_trusted_models_are_the_models_validation_would_build() -> None:
         trusted(Evidence, start=1, end=2)  # a required field left out is an error, never a half-built model
     with pytest.raises(ValueError):
         made.__setattr__("start", 4)  # still frozen
+
+
+_DATE_PIECES = (
+    "march |mar. |3rd of may|14 |2026|-|/|:|30| |, |next |friday|fri|this |by |q3|eod|end of the |week|month|"
+    "within |in |2 |business |days|mid-|late |early |week of |tomorrow|noon|am|p.m.|utc|é|٣|x|grand|9|\n"
+).split("|")
+
+
+def _plain_date_spans(text: str) -> list[tuple[int, int]]:
+    from reviewer.text import DATE_PATTERN
+
+    return [m.span() for m in re.compile(DATE_PATTERN.pattern).finditer(lowered(text))]
+
+
+def test_the_date_finder_finds_what_the_plain_date_pattern_finds(reviewer: Reviewer) -> None:
+    """Its look-ahead of first characters only skips offsets where no date can start."""
+    from reviewer.text import date_spans
+
+    texts = _dev_texts() + _examples(reviewer)
+    assert all(date_spans(t) == _plain_date_spans(t) for t in texts)
+    assert sum(len(date_spans(t)) for t in texts) > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=30))
+def test_dates_next_to_anything_are_found_as_the_plain_pattern_finds_them(pieces: list[str]) -> None:
+    from reviewer.text import date_spans
+
+    text = "".join(pieces)
+    assert date_spans(text) == _plain_date_spans(text)
