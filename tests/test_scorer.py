@@ -175,3 +175,18 @@ def test_the_scored_word_features_are_the_full_ones_the_scorer_knows() -> None:
         assert word_features(low, scorer.words) == known
         pairs += sum("_" in name for name in known)
     assert pairs > 100
+
+
+def test_scoring_every_dimension_in_one_pass_gives_each_dimensions_own_score_exactly() -> None:
+    from reviewer.engines.rules import analyse
+
+    rubric = Reviewer().rubric
+    scorer = rubric.scorer
+    assert scorer is not None
+    seen = set()
+    for example in load_labelled(REALISTIC_DEV):
+        features = analyse(Message(text=example.text), rubric).features
+        together = scorer.predict_all(features)
+        assert together == {dim: scorer.predict(dim, features) for dim in scorer.dimensions}
+        seen.add(together["overall"])
+    assert len(seen) > 100
