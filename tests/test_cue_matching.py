@@ -170,3 +170,43 @@ def test_dates_next_to_anything_are_found_as_the_plain_pattern_finds_them(pieces
 
     text = "".join(pieces)
     assert date_spans(text) == _plain_date_spans(text)
+
+
+def _all_patterns(reviewer: Reviewer) -> list[CuePattern]:
+    rubric = reviewer.rubric
+    cues = [cue for dim in rubric.dimensions for cue in dim.cues]
+    return [CuePattern(p) for cue in cues for p in (*cue.patterns, *cue.unless)]
+
+
+def test_the_first_character_look_ahead_changes_no_match(reviewer: Reviewer) -> None:
+    """Every cue pattern, behind its look-ahead, finds exactly what it finds without one, in the dev messages and
+    the rubric's examples; and most patterns have one."""
+    texts = [lowered(t) for t in _dev_texts() + _examples(reviewer)]
+    patterns = [p for p in _all_patterns(reviewer) if p.on_lowered]
+    guarded = [p for p in patterns if p.regex.pattern != p.source]
+    assert len(guarded) > 0.8 * len(patterns)
+    matches = 0
+    for pattern in guarded:
+        plain = re.compile(pattern.source, pattern.flags)
+        for text in texts:
+            found = [m.span() for m in pattern.regex.finditer(text)]
+            assert found == [m.span() for m in plain.finditer(text)], pattern.source
+            matches += len(found)
+    assert matches > 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["so", "rry", "we ", "a", "b", "[", "]", "-", ".", " ", "\\", "^", "é", "x"]), max_size=12)
+)
+def test_a_match_starts_with_one_of_the_first_characters_given(pieces: list[str]) -> None:
+    from reviewer.patterns import first_chars
+
+    text = "".join(pieces)
+    for source in [r"\bso(?:rry)?\b", r"(?<!we )(?:a|b)+x?", r"[a\]\-]\.?", r"\\\^", r"(?:é|x)|so", r"(?:ab|a)+"]:
+        first = first_chars(source)
+        assert first is not None
+        for match in re.finditer(source, text):
+            assert match.group()[0] in first
+    assert first_chars(r"a?b") is None and first_chars(r"(?i:a)b") is None and first_chars(r"\w+") is None
+    assert first_chars(r"x|") is None and first_chars(r"[^a]") is None and first_chars(r"^\s*") is None
