@@ -138,6 +138,8 @@ def test_trusted_models_are_the_models_validation_would_build() -> None:
     assert score == DimensionScore(id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
     with pytest.raises(KeyError):
         trusted(Evidence, start=1, end=2)  # a required field left out is an error, never a half-built model
+    evidence = trusted(Evidence, quote="ASAP", end=7, start=3, colour="red")  # any order; an unknown name left out
+    assert evidence == Evidence(start=3, end=7, quote="ASAP") and list(evidence.__dict__) == ["start", "end", "quote"]
     with pytest.raises(ValueError):
         made.__setattr__("start", 4)  # still frozen
 

@@ -122,12 +122,12 @@ class _Compiled:
         for literal, sentences in literal_sentences.items():
             for number in gated.get(literal, ()):
                 chosen[number] = chosen.get(number, 0) | sentences
-        requires = self.requires
+        requires, present = self.requires, literal_sentences.keys()
         for number, sentences in chosen.items():
             for needed in requires.get(number, ()):
                 holding = 0
-                for literal in needed:
-                    holding |= literal_sentences.get(literal, 0)
+                for literal in present & needed:  # the few of the set that occur, found in C
+                    holding |= literal_sentences[literal]
                 sentences &= holding
                 if not sentences:
                     break
