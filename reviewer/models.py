@@ -38,7 +38,7 @@ class _Frozen(BaseModel):
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
-_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], frozenset[str]]] = {}
 _REQUIRED = object()
 
 
@@ -47,18 +47,25 @@ def trusted(cls: type[_Model], **values: Any) -> _Model:
     (already valid): the same object, without model_construct's per-field alias lookups, which cost more than the
     rest of a finding's making. For these models only: no aliases, no post-init, no private attributes, every
     default immutable."""
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        fields = cls.model_fields
+    known = _DEFAULTS.get(cls)
+    if known is None:
+        model_fields = cls.model_fields
         assert not cls.__pydantic_post_init__ and not cls.__private_attributes__, cls
-        assert all(f.alias is None and f.validation_alias is None for f in fields.values()), cls
-        defaults = _DEFAULTS[cls] = {
-            name: _REQUIRED if field.is_required() else field.get_default(call_default_factory=True)
-            for name, field in fields.items()
-        }
+        assert all(f.alias is None and f.validation_alias is None for f in model_fields.values()), cls
+        known = _DEFAULTS[cls] = (
+            {
+                name: _REQUIRED if field.is_required() else field.get_default(call_default_factory=True)
+                for name, field in model_fields.items()
+            },
+            frozenset(name for name, field in model_fields.items() if field.is_required()),
+        )
+    defaults, required = known
+    if not required <= values.keys():  # a required field left out is a KeyError, not a half-built model
+        raise KeyError(", ".join(sorted(required - values.keys())))
+    fields = {**defaults, **values}  # in the model's field order, the given values over the defaults
+    if len(fields) != len(defaults):  # a name the model does not have is left out
+        fields = {name: fields[name] for name in defaults}
     model = cls.__new__(cls)
-    # A required field left out is a KeyError here, not a half-built model.
-    fields = {name: values[name] if name in values or d is _REQUIRED else d for name, d in defaults.items()}
     object.__setattr__(model, "__dict__", fields)
     object.__setattr__(model, "__pydantic_fields_set__", set(values))
     object.__setattr__(model, "__pydantic_extra__", None)

@@ -193,9 +193,64 @@ class CuePattern:
 
     @property
     def regex(self) -> re.Pattern[str]:
+        """Compiled on first use; on lower-cased text, behind a look-ahead of the characters a match can start with
+        when they are known (`first_chars`), so the engine skips other offsets at once instead of trying the
+        pattern there: the same matches, found sooner."""
         if self._regex is None:
-            self._regex = re.compile(self.source, self.flags)
+            leading_flags = _GLOBAL_FLAGS.match(self.source) is not None  # must stay at the very start
+            first = first_chars(self.source, self.flags) if self.on_lowered and not leading_flags else None
+            source = f"(?=[{''.join(sorted(map(re.escape, first)))}])(?:{self.source})" if first else self.source
+            self._regex = re.compile(source, self.flags)
         return self._regex
+
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_FIRST_RANGE = 128
+"""A class with a wider range than this (`[\\x00-\\uffff]`) is not worth a look-ahead: no set is given for it."""
+
+
+def first_chars(source: str, flags: int = 0) -> frozenset[str] | None:
+    """Every character a match of the pattern can start with, or None when that is not certain (a class like `\\w`
+    or `.`, a negated class, a start that can match nothing, case-insensitive letters, a back-reference...)."""
+    parsed = sre_parse.parse(source, flags)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    return _first_of(list(parsed))
+
+
+def _first_of(items: list[Any]) -> frozenset[str] | None:
+    """The characters the first consuming item of a sequence can match (zero-width assertions before it consume
+    nothing); None when unsure or when the sequence can match the empty string."""
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        if op == _LITERAL:
+            return frozenset(chr(av))
+        if op == sre_constants.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind == _LITERAL:
+                    chars.add(chr(value))
+                elif kind == sre_constants.RANGE and value[1] - value[0] <= _FIRST_RANGE:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:
+                    return None  # a category (\\w, \\d), a negation, a wide range
+            return frozenset(chars)
+        if op == _BRANCH:
+            found: set[str] = set()
+            for alternative in av[1]:
+                first = _first_of(list(alternative))
+                if first is None:
+                    return None
+                found |= first
+            return frozenset(found)
+        if op == _SUBPATTERN:
+            _, add_flags, _, body = av
+            return None if add_flags & re.IGNORECASE else _first_of(list(body))
+        if op in _REPEATS and av[0] >= 1:
+            return _first_of(list(av[2]))
+        return None  # anything else (., a back-reference, an optional start, an atomic group): unsure
+    return None
 
 
 _UNBOUNDED = 100

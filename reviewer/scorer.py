@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from reviewer.errors import RubricError
@@ -27,6 +27,7 @@ FAMILY_CAP = 3
 """Counts of one finding family stop adding evidence after this many (the tenth vague phrase says little new)."""
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD_LOW = re.compile(r"[a-z][a-z'’-]*")
 _BULLET_LINE = re.compile(r"^\s*(?:[-*•✅]|\d+[.)])\s+", re.MULTILINE)
 _SHOUT = re.compile(r"\b[A-Z]{4,}\b")
 _TOKEN = re.compile(r"[a-z][a-z']+")
@@ -93,19 +94,39 @@ class FittedScorer:
         """The words and word pairs that have a weight (the rest of a message's words cannot move a score)."""
         return frozenset(n.removeprefix(WORD_PREFIX) for n in self._known if n.startswith(WORD_PREFIX))
 
-    def relevant(self, values: Mapping[str, float]) -> dict[str, float]:
-        """The features that move some score (non-zero, with a weight), in their order: predicting every
-        dimension from these gives the same sums as from all of a message's features, visiting far fewer."""
-        known = self._known
-        return {n: v for n, v in values.items() if v and n in known}
-
     def predict(self, dimension: str, values: Mapping[str, float]) -> float:
         weights = self.dimensions[dimension]
         base, slopes = self._linear[dimension]
-        total = base + sum([slopes[n] * v for n, v in values.items() if v and n in slopes])
+        return self._finish(weights, base + sum([slopes[n] * v for n, v in values.items() if v and n in slopes]))
+
+    @staticmethod
+    def _finish(weights: DimensionWeights, total: float) -> float:
         if weights.calibration:
             total = _interpolate(weights.calibration, total)
         return max(1.0, min(5.0, total))
+
+    @cached_property
+    def _by_feature(self) -> dict[str, tuple[tuple[int, float], ...]]:
+        """Each feature with a weight -> (the dimension's number in `dimensions`, slope) for each dimension it moves."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for number, (_, slopes) in enumerate(self._linear.values()):
+            for name, slope in slopes.items():
+                out.setdefault(name, []).append((number, slope))
+        return {name: tuple(pairs) for name, pairs in out.items()}
+
+    def predict_all(self, values: Mapping[str, float]) -> dict[str, float]:
+        """`predict` of every dimension it knows, from one pass over the features: each dimension's terms are the
+        same products in the same order, so the same sums, as `predict` gives one by one."""
+        terms: list[list[float]] = [[] for _ in self._linear]
+        by_feature = self._by_feature
+        for name, value in values.items():
+            if value:
+                for number, slope in by_feature.get(name, ()):
+                    terms[number].append(slope * value)
+        return {
+            dim: self._finish(self.dimensions[dim], base + sum(terms[number]))
+            for number, (dim, (base, _)) in enumerate(self._linear.items())
+        }
 
     def to_json(self) -> str:
         data = {
@@ -203,16 +224,19 @@ def load_scorer(directories: Iterable[Path]) -> tuple[FittedScorer | None, bytes
 def text_features(text: str, low: str, lists: FeatureWords) -> dict[str, float]:
     """Structural and lexical measures that generalise across writers: length, who is addressed, hedging,
     questions, dates are added by the caller, how much of it is cause."""
-    tokens = [t.lower() for t in _WORD.findall(text)]
+    # An ASCII text's lower-cased copy has the same words at the same places, already lower-cased.
+    tokens = _WORD_LOW.findall(low) if text.isascii() else [t.lower() for t in _WORD.findall(text)]
     n = max(len(tokens), 1)
     counts = Counter(tokens)  # each distinct word tested once, not each occurrence (integer counts: exact)
-    lines = [line for line in text.splitlines() if line.strip()]
+    distinct = counts.keys()
+    negations = (distinct & lists.negation) | {t for t in distinct if t.endswith("n't")}
+    lines = sum(1 for line in text.splitlines() if line.strip())
     return {
         "text:log_words": math.log1p(len(tokens)),
-        "text:second_person": sum(c for t, c in counts.items() if t in lists.second_person) / n * 10,
-        "text:first_plural": sum(c for t, c in counts.items() if t in lists.first_plural) / n * 10,
-        "text:first_singular": sum(c for t, c in counts.items() if t in lists.first_singular) / n * 10,
-        "text:negation": sum(c for t, c in counts.items() if t in lists.negation or t.endswith("n't")) / n * 10,
+        "text:second_person": sum(counts[t] for t in distinct & lists.second_person) / n * 10,
+        "text:first_plural": sum(counts[t] for t in distinct & lists.first_plural) / n * 10,
+        "text:first_singular": sum(counts[t] for t in distinct & lists.first_singular) / n * 10,
+        "text:negation": sum(counts[t] for t in negations) / n * 10,
         "text:hedges": min(len(lists.hedge.findall(low)), 6) / 2,
         "text:causes": min(len(lists.cause.findall(low)), 6) / 2,
         "text:thanks": float(min(len(lists.thanks.findall(low)), 2)),
@@ -222,19 +246,29 @@ def text_features(text: str, low: str, lists: FeatureWords) -> dict[str, float]:
         "text:shouting": float(min(len(_SHOUT.findall(text)), 3)),
         "text:greeting": 1.0 if lists.greeting.match(text) else 0.0,
         "text:bullets": float(min(len(_BULLET_LINE.findall(text)), 5)),
-        "text:lines": math.log1p(len(lines)),
+        "text:lines": math.log1p(lines),
     }
 
 
 def word_features(low: str, vocabulary: frozenset[str] | None = None) -> dict[str, float]:
     """Which words and word pairs occur (1.0 each): the fit keeps those common enough across sources to generalise,
     and a message's other words simply have no weight. With `vocabulary` (`FittedScorer.words`), only those words:
-    all a review needs, in the same order."""
+    all a review needs (the pairs are looked up as pairs of words, so no name is built for the others)."""
     words = _TOKEN.findall(low)
-    present = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
     if vocabulary is not None:
-        return {WORD_PREFIX + w: 1.0 for w in present if w in vocabulary}
+        singles, pairs = _split_vocabulary(vocabulary)
+        found = (set(words) & singles) | {f"{a}_{b}" for a, b in set(zip(words, words[1:], strict=False)) & pairs}
+        return {WORD_PREFIX + w: 1.0 for w in found}
+    present = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}
     return {WORD_PREFIX + w: 1.0 for w in present}
+
+
+@lru_cache(maxsize=4)
+def _split_vocabulary(vocabulary: frozenset[str]) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """The single words, and the word pairs as (first, second): a token never holds "_", so "a_b" is a pair."""
+    singles = frozenset(w for w in vocabulary if "_" not in w)
+    pairs = frozenset((w.split("_", 1)[0], w.split("_", 1)[1]) for w in vocabulary if "_" in w)
+    return singles, pairs
 
 
 def review_features(

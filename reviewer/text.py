@@ -42,8 +42,14 @@ DATE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-_DATE_LOWER = re.compile(DATE_PATTERN.pattern)
-"""The same pattern without IGNORECASE, run on lower-cased text: Python's `re` is several times faster so."""
+_DATE_FIRST = r"[\dabcdefijlmnoqstuw]"
+"""Every character a date can start with (after its leading `\b`): digits and the first letters of the months, days,
+"next", "by", "today", "eod", "end", "within", "q1", "week", "early", "in"... A date pattern that can start with
+another letter must add it here."""
+
+_DATE_LOWER = re.compile(f"(?={_DATE_FIRST})(?:{DATE_PATTERN.pattern})")
+"""The same pattern without IGNORECASE, run on lower-cased text: Python's `re` is several times faster so. The
+look-ahead only skips offsets where no alternative can start, sooner than trying each of the twenty there."""
 
 
 def lowered(text: str) -> str:

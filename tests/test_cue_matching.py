@@ -138,5 +138,77 @@ def test_trusted_models_are_the_models_validation_would_build() -> None:
     assert score == DimensionScore(id="solutions", title="Solutions", score=2, rationale="2/5: Hurt by vague.")
     with pytest.raises(KeyError):
         trusted(Evidence, start=1, end=2)  # a required field left out is an error, never a half-built model
+    evidence = trusted(Evidence, quote="ASAP", end=7, start=3, colour="red")  # any order; an unknown name left out
+    assert evidence == Evidence(start=3, end=7, quote="ASAP") and list(evidence.__dict__) == ["start", "end", "quote"]
     with pytest.raises(ValueError):
         made.__setattr__("start", 4)  # still frozen
+
+
+_DATE_PIECES = (
+    "march |mar. |3rd of may|14 |2026|-|/|:|30| |, |next |friday|fri|this |by |q3|eod|end of the |week|month|"
+    "within |in |2 |business |days|mid-|late |early |week of |tomorrow|noon|am|p.m.|utc|é|٣|x|grand|9|\n"
+).split("|")
+
+
+def _plain_date_spans(text: str) -> list[tuple[int, int]]:
+    from reviewer.text import DATE_PATTERN
+
+    return [m.span() for m in re.compile(DATE_PATTERN.pattern).finditer(lowered(text))]
+
+
+def test_the_date_finder_finds_what_the_plain_date_pattern_finds(reviewer: Reviewer) -> None:
+    """Its look-ahead of first characters only skips offsets where no date can start."""
+    from reviewer.text import date_spans
+
+    texts = _dev_texts() + _examples(reviewer)
+    assert all(date_spans(t) == _plain_date_spans(t) for t in texts)
+    assert sum(len(date_spans(t)) for t in texts) > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=30))
+def test_dates_next_to_anything_are_found_as_the_plain_pattern_finds_them(pieces: list[str]) -> None:
+    from reviewer.text import date_spans
+
+    text = "".join(pieces)
+    assert date_spans(text) == _plain_date_spans(text)
+
+
+def _all_patterns(reviewer: Reviewer) -> list[CuePattern]:
+    rubric = reviewer.rubric
+    cues = [cue for dim in rubric.dimensions for cue in dim.cues]
+    return [CuePattern(p) for cue in cues for p in (*cue.patterns, *cue.unless)]
+
+
+def test_the_first_character_look_ahead_changes_no_match(reviewer: Reviewer) -> None:
+    """Every cue pattern, behind its look-ahead, finds exactly what it finds without one, in the dev messages and
+    the rubric's examples; and most patterns have one."""
+    texts = [lowered(t) for t in _dev_texts() + _examples(reviewer)]
+    patterns = [p for p in _all_patterns(reviewer) if p.on_lowered]
+    guarded = [p for p in patterns if p.regex.pattern != p.source]
+    assert len(guarded) > 0.8 * len(patterns)
+    matches = 0
+    for pattern in guarded:
+        plain = re.compile(pattern.source, pattern.flags)
+        for text in texts:
+            found = [m.span() for m in pattern.regex.finditer(text)]
+            assert found == [m.span() for m in plain.finditer(text)], pattern.source
+            matches += len(found)
+    assert matches > 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["so", "rry", "we ", "a", "b", "[", "]", "-", ".", " ", "\\", "^", "é", "x"]), max_size=12)
+)
+def test_a_match_starts_with_one_of_the_first_characters_given(pieces: list[str]) -> None:
+    from reviewer.patterns import first_chars
+
+    text = "".join(pieces)
+    for source in [r"\bso(?:rry)?\b", r"(?<!we )(?:a|b)+x?", r"[a\]\-]\.?", r"\\\^", r"(?:é|x)|so", r"(?:ab|a)+"]:
+        first = first_chars(source)
+        assert first is not None
+        for match in re.finditer(source, text):
+            assert match.group()[0] in first
+    assert first_chars(r"a?b") is None and first_chars(r"(?i:a)b") is None and first_chars(r"\w+") is None
+    assert first_chars(r"x|") is None and first_chars(r"[^a]") is None and first_chars(r"^\s*") is None

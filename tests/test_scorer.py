@@ -144,3 +144,49 @@ def test_switching_any_dimension_off_changes_no_other_score_findings_or_missing_
             kept = [(f.rule, f.start, f.end) for f in a.findings if f.dimension != dim_id]
             assert [(f.rule, f.start, f.end) for f in b.findings] == kept
             assert [m.id for m in b.missing] == [m.id for m in a.missing if m.dimension != dim_id]
+
+
+def test_the_text_measures_of_an_ascii_text_are_those_of_the_general_path() -> None:
+    """An ASCII text's words are read from its lower-cased copy; a text with any other character takes the general
+    path, which a trailing em space (no word, no line, no pattern) sends a text down without changing a measure."""
+    from reviewer.scorer import text_features
+    from reviewer.text import lowered
+
+    lists = Reviewer().rubric.lexicon.features
+    texts = [e.text for e in load_labelled(REALISTIC_DEV)]
+    ascii_texts = [t for t in texts if t.isascii()]
+    assert len(ascii_texts) > 100
+    for text in ascii_texts:
+        general = text + "\u2003"
+        assert text_features(text, lowered(text), lists) == text_features(general, lowered(general), lists)
+
+
+def test_the_scored_word_features_are_the_full_ones_the_scorer_knows() -> None:
+    from reviewer.scorer import WORD_PREFIX, word_features
+    from reviewer.text import lowered
+
+    scorer = Reviewer().rubric.scorer
+    assert scorer is not None
+    pairs = 0
+    for example in load_labelled(REALISTIC_DEV):
+        low = lowered(example.text)
+        full = word_features(low)
+        known = {name: value for name, value in full.items() if name.removeprefix(WORD_PREFIX) in scorer.words}
+        assert word_features(low, scorer.words) == known
+        pairs += sum("_" in name for name in known)
+    assert pairs > 100
+
+
+def test_scoring_every_dimension_in_one_pass_gives_each_dimensions_own_score_exactly() -> None:
+    from reviewer.engines.rules import analyse
+
+    rubric = Reviewer().rubric
+    scorer = rubric.scorer
+    assert scorer is not None
+    seen = set()
+    for example in load_labelled(REALISTIC_DEV):
+        features = analyse(Message(text=example.text), rubric).features
+        together = scorer.predict_all(features)
+        assert together == {dim: scorer.predict(dim, features) for dim in scorer.dimensions}
+        seen.add(together["overall"])
+    assert len(seen) > 100

@@ -122,12 +122,12 @@ class _Compiled:
         for literal, sentences in literal_sentences.items():
             for number in gated.get(literal, ()):
                 chosen[number] = chosen.get(number, 0) | sentences
-        requires = self.requires
+        requires, present = self.requires, literal_sentences.keys()
         for number, sentences in chosen.items():
             for needed in requires.get(number, ()):
                 holding = 0
-                for literal in needed:
-                    holding |= literal_sentences.get(literal, 0)
+                for literal in present & needed:  # the few of the set that occur, found in C
+                    holding |= literal_sentences[literal]
                 sentences &= holding
                 if not sentences:
                     break
@@ -548,12 +548,13 @@ class RulesEngine:
         """The review without a rewrite: what re-reviews a rewrite (this engine's own, or a model's)."""
         text = message.text
         found = analyse(message, rubric, scored_only=True)
-        news, parts, values, fitted = found.news, found.contributions, found.features, rubric.scorer
+        news, parts, fitted = found.news, found.contributions, rubric.scorer
         in_force = set(rubric.ids)
         findings = [f for f in found.findings if f.dimension in in_force]
         missing = [m for m in found.missing if m.dimension in in_force]
+        predicted: dict[str, float] = {}
         if fitted is not None:
-            values = fitted.relevant(values)
+            predicted = fitted.predict_all(found.features)
         by_dimension: dict[str, list[Finding]] = {}
         for f in findings:
             by_dimension.setdefault(f.dimension, []).append(f)
@@ -561,7 +562,7 @@ class RulesEngine:
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
             if fitted is not None and fitted.knows(dim.id):
-                score = _round_half_up(fitted.predict(dim.id, values))
+                score = _round_half_up(predicted[dim.id])
             else:
                 score = score_dimension(dim, news, own)
             # Evidence and scores built from valid findings and a clamped score: no validation for each.
@@ -580,7 +581,7 @@ class RulesEngine:
             )
         overall = None
         if fitted is not None and fitted.knows("overall") and all(fitted.knows(d) for d in rubric.ids):
-            overall = round(fitted.predict("overall", values), 2)
+            overall = round(predicted["overall"], 2)
         return judged_review(
             engine=self.name,
             rubric=rubric,
