@@ -409,10 +409,14 @@ def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str],
     return [CLOSING_LINE if lexicon.greeting.match(draft) else NOTICE_CLOSING_LINE]
 
 
+NEXT_STEPS_HEADING = "Next steps:"
+"""The heading of the block of missing elements the scaffold adds before the sign-off."""
+
+
 def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon, closing: Sequence[str] = ()) -> str:
     if not lines and not closing:
         return text
-    blocks = ["Next steps:\n" + "\n".join(f"- {line}" for line in lines)] if lines else []
+    blocks = [NEXT_STEPS_HEADING + "\n" + "\n".join(f"- {line}" for line in lines)] if lines else []
     block = "\n\n".join([*blocks, *closing])
     cut = _sign_off_start(text, lexicon)
     if cut is not None:
@@ -434,6 +438,8 @@ def unfilled(text: str, draft: str = "") -> str:
     """The rewrite as it reads before the writer fills anything in: every `[placeholder]` it added becomes a blank,
     so a re-review credits no date, next update or acknowledgement that is not written yet. The draft's own
     placeholders (a template's "[new date]") stay, and are judged as they were in the draft."""
+    # A private-use character the text does not hold marks the blanks the scaffold left, while lines are dropped.
+    ours = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
     kept: dict[str, int] = {}
     for m in _PLACEHOLDER.finditer(draft):
         kept[_bracketed(m)] = kept.get(_bracketed(m), 0) + 1
@@ -443,11 +449,19 @@ def unfilled(text: str, draft: str = "") -> str:
         if left:
             kept[_bracketed(m)] = left - 1
             return m.group(0)
-        return "___"
+        return ours
 
     blanked = _PLACEHOLDER.sub(blank, text)
-    # "- Next update: ___, then ___ until this is resolved" promises nothing yet: its label must not count either.
-    return re.sub(r"(?m)^([ \t]*[-*•][ \t]*)[^\n]*___[^\n]*$", r"\1___", blanked)
+    # "- Next update: ___, then ___ until this is resolved" promises nothing yet: neither its label nor the bare line
+    # may count, nor a "Next steps:" heading left with nothing under it (a frame of blanks would otherwise earn credit
+    # for length and structure). Only the lines the scaffold left blank go; the draft's own stay as they were.
+    blanked = re.sub(rf"(?m)^[ \t]*[-*•][^\n]*{ours}[^\n]*(?:\n|\Z)", "", blanked)
+    extra_headings = blanked.count(NEXT_STEPS_HEADING) - draft.count(NEXT_STEPS_HEADING)
+    if extra_headings > 0:
+        heading = re.escape(NEXT_STEPS_HEADING)
+        bare = rf"(?m)^{heading}[ \t]*(?:\n(?:[ \t]*\n)?(?![ \t]*[-*•])|\Z)"
+        blanked = re.sub(bare, "", blanked, count=extra_headings)
+    return blanked.replace(ours, "___").rstrip() + ("\n" if text.endswith("\n") else "")
 
 
 def _compose(

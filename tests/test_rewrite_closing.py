@@ -138,6 +138,7 @@ def test_nearly_every_draft_below_send_gets_a_rewrite_that_scores_higher(reviewe
         below += 1
         rewrite = review.rewrite
         higher += rewrite is not None and rewrite.overall is not None and rewrite.overall > (review.overall or 0)
-    # 89% (424 of 475) since the development split grew to 676 messages, many of them short support replies with no
-    # phrase or missing element to fix; 96% on the 227 it had before. The guard is against a regression from here.
-    assert higher >= 0.87 * below, (higher, below)
+    # 85% (458 of 542) since a re-review stopped crediting a "Next steps:" block of blanks for its length and words
+    # (it was 90% with that credit); many of the rest are short support replies with no phrase or missing element to
+    # fix, or drafts whose only fixes are placeholders still to fill. The guard is against a regression from here.
+    assert higher >= 0.84 * below, (higher, below)

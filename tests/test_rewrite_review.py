@@ -140,3 +140,23 @@ def test_a_draft_with_more_fixes_than_the_budget_says_so() -> None:
     review = RulesEngine().review(Message(text=text), reviewer.rubric)
     assert review.rewrite is None and review.verdict != "send"
     assert any(f"more than a patched draft can carry (over {RESCORE_BUDGET})" in n for n in review.notes)
+
+
+def test_a_block_of_blanks_earns_nothing(reviewer: Reviewer) -> None:
+    """A "Next steps:" block whose every line is still a placeholder is read as not there: its heading and labels
+    once raised a re-review by their words and length alone (a subscription notice went from 3.35 to 3.59)."""
+    draft = "Your subscription has lapsed. Buy a new one to keep using Workloom Plus. Email me to discuss it."
+    rewrite = (
+        draft
+        + "\n\nNext steps:\n- Next update: [day and time], then [cadence]\n- Owner: [name], who will keep you informed"
+    )
+    assert unfilled(rewrite, draft) == draft
+    assert reviewer.review_text(unfilled(rewrite, draft)).overall == reviewer.review_text(draft).overall
+
+
+def test_a_filled_line_keeps_its_heading_and_the_drafts_own_blanks_stay() -> None:
+    draft = "The export failed.\n\n- Date: ___\n\nSam"
+    rewrite = "The export failed.\n\n- Date: ___\n\nNext steps:\n- Owner: Sam\n- Next update: [day and time]\n\nSam"
+    assert unfilled(rewrite, draft) == "The export failed.\n\n- Date: ___\n\nNext steps:\n- Owner: Sam\n\nSam"
+    alone = "The export failed.\n\nNext steps:\n- Next update: [day and time]\n\nSam"
+    assert unfilled(alone, "The export failed.\n\nSam") == "The export failed.\n\nSam"
