@@ -125,6 +125,10 @@ def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | No
         if finding.replacement[:1].isupper() and start != sentence_at(text, start).start:
             # "I'm sorry [...]" is a sentence of its own: mid-sentence it would read "apologise for I'm sorry".
             return _inline_apology(text, finding, lexicon)
+        if finding.replacement[:1].isupper() and not _CLAUSE_END.match(text, end):
+            # "We apologize for the problems [some of our users are still having...]": the words after the match say
+            # what for, and "I'm sorry [...] some of our users are still having" would be no sentence.
+            return None, "the apology goes on to say what it is for: reword its opening yourself"
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"

@@ -231,3 +231,17 @@ def test_a_degree_word_goes_with_the_vague_time_it_qualifies(reviewer: Reviewer)
     assert review.rewrite is not None
     assert "ship by [date]" in review.rewrite.text, review.rewrite.text
     assert "fairly" not in review.rewrite.text
+
+
+def test_an_apology_that_goes_on_to_say_what_for_is_left_whole(reviewer: Reviewer) -> None:
+    """Replacing only its stock opening would leave "I'm sorry [...] some of our users are still having..."."""
+    draft = (
+        "We apologize for the problems some of our users are still having when trying to log in. "
+        "We restarted the mail cluster at 12:00 and logins work again."
+    )
+    review = reviewer.review_text(draft)
+    assert any(f.rule == "formulaic_apology-stock" for f in review.findings)
+    assert review.rewrite is not None
+    assert "We apologize for the problems some of our users" in review.rewrite.text
+    reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
+    assert "goes on to say what it is for" in reasons["We apologize for the problems"]
