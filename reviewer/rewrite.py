@@ -116,8 +116,11 @@ def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return opens and closes
 
 
-def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | None, str | None]:
-    """The edit a finding asks for, or None and the reason it cannot be made safely."""
+def plan_edit(
+    text: str, finding: Finding, lexicon: Lexicon, flagged: int | None = None
+) -> tuple[_Edit | None, str | None]:
+    """The edit a finding asks for, or None and the reason it cannot be made safely. `flagged`: how many words of the
+    finding's sentence the review flags in all (`_flagged_words`), when several findings share it; else its own."""
     if finding.severity == "positive":
         return None, None
     start, end = finding.start, finding.end
@@ -155,11 +158,20 @@ def plan_edit(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | No
     facts = _facts_in(text, sentence.start, sentence.end)
     if facts:
         return None, f"its sentence holds a fact ({facts[0]}): rephrase it yourself"
+    if flagged is None:
+        flagged = len(text[start:end].split())
+    if flagged < WHOLE_SENTENCE_SHARE * len(text[sentence.start : sentence.end].split()):
+        # "That email is spam and has nothing to do with us.": the rest of the sentence is what the client needs
+        # (a decision, an instruction, the news), so it stays for the writer to reword.
+        return None, "its sentence says more than the flagged words: rephrase it yourself"
     if not _news_told_elsewhere(text, sentence.start, sentence.end, lexicon):
         return None, "its sentence carries the news: say what happened without it"
     return _Edit(sentence.start, sentence.end, "", finding), None
 
 
+WHOLE_SENTENCE_SHARE = 0.6
+"""A sentence goes whole only when the flagged words are at least this share of it: then it is the problem phrase
+and little else ("Rest assured, this will never happen again.")."""
 _DEGREE_BEFORE = re.compile(r"\b(?:fairly|pretty|very|quite|really|relatively|reasonably|rather) $", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:[,;.!?]|\band\b(?! any)|\bbut\b|\bwhile\b|$)")
 WHAT_HAPPENED = "[what happened, in your words]"
@@ -232,13 +244,33 @@ def _inside(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return i >= 0 and taken[i][0] <= start and end <= taken[i][1]
 
 
+def _flagged_words(text: str, findings: Sequence[Finding]) -> dict[int, int]:
+    """Sentence start -> how many of its words the problem findings cover together ("It's only a slight delay and
+    nothing to worry about." is flagged twice, and is the problem phrase as a whole)."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        if f.severity != "positive" and f.family in _WHOLE_SENTENCE_FAMILIES:
+            spans.setdefault(sentence_at(text, f.start).start, []).append((f.start, f.end))
+    out: dict[int, int] = {}
+    for sentence_start, pieces in spans.items():
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(pieces):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        out[sentence_start] = sum(len(text[start:end].split()) for start, end in merged)
+    return out
+
+
 def _planned(text: str, findings: Sequence[Finding], lexicon: Lexicon) -> tuple[list[_Edit], list[UnappliedFix]]:
     """The edits to make (wider ones first, no overlaps) and the fixes left to the writer."""
     edits: list[_Edit] = []
     unapplied: list[UnappliedFix] = []
     proposed: list[_Edit] = []
+    flagged = _flagged_words(text, findings)
     for finding in findings:
-        edit, reason = plan_edit(text, finding, lexicon)
+        edit, reason = plan_edit(text, finding, lexicon, flagged.get(sentence_at(text, finding.start).start))
         if edit is not None:
             proposed.append(edit)
         elif reason is not None:

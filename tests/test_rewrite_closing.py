@@ -138,7 +138,8 @@ def test_nearly_every_draft_below_send_gets_a_rewrite_that_scores_higher(reviewe
         below += 1
         rewrite = review.rewrite
         higher += rewrite is not None and rewrite.overall is not None and rewrite.overall > (review.overall or 0)
-    # 85% (458 of 542) since a re-review stopped crediting a "Next steps:" block of blanks for its length and words
-    # (it was 90% with that credit); many of the rest are short support replies with no phrase or missing element to
-    # fix, or drafts whose only fixes are placeholders still to fill. The guard is against a regression from here.
-    assert higher >= 0.84 * below, (higher, below)
+    # 83% (449 of 542): 90% until a re-review stopped crediting a "Next steps:" block of blanks for its length and
+    # words (85%), and a sentence stopped going whole when it says more than its flagged words (a decision, an
+    # instruction: 83%). Many of the rest are short support replies with no phrase or missing element to fix, or
+    # drafts whose only fixes are placeholders still to fill. The guard is against a regression from here.
+    assert higher >= 0.82 * below, (higher, below)

@@ -245,3 +245,14 @@ def test_an_apology_that_goes_on_to_say_what_for_is_left_whole(reviewer: Reviewe
     assert "We apologize for the problems some of our users" in review.rewrite.text
     reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
     assert "goes on to say what it is for" in reasons["We apologize for the problems"]
+
+
+def test_a_sentence_that_says_more_than_its_flagged_words_is_kept(reviewer: Reviewer) -> None:
+    """Deleting it would delete what the client needs (here: that the invoice is a forgery)."""
+    draft = "Hi Ana,\n\nThat invoice is a forgery and has nothing to do with us. Please delete it.\n\nBo"
+    review = reviewer.review_text(draft)
+    assert any(f.quote == "has nothing to do with us" for f in review.problems)
+    assert review.rewrite is not None
+    assert "That invoice is a forgery" in review.rewrite.text
+    reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
+    assert "says more than the flagged words" in reasons["has nothing to do with us"]
