@@ -80,6 +80,9 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
             f"{rewrites['higher']} of {rewrites['rewritten']}; scoring lower on any dimension: "
             f"{rewrites['lower_somewhere']}; keeping every fact: {rewrites['facts_kept']} of {rewrites['rewritten']}"
         )
+        if rewrites.get("below_send_not_higher"):
+            why = ", ".join(f"{reason} {count}" for reason, count in sorted(rewrites["below_send_not_higher"].items()))
+            out.append(f"drafts below send whose rewrite does not score higher: {why}")
     facts = figures.get("fact_check")
     if facts:
         out.append(

@@ -28,6 +28,7 @@ from evals.metrics import (
 from reviewer.errors import EngineError, InputError
 from reviewer.facts import compare_facts
 from reviewer.models import Message, Review
+from reviewer.rewrite import unfilled
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
@@ -252,6 +253,20 @@ def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         return any(d.id in after and after[d.id] < d.score for d in rewrite.baseline(o.review)[0])
 
     kept = [o for o in rewritten if o.review.rewrite and not compare_facts(o.example.text, o.review.rewrite.text)]
+
+    def why_not_higher(o: Outcome) -> str:
+        rewrite = o.review.rewrite
+        if rewrite is None:
+            return "no rewrite"
+        if unfilled(rewrite.text, o.example.text).split() == o.example.text.split():
+            return "placeholders only"  # nothing written yet: it can only score higher once filled in
+        return "written changes, not scored higher"
+
+    not_higher: dict[str, int] = {}
+    for o in below_send:
+        if not higher(o):
+            reason = why_not_higher(o)
+            not_higher[reason] = not_higher.get(reason, 0) + 1
     return {
         "drafts": len(outcomes),
         "below_send": len(below_send),
@@ -260,6 +275,7 @@ def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "higher": sum(higher(o) for o in rewritten),
         "below_send_higher": sum(higher(o) for o in below_send),
         "share_below_send_higher": sum(higher(o) for o in below_send) / len(below_send) if below_send else 1.0,
+        "below_send_not_higher": not_higher,
         "lower_somewhere": sum(lower_somewhere(o) for o in rescored),
         "facts_kept": len(kept),
         "share_facts_kept": len(kept) / len(rewritten) if rewritten else 1.0,

@@ -110,9 +110,14 @@ def test_candor_eval_reports_rewrites_and_the_fact_check(tmp_path: Path, capsys:
     assert rewrites["rewritten"] > 100 and rewrites["rescored"] == rewrites["rewritten"]
     assert rewrites["lower_somewhere"] == 0 and rewrites["facts_kept"] == rewrites["rewritten"]
     assert 0.5 < rewrites["share_below_send_higher"] <= 1
+    # Every draft below send that is not improved is accounted for, by why.
+    why = rewrites["below_send_not_higher"]
+    assert sum(why.values()) == rewrites["below_send"] - rewrites["below_send_higher"]
+    assert set(why) <= {"no rewrite", "placeholders only", "written changes, not scored higher"}
     assert facts["precision"] >= 0.95 and facts["recall"] >= 0.95
     report = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
     assert "drafts below send whose rewrite scores higher" in report and "fact check on" in report
+    assert "does not score higher: " in report
 
 
 def test_a_draft_below_send_without_a_rewrite_says_why() -> None:
