@@ -100,6 +100,12 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
         out.append(paint("Missing", "bold"))
         for item in review.missing:
             out.append(f"  - {paint(item.severity, item.severity)}  {item.message}")
+    if review.suggestions and not problems and not review.missing:
+        # Nothing specific to fix: the suggestions are then what each low dimension should aim for.
+        out.append("")
+        out.append(paint("To aim for", "bold"))
+        for aim in review.suggestions:
+            out.append(textwrap.fill(aim, 100, initial_indent="  - ", subsequent_indent="    "))
     credits = [f for f in review.findings if f.severity == "positive"]
     if credits:
         out.append("")

@@ -165,3 +165,36 @@ def test_a_filled_line_keeps_its_heading_and_the_drafts_own_blanks_stay() -> Non
     assert unfilled(rewrite, draft) == "The export failed.\n\n- Date: ___\n\nNext steps:\n- Owner: Sam\n\nSam"
     alone = "The export failed.\n\nNext steps:\n- Next update: [day and time]\n\nSam"
     assert unfilled(alone, "The export failed.\n\nSam") == "The export failed.\n\nSam"
+
+
+def test_a_draft_with_nothing_to_fix_is_told_what_its_low_scores_mean(tmp_path: Path) -> None:
+    """Its scores come from the fitted scorer, not from any phrase: each rationale says so and what the level means,
+    and the suggestions name the lowest dimensions with the rubric's description of a 4 (also in the text output)."""
+    from reviewer.engines.rules import AIM
+
+    draft = (
+        "Your subscription has lapsed. You will have to purchase a new one if you want to keep using Workloom Plus. "
+        "Email me if you would like to discuss it further."
+    )
+    reviewer = Reviewer()
+    review = reviewer.review_text(draft)
+    assert review.verdict != "send" and not review.problems and not review.missing
+    scales = {dim.id: dim.scale for dim in reviewer.rubric.dimensions}
+    for dim in review.dimensions:
+        assert (
+            dim.rationale
+            == f"{dim.score}/5: No single phrase decides it; a {dim.score} is: {scales[dim.id][str(dim.score)]}"
+        )
+    lowest = min(review.dimensions, key=lambda d: d.score)
+    assert review.suggestions[0] == f"{lowest.title} {lowest.score}/5; a {AIM} reads: {scales[lowest.id][str(AIM)]}"
+    assert all(int(line.split("/5")[0].split()[-1]) < AIM for line in review.suggestions)
+    path = tmp_path / "draft.txt"
+    path.write_text(draft, encoding="utf-8")
+    script = Path(sys.executable).with_name("candor")
+    shown = subprocess.run([str(script), "check", str(path)], capture_output=True, text=True, check=False)
+    assert "To aim for" in shown.stdout and review.suggestions[0].split(";")[0] in shown.stdout
+
+
+def test_a_draft_with_phrases_to_fix_gets_no_aims() -> None:
+    review = Reviewer().review_text("Hi Ana, the export failed because of the vendor. It will be fixed soon. Bo")
+    assert review.problems and not any("; a 4 reads:" in line for line in review.suggestions)

@@ -448,7 +448,9 @@ def _round_half_up(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
-def _rationale(score: int, parts: list[_Contribution], news: Profile) -> str:
+def _rationale(score: int, parts: list[_Contribution], news: Profile, anchor: str | None = None) -> str:
+    """What moved the score. `anchor`: the rubric's description of the score, given when a fitted scorer set it, so a
+    score no phrase explains still says what it means ("2/5: Formulaic or cold; ...")."""
     hurt = sorted((p for p in parts if p.weight < 0), key=lambda p: p.weight)
     helped = sorted((p for p in parts if p.weight > 0), key=lambda p: -p.weight)
     pieces = []
@@ -456,6 +458,8 @@ def _rationale(score: int, parts: list[_Contribution], news: Profile) -> str:
         pieces.append("hurt by " + ", ".join(dict.fromkeys(p.label for p in hurt)))
     if helped:
         pieces.append("helped by " + ", ".join(dict.fromkeys(p.label for p in helped)))
+    if not pieces and anchor:
+        return f"{score}/5: No single phrase decides it; a {score} is: {anchor}"
     if not pieces:
         pieces.append("no cues either way" if news.problem != "none" else "nothing here to own or excuse")
     text = "; ".join(pieces)
@@ -561,8 +565,10 @@ class RulesEngine:
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
+            anchor = None
             if fitted is not None and fitted.knows(dim.id):
                 score = _round_half_up(predicted[dim.id])
+                anchor = dim.scale[str(score)]
             else:
                 score = score_dimension(dim, news, own)
             # Evidence and scores built from valid findings and a clamped score: no validation for each.
@@ -575,7 +581,7 @@ class RulesEngine:
                     id=dim.id,
                     title=dim.title,
                     score=score,
-                    rationale=_rationale(score, own, news),
+                    rationale=_rationale(score, own, news, anchor),
                     evidence=evidence_spans,
                 )
             )
@@ -592,10 +598,23 @@ class RulesEngine:
             gate=self.gate,
             overall=overall,
             missing=tuple(missing),
-            suggestions=suggestions_for(findings, missing),
+            suggestions=suggestions_for(findings, missing) or _aims(rubric, dimensions),
             usage=Usage(),
             notes=found.notes,
         )
+
+
+AIM = 4
+"""The level a suggestion points a low dimension at: the rubric's description of a 4 (what a message worth sending
+does), when no phrase or missing element says what to change."""
+
+
+def _aims(rubric: Rubric, dimensions: list[DimensionScore], limit: int = 2) -> tuple[str, ...]:
+    """For a draft with nothing specific to fix, the lowest dimensions below `AIM` and what that level reads like:
+    the writer is told where the score comes from and what to aim for, not left with an unexplained 2/5."""
+    low = sorted((d for d in dimensions if d.score < AIM), key=lambda d: d.score)[:limit]
+    by_id = {dim.id: dim for dim in rubric.dimensions}
+    return tuple(f"{d.title} {d.score}/5; a {AIM} reads: {by_id[d.id].scale[str(AIM)]}" for d in low)
 
 
 def suggestions_for(findings: list[Finding], missing: list[Missing], limit: int = 6) -> tuple[str, ...]:
