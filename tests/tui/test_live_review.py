@@ -99,3 +99,14 @@ async def test_situation_and_client_feed_the_review(reviewer: Reviewer) -> None:
         assert screen.reviewed is not None
         assert (screen.reviewed.situation, screen.reviewed.client) == ("outage", "Dana")
         await until(pilot, lambda: screen.review is not None and screen.review.situation == "outage")
+
+
+async def test_a_draft_with_nothing_to_fix_shows_what_to_aim_for(reviewer: Reviewer) -> None:
+    typed = "Your plan has lapsed. You will have to buy a new one to keep using Workloom Plus. Email me to discuss it."
+    expected = reviewer.review(Message(text=typed))
+    assert not expected.problems and not expected.missing and expected.suggestions
+    app = make_app(reviewer=reviewer, text=typed, review_delay=0.1)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot)
+        panel = str(app.review_screen.score_panel.render())
+        assert "To aim for" in panel and expected.suggestions[0][:40] in panel

@@ -25,6 +25,10 @@ def render_scores(review: Review | None) -> Content:
         parts.append(("\nMissing\n", "bold"))
         for item in review.missing:
             parts += [("• ", SEVERITY_STYLE[item.severity]), f"{item.message}\n"]
+    if review.suggestions and not review.missing and not review.problems:
+        # Nothing specific to fix: the suggestions are what the low dimensions should aim for.
+        parts.append(("\nTo aim for\n", "bold"))
+        parts += [f"• {aim}\n" for aim in review.suggestions]
     for note in review.notes:
         parts.append((f"\nnote: {note}\n", "$text-muted"))
     return Content.assemble(*parts).rstrip()
