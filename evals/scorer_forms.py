@@ -2,6 +2,7 @@
 
     python -m evals.scorer_forms               # one table row per candidate (about 15 minutes on 2 busy cores)
     python -m evals.scorer_forms trees "mean"  # the current ridge and the candidates whose names contain a word
+    python -m evals.scorer_forms --salt 1 ...  # another grouping of the sites into folds
 
 Every candidate reads the same features (`reviewer.scorer.review_features`, plus a few cheap interactions for the
 candidates that say so), the same folds grouped by source site as `evals.fit_scorer`, and the project's own
@@ -86,6 +87,11 @@ def opening_words(text: str) -> dict[str, float]:
     return {f"open:{w}": 1.0 for w in set(_TOKEN.findall(sentences[0].lower()))}
 
 
+FOLD_SALT = [""]
+"""Appended to each site before it is hashed to a fold: another salt is another grouping of the same sites into
+five folds, to see whether a gain holds beyond one split (the fit itself always uses none)."""
+
+
 def load(interactions: bool = False, opening: bool = False) -> Data:
     examples = load_labelled(REALISTIC_DEV)
     extra = load_labelled(DATA_DIR / "dev.jsonl")
@@ -117,7 +123,7 @@ def load(interactions: bool = False, opening: bool = False) -> Data:
         standard=standard,
         is_word=np.array([n.startswith((WORD_PREFIX, "open:")) for n in names]),
         n=len(examples),
-        folds=np.array([_fold_of(ex.source or ex.id) for ex in examples]),
+        folds=np.array([_fold_of((ex.source or ex.id) + FOLD_SALT[0]) for ex in examples]),
         gold={t: np.array([float(ex.gold[t]) for ex in [*examples, *extra]]) for t in TARGETS},
         verdicts=[ex.verdict for ex in examples],
         weights=np.concatenate([np.ones(len(examples)), np.full(len(extra), OWN_WEIGHT)]),
@@ -547,7 +553,12 @@ def format_row(r: dict[str, object]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    only = set(argv if argv is not None else sys.argv[1:])
+    words = list(argv if argv is not None else sys.argv[1:])
+    if "--salt" in words:
+        at = words.index("--salt")
+        FOLD_SALT[0] = words[at + 1]
+        del words[at : at + 2]
+    only = set(words)
     print("| " + " | ".join(HEADER) + " |")
     print("|" + "---|" * len(HEADER))
     plain = load()
