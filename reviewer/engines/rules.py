@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import get_args
 
 from reviewer.models import (
     SEVERITY_ORDER,
@@ -233,22 +234,25 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     unless_hit: dict[tuple[int, int], bool] = {}
     """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
     dates_in: dict[int, list[tuple[int, int]]] = {}
+    applies = {kind: _applies(kind, news) for kind in get_args(Applies)}
+    """Whether each kind of cue applies to this news: the patterns of a cue that does not are never run (their
+    matches would all be passed over, before they could cover anything)."""
     for family in compiled.active(compiled.sentences_by_literal(spans, low)):
         covered = -1
         """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
             (match, pattern.branch)
             for pattern, sentences in family
+            if applies[pattern.branch.cue.applies]
             for window_start, window_end in _windows(sentences, spans, len(low))
             for match in pattern.pattern.regex.finditer(
                 low if pattern.pattern.on_lowered else text, window_start, window_end
             )
         ]
-        matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
+        if len(matches) > 1:
+            matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
         for match, branch in matches:
             cue = branch.cue
-            if not _applies(cue.applies, news):
-                continue
             start, end = whole_span(text, *match.span(), analysis.dates)
             if end <= start or start < covered:
                 continue
