@@ -27,7 +27,7 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
+from reviewer.patterns import CuePattern, cue_pattern, expand, guarded, lower_pattern
 from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
@@ -175,6 +175,8 @@ def _windows(sentences: int, spans: tuple[tuple[int, int], ...], length: int) ->
     """The spans of the sentences whose bits are set, in text order (-1: the whole text)."""
     if sentences < 0:
         return [(0, length)]
+    if not sentences & (sentences - 1):  # one sentence, as most often
+        return [spans[sentences.bit_length() - 1]]
     out = []
     while sentences:
         lowest = sentences & -sentences
@@ -347,7 +349,9 @@ def _has_new_date(text: str, lexicon: Lexicon) -> bool:
 
 @lru_cache(maxsize=16)
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
+    """The over-explaining check's patterns as one, for lower-cased text, behind a look-ahead of its first
+    characters (`patterns.guarded`)."""
+    return re.compile(guarded("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)))
 
 
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
