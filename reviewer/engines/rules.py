@@ -432,10 +432,16 @@ def run_checks(
     return findings, missing, contributions
 
 
+@lru_cache(maxsize=8)
+def _cues_by_id(rubric: Rubric) -> dict[str, Cue]:
+    """Every cue of the rubric by its id: built once per rubric, not once per review."""
+    return {cue.id: cue for dim in rubric.evidence_dimensions for cue in dim.cues}
+
+
 def _cue_contributions(rubric: Rubric, findings: list[Finding]) -> list[_Contribution]:
     """Each cue moves its dimension by its weight per match, up to `max_count` matches of that cue, and at most the
     two strongest matches of a family count (ten vague phrases are not five times worse than two)."""
-    weights: dict[str, Cue] = {cue.id: cue for dim in rubric.evidence_dimensions for cue in dim.cues}
+    weights = _cues_by_id(rubric)
     counted: dict[str, int] = {}
     by_family: dict[tuple[str, str], list[float]] = {}
     for f in findings:
