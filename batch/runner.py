@@ -22,7 +22,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from batch.sinks import Sink
+from batch.sinks import JsonlSink, Sink
 from reviewer.batch import Result, prepare, record_from_item, refused_result, review_records
 from reviewer.config import Settings
 from reviewer.errors import EngineError, ExitCode, InputError
@@ -105,6 +105,16 @@ def _review_chunk(records: list[dict[str, Any]]) -> list[Result]:
     assert _WORKER is not None
     settings, rewrite = _WORKER
     return review_records(records, settings, rewrite=rewrite)
+
+
+TALLIED = ("status", "exit_code", "verdict", "cached", "prompt_tokens", "completion_tokens", "cost_usd")
+"""What `Tally.add` reads of a result."""
+
+
+def _review_chunk_encoded(records: list[dict[str, Any]]) -> list[tuple[Result, str]]:
+    """The chunk's results as JSON Lines, each with what the tally needs: the worker encodes, and the parent,
+    which also reads the sources for both workers, only writes (a line pickles far cheaper than a result)."""
+    return [({k: r[k] for k in TALLIED if k in r}, JsonlSink.encode(r)) for r in _review_chunk(records)]
 
 
 def default_jobs(settings: Settings) -> int:
@@ -196,7 +206,7 @@ def run_batch(
         for chunk in _chunks(records, chunk_size):
             record(review_records(chunk, settings, rewrite=rewrite))
         return tally
-    window: deque[Future[list[Result]]] = deque()
+    window: deque[Future[Any]] = deque()
     chunks = _chunks(records, chunk_size)
     if isinstance(executor, ThreadPoolExecutor):
         # The first review alone, in this thread: the engine's lazy imports and clients are then ready, instead
@@ -204,13 +214,26 @@ def run_batch(
         first = next(chunks, None)
         if first is not None:
             record(review_records(first, settings, rewrite=rewrite))
+    if isinstance(executor, ProcessPoolExecutor) and isinstance(sink, JsonlSink):
+        task: Callable[[list[dict[str, Any]]], Any] = _review_chunk_encoded
+        jsonl = sink
+
+        def record_encoded(encoded: list[tuple[Result, str]]) -> None:
+            jsonl.write_encoded([(summary["status"], line) for summary, line in encoded])
+            for summary, _ in encoded:
+                tally.add(summary)
+            on_progress(tally)
+
+        finish: Callable[[Any], None] = record_encoded
+    else:
+        task, finish = _review_chunk, record
     try:
         for chunk in chunks:
-            window.append(executor.submit(_review_chunk, chunk))
+            window.append(executor.submit(task, chunk))
             while len(window) >= jobs * 2 or (window and window[0].done()):
-                record(window.popleft().result())
+                finish(window.popleft().result())
         while window:
-            record(window.popleft().result())
+            finish(window.popleft().result())
     finally:
         for future in window:
             future.cancel()

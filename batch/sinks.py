@@ -139,11 +139,20 @@ class JsonlSink:
                     except json.JSONDecodeError:
                         raise ConfigError(f"{path}:{n}: not a results line; give another --out") from None
 
+    @staticmethod
+    def encode(result: Result) -> str:
+        """The line of one result: what a worker process can make itself, so the parent only writes it."""
+        return json.dumps(result, ensure_ascii=False) + "\n"
+
     def write(self, results: Sequence[Result]) -> None:
+        self.write_encoded([(r["status"], self.encode(r)) for r in results])
+
+    def write_encoded(self, lines: Sequence[tuple[str, str]]) -> None:
+        """Record results already encoded (`encode`), as (status, line): one write per file, as `write` does."""
         for status, file in (("reviewed", self._results), ("failed", self._errors)):
-            lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in results if r["status"] == status]
-            if lines:
-                file.append("".join(lines).encode("utf-8", "surrogateescape"))
+            chunk = "".join([line for line_status, line in lines if line_status == status])
+            if chunk:
+                file.append(chunk.encode("utf-8", "surrogateescape"))
 
     def close(self) -> None:
         self._results.close()

@@ -197,11 +197,18 @@ class CuePattern:
         when they are known (`first_chars`), so the engine skips other offsets at once instead of trying the
         pattern there: the same matches, found sooner."""
         if self._regex is None:
-            leading_flags = _GLOBAL_FLAGS.match(self.source) is not None  # must stay at the very start
-            first = first_chars(self.source, self.flags) if self.on_lowered and not leading_flags else None
-            source = f"(?=[{''.join(sorted(map(re.escape, first)))}])(?:{self.source})" if first else self.source
-            self._regex = re.compile(source, self.flags)
+            self._regex = re.compile(guarded(self.source, self.flags) if self.on_lowered else self.source, self.flags)
         return self._regex
+
+
+def guarded(source: str, flags: int = 0) -> str:
+    """A pattern for lower-cased text behind a look-ahead of the characters a match can start with, when they are
+    known (`first_chars`): the same matches, but the engine passes over other offsets at once instead of trying
+    the whole pattern at each. The source itself when they are not known."""
+    if _GLOBAL_FLAGS.match(source) is not None:  # global flags must stay at the very start
+        return source
+    first = first_chars(source, flags)
+    return f"(?=[{''.join(sorted(map(re.escape, first)))}])(?:{source})" if first else source
 
 
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
@@ -220,8 +227,9 @@ def first_chars(source: str, flags: int = 0) -> frozenset[str] | None:
 
 def _first_of(items: list[Any]) -> frozenset[str] | None:
     """The characters the first consuming item of a sequence can match (zero-width assertions before it consume
-    nothing); None when unsure or when the sequence can match the empty string."""
-    for op, av in items:
+    nothing; an optional item's first characters and those of what follows it); None when unsure or when the
+    sequence can match the empty string."""
+    for at, (op, av) in enumerate(items):
         if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             continue
         if op == _LITERAL:
@@ -249,7 +257,10 @@ def _first_of(items: list[Any]) -> frozenset[str] | None:
             return None if add_flags & re.IGNORECASE else _first_of(list(body))
         if op in _REPEATS and av[0] >= 1:
             return _first_of(list(av[2]))
-        return None  # anything else (., a back-reference, an optional start, an atomic group): unsure
+        if op in _REPEATS and av[1] >= 1:  # optional ("(?:the )?economy"): it, or what comes after it
+            inner, rest = _first_of(list(av[2])), _first_of(items[at + 1 :])
+            return None if inner is None or rest is None else inner | rest
+        return None  # anything else (., a back-reference, an atomic group): unsure
     return None
 
 

@@ -24,6 +24,7 @@ from reviewer.models import RubricRef, Severity
 from reviewer.patterns import (
     DATE_TOKEN,
     check_pattern,
+    guarded,
     load_prepared,
     lower_pattern,
     preparation_key,
@@ -287,7 +288,8 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
         error = check_pattern(pattern)
         if error:
             raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
-        compiled[name] = re.compile(pattern, use.flags)
+        # A list run on lower-cased text goes behind a look-ahead of its first characters, as the cues do.
+        compiled[name] = re.compile(guarded(pattern, use.flags) if use.lowered else pattern, use.flags)
     news = NewsWords(
         failure=compiled.pop("news_failure"),
         failure_weak=compiled.pop("news_failure_weak"),

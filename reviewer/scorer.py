@@ -106,26 +106,28 @@ class FittedScorer:
         return max(1.0, min(5.0, total))
 
     @cached_property
-    def _by_feature(self) -> dict[str, tuple[tuple[int, float], ...]]:
-        """Each feature with a weight -> (the dimension's number in `dimensions`, slope) for each dimension it moves."""
-        out: dict[str, list[tuple[int, float]]] = {}
-        for number, (_, slopes) in enumerate(self._linear.values()):
-            for name, slope in slopes.items():
-                out.setdefault(name, []).append((number, slope))
-        return {name: tuple(pairs) for name, pairs in out.items()}
+    def _rows(self) -> dict[str, tuple[float, ...]]:
+        """Each feature with a weight -> its slope in every dimension, in `dimensions` order, 0.0 where it has none
+        (adding 0.0 leaves a sum as it was, so a dimension's sum is that of its own terms alone)."""
+        linear = list(self._linear.values())
+        return {name: tuple(slopes.get(name, 0.0) for _, slopes in linear) for name in self._known}
 
     def predict_all(self, values: Mapping[str, float]) -> dict[str, float]:
         """`predict` of every dimension it knows, from one pass over the features: each dimension's terms are the
-        same products in the same order, so the same sums, as `predict` gives one by one."""
-        terms: list[list[float]] = [[] for _ in self._linear]
-        by_feature = self._by_feature
-        for name, value in values.items():
-            if value:
-                for number, slope in by_feature.get(name, ()):
-                    terms[number].append(slope * value)
+        same products in the same order, so the same sums, as `predict` gives one by one. A feature's products are
+        its row of slopes (times its value, unless that is 1.0, as a word's always is), and each dimension's sum is
+        the sum of one column (`zip`, in C), not a Python step per feature and dimension. Features are finite
+        measures, so a 0.0 slope times a value is 0.0."""
+        rows = self._rows
+        scaled = [
+            row if value == 1.0 else tuple([slope * value for slope in row])
+            for name, value in values.items()
+            if value and (row := rows.get(name)) is not None
+        ]
+        columns = zip(*scaled, strict=True) if scaled else [()] * len(self._linear)  # one column per dimension
         return {
-            dim: self._finish(self.dimensions[dim], base + sum(terms[number]))
-            for number, (dim, (base, _)) in enumerate(self._linear.items())
+            dim: self._finish(self.dimensions[dim], base + sum(column))
+            for (dim, (base, _)), column in zip(self._linear.items(), columns, strict=True)
         }
 
     def to_json(self) -> str:

@@ -196,20 +196,24 @@ class NewsWords:
     complaint: re.Pattern[str]
 
 
+_SITUATION_PROFILES: dict[str, Profile] = {
+    "good_news": Profile("none", False),
+    "status_update": Profile("none", False),
+    "new_risk": Profile("risk", False),
+    "scope_change": Profile("risk", False),
+    "budget_overrun": Profile("failure", False),
+    "missed_deadline": Profile("failure", True),
+    "delay": Profile("failure", True),
+    "outage": Profile("failure", True),
+    "mistake_apology": Profile("failure", False),
+}
+"""What a situation the writer named says about its news (built once: a `Profile` is immutable)."""
+
+
 def profile(text: str, lists: NewsWords, situation: str | None = None) -> Profile:
     """Infer whether the message reports a failure, a risk or nothing, unless the writer said so; `lists` are the
     rubric.s news lists."""
-    known: dict[str, Profile] = {
-        "good_news": Profile("none", False),
-        "status_update": Profile("none", False),
-        "new_risk": Profile("risk", False),
-        "scope_change": Profile("risk", False),
-        "budget_overrun": Profile("failure", False),
-        "missed_deadline": Profile("failure", True),
-        "delay": Profile("failure", True),
-        "outage": Profile("failure", True),
-        "mistake_apology": Profile("failure", False),
-    }
+    known = _SITUATION_PROFILES
     text = lowered(text)
     failure_hits = len(lists.failure.findall(text)) + len(lists.failure_weak.findall(text)) // 2
     timing = lists.timing.search(text) is not None

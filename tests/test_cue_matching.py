@@ -197,6 +197,33 @@ def test_the_first_character_look_ahead_changes_no_match(reviewer: Reviewer) -> 
     assert matches > 1000
 
 
+def test_the_lower_cased_word_lists_behind_their_look_ahead_find_what_they_find_without(reviewer: Reviewer) -> None:
+    """The rubric's lists that run on lower-cased text (news, scorer measures, the rewrite's news words) are
+    compiled behind a look-ahead of their first characters too: the same matches over the dev messages."""
+    import tomllib
+
+    from reviewer.rubric import CODE_LISTS, code_pattern
+
+    lexicon = reviewer.rubric.lexicon
+    compiled = {
+        **{f"news_{k}": getattr(lexicon.news, k) for k in ("failure", "failure_weak", "risk", "timing", "complaint")},
+        **{f"feature_{k}": getattr(lexicon.features, k) for k in ("hedge", "cause", "thanks", "apology")},
+        "what_went_wrong": lexicon.what_went_wrong,
+    }
+    assert set(compiled) == {name for name, use in CODE_LISTS.items() if use.lowered}
+    lists = tomllib.loads((ROOT / "prompts/rubric/lists.toml").read_text(encoding="utf-8"))["lists"]
+    texts = [lowered(t) for t in _dev_texts() + _examples(reviewer)]
+    matches = 0
+    for name, regex in compiled.items():
+        plain = re.compile(code_pattern(name, lists[name]), CODE_LISTS[name].flags)
+        assert regex.pattern != plain.pattern, name  # guarded
+        for text in texts:
+            found = [m.span() for m in regex.finditer(text)]
+            assert found == [m.span() for m in plain.finditer(text)], name
+            matches += len(found)
+    assert matches > 1000
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from(["so", "rry", "we ", "a", "b", "[", "]", "-", ".", " ", "\\", "^", "é", "x"]), max_size=12)
@@ -205,10 +232,14 @@ def test_a_match_starts_with_one_of_the_first_characters_given(pieces: list[str]
     from reviewer.patterns import first_chars
 
     text = "".join(pieces)
-    for source in [r"\bso(?:rry)?\b", r"(?<!we )(?:a|b)+x?", r"[a\]\-]\.?", r"\\\^", r"(?:é|x)|so", r"(?:ab|a)+"]:
+    sources = [r"\bso(?:rry)?\b", r"(?<!we )(?:a|b)+x?", r"[a\]\-]\.?", r"\\\^", r"(?:é|x)|so", r"(?:ab|a)+"]
+    sources += [r"(?:we )?so", r"\b(?:x|(?:b\.)?a*rr)", r"a??\bb"]  # an optional start: it, or what follows
+    for source in sources:
         first = first_chars(source)
         assert first is not None
         for match in re.finditer(source, text):
             assert match.group()[0] in first
-    assert first_chars(r"a?b") is None and first_chars(r"(?i:a)b") is None and first_chars(r"\w+") is None
+    assert first_chars(r"a?b") == {"a", "b"} and first_chars(r"(?:the )?eco") == {"t", "e"}
+    assert first_chars(r"a?") is None and first_chars(r"a?\w") is None and first_chars(r"(?:a|b?)c") is None
+    assert first_chars(r"(?i:a)b") is None and first_chars(r"\w+") is None
     assert first_chars(r"x|") is None and first_chars(r"[^a]") is None and first_chars(r"^\s*") is None

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import get_args
 
 from reviewer.models import (
     SEVERITY_ORDER,
@@ -26,7 +27,7 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, cue_pattern, expand, lower_pattern
+from reviewer.patterns import CuePattern, cue_pattern, expand, guarded, lower_pattern
 from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
@@ -174,6 +175,8 @@ def _windows(sentences: int, spans: tuple[tuple[int, int], ...], length: int) ->
     """The spans of the sentences whose bits are set, in text order (-1: the whole text)."""
     if sentences < 0:
         return [(0, length)]
+    if not sentences & (sentences - 1):  # one sentence, as most often
+        return [spans[sentences.bit_length() - 1]]
     out = []
     while sentences:
         lowest = sentences & -sentences
@@ -233,22 +236,25 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     unless_hit: dict[tuple[int, int], bool] = {}
     """(branch, sentence start) -> an `unless` pattern matches the sentence: searched once, not once per match."""
     dates_in: dict[int, list[tuple[int, int]]] = {}
+    applies = {kind: _applies(kind, news) for kind in get_args(Applies)}
+    """Whether each kind of cue applies to this news: the patterns of a cue that does not are never run (their
+    matches would all be passed over, before they could cover anything)."""
     for family in compiled.active(compiled.sentences_by_literal(spans, low)):
         covered = -1
         """End of the furthest accepted span: matches come in start order, so one overlaps iff it starts before."""
         matches = [
             (match, pattern.branch)
             for pattern, sentences in family
+            if applies[pattern.branch.cue.applies]
             for window_start, window_end in _windows(sentences, spans, len(low))
             for match in pattern.pattern.regex.finditer(
                 low if pattern.pattern.on_lowered else text, window_start, window_end
             )
         ]
-        matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
+        if len(matches) > 1:
+            matches.sort(key=lambda mb: (mb[0].start(), -mb[0].end()))
         for match, branch in matches:
             cue = branch.cue
-            if not _applies(cue.applies, news):
-                continue
             start, end = whole_span(text, *match.span(), analysis.dates)
             if end <= start or start < covered:
                 continue
@@ -343,7 +349,9 @@ def _has_new_date(text: str, lexicon: Lexicon) -> bool:
 
 @lru_cache(maxsize=16)
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns))
+    """The over-explaining check's patterns as one, for lower-cased text, behind a look-ahead of its first
+    characters (`patterns.guarded`)."""
+    return re.compile(guarded("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)))
 
 
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
@@ -424,10 +432,16 @@ def run_checks(
     return findings, missing, contributions
 
 
+@lru_cache(maxsize=8)
+def _cues_by_id(rubric: Rubric) -> dict[str, Cue]:
+    """Every cue of the rubric by its id: built once per rubric, not once per review."""
+    return {cue.id: cue for dim in rubric.evidence_dimensions for cue in dim.cues}
+
+
 def _cue_contributions(rubric: Rubric, findings: list[Finding]) -> list[_Contribution]:
     """Each cue moves its dimension by its weight per match, up to `max_count` matches of that cue, and at most the
     two strongest matches of a family count (ten vague phrases are not five times worse than two)."""
-    weights: dict[str, Cue] = {cue.id: cue for dim in rubric.evidence_dimensions for cue in dim.cues}
+    weights = _cues_by_id(rubric)
     counted: dict[str, int] = {}
     by_family: dict[tuple[str, str], list[float]] = {}
     for f in findings:

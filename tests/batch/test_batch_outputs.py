@@ -66,6 +66,26 @@ def sources_again(tmp_path: Path) -> list[str]:
     return [str(tmp_path / "drafts"), str(tmp_path / "desk.csv"), str(tmp_path / "more.jsonl"), "--author-col", "agent"]
 
 
+def test_worker_processes_write_the_same_jsonl_bytes_and_summary_as_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With several jobs the workers encode the JSON lines and the parent only writes them: the files and the
+    summary must be those of the single-process run, byte for byte, across several chunks and a failed read."""
+    args = sources(tmp_path)
+    for n in range(70):  # three chunks of 32 for the workers
+        (tmp_path / "drafts" / f"more-{n:02d}.txt").write_text([GOOD, BLAMING, MEH][n % 3] + f" Ref {n}.\n")
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.jsonl"
+        assert main(["batch", *args, "--out", str(out), "--jobs", jobs]) == ExitCode.USAGE
+        told = capsys.readouterr().err.replace(out.stem, "OUT").splitlines()
+        summary = [line.split(" in ")[0] for line in told if "done this run" not in line]  # times differ
+        outputs[jobs] = (out.read_bytes(), (tmp_path / f"jobs{jobs}.errors.jsonl").read_bytes(), summary)
+    assert outputs["2"] == outputs["1"]
+    results = outputs["1"][0].decode().splitlines()
+    assert len(results) == 74 and "74 reviewed" in outputs["1"][2][0]
+
+
 def test_all_good_exits_0_and_a_blocked_message_exits_1(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "good.txt").write_text(GOOD, encoding="utf-8")
