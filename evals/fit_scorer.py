@@ -64,6 +64,19 @@ def feature_rows(examples: Sequence[Example], rubric: Rubric) -> list[dict[str, 
     return [analyse(Message(text=ex.text), rubric).features for ex in examples]
 
 
+def feature_names(rows: Sequence[dict[str, float]], word_prefixes: tuple[str, ...] = (WORD_PREFIX,)) -> list[str]:
+    """The features seen often enough to be fitted: a word (any name with one of `word_prefixes`) in at least
+    `MIN_WORD_SEEN` messages, anything else in at least `MIN_SEEN`; sorted, so the fit is deterministic."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        for name, value in row.items():
+            if value:
+                seen[name] = seen.get(name, 0) + 1
+    return sorted(
+        n for n, count in seen.items() if count >= (MIN_WORD_SEEN if n.startswith(word_prefixes) else MIN_SEEN)
+    )
+
+
 def _fold_of(group: str) -> int:
     return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
 
@@ -127,14 +140,7 @@ def fit(
     rows = feature_rows(examples, rubric)
     extra_rows = feature_rows(extra, rubric)
     every = rows + extra_rows
-    seen: dict[str, int] = {}
-    for row in every:
-        for name, value in row.items():
-            if value:
-                seen[name] = seen.get(name, 0) + 1
-    names = sorted(
-        n for n, count in seen.items() if count >= (MIN_WORD_SEEN if n.startswith(WORD_PREFIX) else MIN_SEEN)
-    )
+    names = feature_names(every)
     raw = np.array([[row.get(n, 0.0) for n in names] for row in every])
     means = raw.mean(axis=0)
     scales = raw.std(axis=0)

@@ -26,14 +26,13 @@ from evals.fit_scorer import (
     ALPHAS,
     BLOCK_BELOW,
     FOLDS,
-    MIN_SEEN,
-    MIN_WORD_SEEN,
     OWN_WEIGHT,
     SEND_AT,
     TARGETS,
     WORD_SCALES,
     _fold_of,
     evidence_rubric,
+    feature_names,
     feature_rows,
     gate_knots,
 )
@@ -57,12 +56,14 @@ class Data:
 
 INTERACTIONS: dict[str, Callable[[dict[str, float]], float]] = {
     # A reply to a complaint that never acknowledges, apologises or owns anything.
-    "x:complaint_unanswered": lambda r: r.get("news:complaint", 0.0)
-    * (r.get("missing:complaint_acknowledgement", 0.0) or float(not r.get("text:apology_words", 0.0))),
+    "x:complaint_unanswered": lambda r: (
+        r.get("news:complaint", 0.0)
+        * (r.get("missing:complaint_acknowledgement", 0.0) or float(not r.get("text:apology_words", 0.0)))
+    ),
     # News of a failure with neither an owner nor a new date.
-    "x:failure_no_owner_no_date": lambda r: r.get("news:failure", 0.0)
-    * r.get("missing:owner", 0.0)
-    * r.get("missing:new_date", 0.0),
+    "x:failure_no_owner_no_date": lambda r: (
+        r.get("news:failure", 0.0) * r.get("missing:owner", 0.0) * r.get("missing:new_date", 0.0)
+    ),
     "x:failure_no_apology": lambda r: r.get("news:failure", 0.0) * float(not r.get("text:apology_words", 0.0)),
     "x:complaint_hostile": lambda r: r.get("news:complaint", 0.0) * min(r.get("family:hostile_tone", 0.0), 1.0),
     "x:complaint_second_person": lambda r: r.get("news:complaint", 0.0) * r.get("text:second_person", 0.0),
@@ -103,16 +104,7 @@ def load(interactions: bool = False, opening: bool = False) -> Data:
     if interactions:
         for row in every:
             row.update({name: f(row) for name, f in INTERACTIONS.items()})
-    seen: dict[str, int] = {}
-    for row in every:
-        for name, value in row.items():
-            if value:
-                seen[name] = seen.get(name, 0) + 1
-    names = sorted(
-        n
-        for n, count in seen.items()
-        if count >= (MIN_WORD_SEEN if n.startswith((WORD_PREFIX, "open:")) else MIN_SEEN)
-    )
+    names = feature_names(every, (WORD_PREFIX, "open:"))
     raw = np.array([[row.get(n, 0.0) for n in names] for row in every])
     scales = raw.std(axis=0)
     scales[scales == 0] = 1.0
@@ -347,8 +339,13 @@ def trees_only(columns: str) -> Predictor:
                 train, held = _split(d, fold)
                 start = float(np.average(y[train], weights=d.weights[train]))
                 ensemble, _ = boost(
-                    raw[train], y[train], d.weights[train], np.full(int(train.sum()), start),
-                    trees=int(trees), depth=int(depth), rate=rate,
+                    raw[train],
+                    y[train],
+                    d.weights[train],
+                    np.full(int(train.sum()), start),
+                    trees=int(trees),
+                    depth=int(depth),
+                    rate=rate,
                 )
                 return start + ensemble_predict(ensemble, raw[held])
 
