@@ -133,10 +133,15 @@ def held_out_verdict_accuracy(
 
 
 def fit(
-    examples: Sequence[Example], rubric: Rubric, extra: Sequence[Example] = ()
+    examples: Sequence[Example],
+    rubric: Rubric,
+    extra: Sequence[Example] = (),
+    held_out_scores: dict[str, dict[str, float]] | None = None,
 ) -> tuple[FittedScorer, dict[str, Any]]:
     """Fit on `examples` (messages by others: cross-validated by source) plus `extra` (always in training, at
-    `OWN_WEIGHT`); the penalty is the one whose held-out predictions rank the messages by others best."""
+    `OWN_WEIGHT`); the penalty is the one whose held-out predictions rank the messages by others best.
+    `held_out_scores`, if given, is filled with each example's held-out prediction per target (stretched as the
+    scorer applies it), by id: which messages the fit cannot reach, without looking at any test split."""
     rows = feature_rows(examples, rubric)
     extra_rows = feature_rows(extra, rubric)
     every = rows + extra_rows
@@ -183,6 +188,10 @@ def fit(
         wt = np.concatenate([np.ones(len(rows)), np.full(len(extra), OWN_WEIGHT)])
         intercept, coef = _ridge(np.vstack([x, x_extra]), np.concatenate([y, y_extra]), wt, alpha)
         coef = coef * stretch * column_scale  # in units of the standardised feature, as the scorer applies it
+        if held_out_scores is not None:
+            centre = float(np.mean(held_out))
+            for ex, value in zip(examples, centre + stretch * (held_out - centre), strict=True):
+                held_out_scores.setdefault(ex.id, {})[target] = round(float(value), 3)
         calibration: tuple[tuple[float, float], ...] = ()
         if target == "overall":
             centre = float(np.mean(held_out))
@@ -218,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-own", action="store_true", help="leave the project's own development examples out")
     parser.add_argument("--out", type=Path, help="where to write the weights (default: prompts/rubric/scorer.json)")
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    parser.add_argument(
+        "--held-out", type=Path, help="also write each message's held-out scores and its gold ones here (JSONL)"
+    )
     args = parser.parse_args(argv)
     from evals.runner import DATA_DIR, REALISTIC_DEV
 
@@ -227,8 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not examples:
         print("fit_scorer: no examples", file=sys.stderr)
         return 2
-    scorer, report = fit(examples, evidence_rubric(), extra)
+    held_out: dict[str, dict[str, float]] | None = {} if args.held_out else None
+    scorer, report = fit(examples, evidence_rubric(), extra, held_out)
     print(json.dumps(report, indent=2))
+    if args.held_out and held_out is not None:
+        lines = [
+            json.dumps({"id": ex.id, "held_out": held_out[ex.id], "gold": dict(ex.gold), "verdict": ex.verdict})
+            for ex in examples
+        ]
+        write_atomic(args.held_out, "\n".join(lines) + "\n", mode=0o600)
     if not args.dry_run:
         out = args.out or rubric_dir(Settings().prompts_dir) / SCORER_FILE
         write_atomic(out, scorer.to_json(), mode=0o644)

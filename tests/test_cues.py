@@ -150,3 +150,22 @@ def test_background_sentences_are_over_explaining_one_finding_per_run(reviewer: 
     assert runs[0].quote.startswith("Glass prices") and runs[0].quote.endswith("from week to week.")
     assert runs[1].quote == "Orders like yours often take longer in the weeks before the holidays."
     assert all("We will ship" not in f.quote for f in runs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Ana, the export is taking longer than we'd like, so the figures will be a day old. Sam",
+        "Hi Ana, there is a problem with the export, so the figures will be a day old. Sam",
+    ],
+)
+def test_a_plainly_worded_failure_owes_what_a_failure_report_owes(reviewer: Reviewer, text: str) -> None:
+    """A failure told without a failure word ("taking longer than we'd like", "there is a problem") still owes an
+    apology and a next step: it is not routine news."""
+    missing = {m.id for m in reviewer.review_text(text).missing}
+    assert {"apology", "next_step"} <= missing
+
+
+def test_offering_help_if_there_is_a_problem_is_not_a_failure_report(reviewer: Reviewer) -> None:
+    text = "Hi Ana, the export ran as planned. If there is a problem with the figures, tell me. Sam"
+    assert "apology" not in {m.id for m in reviewer.review_text(text).missing}

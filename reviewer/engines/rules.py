@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import get_args
 
+from reviewer.facts import common_words
 from reviewer.models import (
     SEVERITY_ORDER,
     DimensionScore,
@@ -258,6 +259,8 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             start, end = whole_span(text, *match.span(), analysis.dates)
             if end <= start or start < covered:
                 continue
+            if "name" in match.re.groupindex and not _is_name(match.group("name")):
+                continue
             sentence = analysis.sentence_at(start)
             if branch.unless:
                 key = (id(branch), sentence.start)
@@ -294,6 +297,21 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             )
     found.sort(key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
     return found
+
+
+def _is_name(words: str | None) -> bool:
+    """Whether a pattern's `name` group holds a name: no ordinary English word in it ("Prices will", "When will",
+    "Fenwick Road will" are not someone owning the next step; "Priya will" is)."""
+    return words is not None and not any(_ordinary(w.lower()) for w in words.split())
+
+
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
+def _ordinary(word: str) -> bool:
+    """An ordinary word, its plural ("repairs"), or a month: not a name."""
+    common = common_words()
+    return word in common or (word.endswith("s") and word[:-1] in common) or word in _MONTHS
 
 
 def _in_token(text: str, at: int) -> bool:
