@@ -7,10 +7,12 @@ LLM engine is used.
 import os as _os
 import sys as _sys
 
+from reviewer.interrupt import caused_by_interrupt as _caused_by_interrupt
+
 
 def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object) -> None:
     """Ctrl-C while `candor` is still importing (before `main` can catch it): one line, not a traceback."""
-    if issubclass(kind, KeyboardInterrupt):
+    if issubclass(kind, KeyboardInterrupt) or _caused_by_interrupt(value):
         print("candor: interrupted", file=_sys.stderr, flush=True)
         # The documented exit code (130), not death by SIGINT, which is what Python reports after its hook returns.
         _os._exit(130)

@@ -21,6 +21,7 @@ from pathlib import Path
 from reviewer.atomic import write_atomic
 from reviewer.commands import CommandRegistry, flag_overrides, load_plugins, reviewer_from_args
 from reviewer.errors import CandorError, ConfigError, ExitCode, InputError, exit_code_for
+from reviewer.interrupt import caused_by_interrupt
 from reviewer.models import SITUATIONS
 
 
@@ -229,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"candor: error: cannot read or write{where}: {err.strerror or err}", file=sys.stderr)
         return exit_code_for(err)
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if caused_by_interrupt(err):  # Ctrl-C during a lazy import, wrapped by Python in a RuntimeError
+            print("candor: interrupted", file=sys.stderr)
+            return ExitCode.INTERRUPTED
         if os.environ.get("CANDOR_DEBUG"):
             import traceback
 

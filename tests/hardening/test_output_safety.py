@@ -109,3 +109,37 @@ def test_ctrl_c_while_candor_starts_gives_130_and_no_traceback(delay: float) -> 
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitCode.INTERRUPTED, err
     assert b"Traceback" not in err and b"candor: interrupted" in err
+
+
+WRAPPED_INTERRUPT = (
+    "import sys; sys.argv[0] = 'candor'; import reviewer\n"
+    "class Slow:\n"
+    "    def __set_name__(self, owner, name):\n"
+    "        raise KeyboardInterrupt\n"
+    "class Imported:\n"
+    "    attribute = Slow()\n"
+)
+"""Ctrl-C landing inside a class's `__set_name__` while a module imports: Python 3.11 re-raises it wrapped in a
+RuntimeError (this is what a real Ctrl-C at 0.03 s into `candor check -` hit, inside `ipaddress`)."""
+
+
+def test_ctrl_c_wrapped_by_python_during_an_import_still_gives_130_and_no_traceback() -> None:
+    done = subprocess.run([sys.executable, "-c", WRAPPED_INTERRUPT], capture_output=True, timeout=60)
+    assert done.returncode == ExitCode.INTERRUPTED, done.stderr
+    assert b"Traceback" not in done.stderr and b"candor: interrupted" in done.stderr
+
+
+def test_a_command_interrupted_inside_wrapping_machinery_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewer import cli
+
+    def interrupted_inside_machinery(_args: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise RuntimeError("Error calling __set_name__") from err
+
+    monkeypatch.setattr(cli.CommandRegistry, "run_for", lambda self, args: interrupted_inside_machinery)
+    assert cli.main(["check", "-"]) == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err.strip() == "candor: interrupted"
