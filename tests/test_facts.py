@@ -41,6 +41,19 @@ def test_sentence_initial_common_words_are_not_names() -> None:
     assert names == {"Acme"}
 
 
+def test_a_sentence_adverb_opening_a_sentence_is_not_a_name() -> None:
+    text = "Sadly, the problem was out of our hands. Luckily, Priya had a backup."
+    assert {f.value for f in extract_facts(text) if f.kind == "name"} == {"Priya"}
+
+
+def test_the_shipped_word_list_is_what_its_builder_makes() -> None:
+    """`reviewer/common_words.txt` is generated (`python -m evals.facts.build_words`): edit the project's texts or
+    `evals/facts/ordinary_words.txt` and rebuild, never the list by hand, or the next rebuild silently undoes it."""
+    from evals.facts.build_words import OUT, ordinary_words
+
+    assert OUT.read_text(encoding="utf-8") == ordinary_words()
+
+
 def test_a_name_said_fewer_times_is_not_dropped() -> None:
     draft = "Acme asked for it. We told Acme. Acme agreed, and Acme's team signed."
     assert compare_facts(draft, "Acme asked for it and signed.") == ()
