@@ -169,3 +169,13 @@ def test_a_plainly_worded_failure_owes_what_a_failure_report_owes(reviewer: Revi
 def test_offering_help_if_there_is_a_problem_is_not_a_failure_report(reviewer: Reviewer) -> None:
     text = "Hi Ana, the export ran as planned. If there is a problem with the figures, tell me. Sam"
     assert "apology" not in {m.id for m in reviewer.review_text(text).missing}
+
+
+@pytest.mark.parametrize(
+    "text", ["The launch has slipped. The new date is [new date].", "The launch has slipped: live on {{NEW_DATE}}."]
+)
+def test_a_template_with_a_slot_for_the_new_date_is_not_told_it_has_none(reviewer: Reviewer, text: str) -> None:
+    draft = f"Hi Ana,\n\n{text} I'm sorry for the wait.\n\nSam"
+    assert "new_date" not in {m.id for m in reviewer.review_text(draft).missing}
+    vague = reviewer.review_text("Hi Ana,\n\nThe launch has slipped; we will go live soon. I'm sorry.\n\nSam")
+    assert "new_date" in {m.id for m in vague.missing}

@@ -355,10 +355,23 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
     return start, end
 
 
+_DATE_SLOT = re.compile(
+    r"\[[^\[\]\n]{0,40}\b(?:date|day|deadline|eta)s?\b[^\[\]\n]{0,40}\]"
+    r"|\{\{[^{}\n]{0,40}(?:DATE|DAY|DEADLINE|ETA|[Dd]ate|[Dd]ay)[^{}\n]{0,40}\}\}"
+    r"|<[^<>\n]{0,40}\b(?:date|day|deadline)\b[^<>\n]{0,40}>",
+    re.IGNORECASE,
+)
+"""A template's slot for a date ("[new date]", "{{NEW_DATE}}", "<expected completion date>"): the template gives a
+new date once it is filled in, so it is not told it has none. (The scaffold's own placeholders are stripped before
+a rewrite is re-reviewed, so they are never credited this way.)"""
+
+
 def _has_new_date(text: str, lexicon: Lexicon) -> bool:
-    """A date in a forward-looking sentence, or in one that does not look back (the rubric's date lists)."""
+    """A date, or a template's slot for one, in a forward-looking sentence, or in one that does not look back (the
+    rubric's date lists)."""
     analysis = analysed(text)
-    for date_start, _ in analysis.dates:
+    slots = [m.start() for m in _DATE_SLOT.finditer(text)] if "[" in text or "{" in text or "<" in text else []
+    for date_start in [start for start, _ in analysis.dates] + slots:
         sentence = analysis.sentence_at(date_start).text
         if lexicon.date_forward.search(sentence) or not lexicon.date_backward.search(sentence):
             return True
