@@ -28,7 +28,6 @@ from reviewer.models import (
     trusted,
 )
 from reviewer.patterns import CuePattern, cue_pattern, expand, guarded, lower_pattern
-from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
@@ -547,6 +546,10 @@ class RulesEngine:
         draft = self.judge(message, rubric)
         if not self.rewrite:
             return draft
+        # Imported here: a `candor batch` without `--rewrite` never needs the rewrite or its fact finder, and
+        # their modules (and the regexes they compile as they load) would only lengthen its start-up.
+        from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
+
         rewrite = scaffold_rewrite(
             message,
             rubric.lexicon,
