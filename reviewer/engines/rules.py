@@ -62,10 +62,10 @@ class _Compiled:
     """A rubric's cue patterns, grouped by family, plus an index from trigger literals to the patterns they gate.
 
     A message is matched against the thousand-odd trigger literals at once, in C: one regex, a trie of every
-    literal inside a look-ahead, tries each offset of the lower-cased text and captures the longest literal that
-    starts there. Every literal that starts at that offset is a prefix of that one (they all read the same text), so
-    one pass gives every occurrence of every literal, and so the sentences each literal is in. Patterns none of whose
-    triggers occur are never touched, and the others scan only the sentences holding a trigger.
+    literal, searched from each offset past the last hit's start, finds the next offset where a literal starts and
+    the longest literal there. Every literal that starts at that offset is a prefix of that one (they all read the
+    same text), so these searches give every occurrence of every literal, and so the sentences each literal is in.
+    Patterns none of whose triggers occur are never touched, and the others scan only the sentences holding one.
     """
 
     def __init__(self, families: list[list[_Pattern]]) -> None:
@@ -95,20 +95,27 @@ class _Compiled:
 
     @property
     def finder(self) -> re.Pattern[str]:
-        """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns)."""
+        """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns). The trie
+        alone, not inside a look-ahead: its first characters then let the engine skip the offsets where no literal
+        starts, and each offset it tries costs less than a look-ahead and its capture would."""
         if self._finder is None:
-            self._finder = re.compile(f"(?=({_trie(self.prefixes) or '(?!)'}))")
+            self._finder = re.compile(_trie(self.prefixes) or "(?!)")
         return self._finder
 
     def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
         """Each trigger literal in the lower-cased text -> the sentences (`_sentence_spans`) it is wholly inside, as
         bits (bit i: sentence i). One that runs on into the next sentence is in neither: no match inside one
         sentence's window can hold it, so it selects nothing."""
-        prefixes, finder = self.prefixes, self.finder
+        prefixes, search = self.prefixes, self.finder.search
         found: dict[str, int] = {}
         for i, (start, end) in enumerate(spans):
             bit = 1 << i
-            for longest in set(finder.findall(low, start, end)):
+            longest_here: set[str] = set()
+            match = search(low, start, end)
+            while match is not None:  # the next offset where a literal starts, with the longest literal there
+                longest_here.add(match.group())
+                match = search(low, match.start() + 1, end)
+            for longest in longest_here:
                 for literal in prefixes[longest]:
                     found[literal] = found.get(literal, 0) | bit
         return found
