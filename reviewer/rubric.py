@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -348,8 +349,9 @@ class Rubric:
     def ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.dimensions)
 
-    @property
+    @cached_property
     def ref(self) -> RubricRef:
+        """Made once per rubric (it is immutable), not once per review."""
         return RubricRef(name=self.name, hash=self.hash, dimensions=self.ids)
 
 

@@ -425,7 +425,9 @@ def run_checks(
                     contributions.append(_Contribution(dim.id, check.credit, label))
             else:
                 missing.append(
-                    Missing(
+                    # From the rubric's own validated check: no validation per review.
+                    trusted(
+                        Missing,
                         id=check.id,
                         dimension=dim.id,
                         severity=check.severity,
