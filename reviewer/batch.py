@@ -58,9 +58,10 @@ def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
             reviewer = _REVIEWERS.get(key)
             if reviewer is None:
                 if settings.engine == "rules":
-                    from reviewer.engines.rules import RulesEngine
+                    from reviewer.engines.rules import RulesEngine, warm
 
                     reviewer = Reviewer(settings, engine=RulesEngine(settings.gate, rewrite=rewrite))
+                    warm(reviewer.rubric)  # before `candor batch` forks its workers: they inherit it compiled
                 else:
                     reviewer = Reviewer(settings)
                     # Loaded lazily on a first call otherwise; concurrent first calls would each load it.

@@ -25,11 +25,15 @@ from reviewer.models import RubricRef, Severity
 from reviewer.patterns import (
     DATE_TOKEN,
     check_pattern,
-    guarded,
+    compile_regex,
     load_prepared,
+    load_programs,
     lower_pattern,
     preparation_key,
+    programs_key,
+    record_programs,
     save_prepared,
+    save_programs,
 )
 from reviewer.scorer import FeatureWords, FittedScorer, load_scorer
 from reviewer.text import NewsWords
@@ -290,7 +294,7 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
         if error:
             raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
         # A list run on lower-cased text goes behind a look-ahead of its first characters, as the cues do.
-        compiled[name] = re.compile(guarded(pattern, use.flags) if use.lowered else pattern, use.flags)
+        compiled[name] = compile_regex(pattern, use.flags, guard=use.lowered)
     news = NewsWords(
         failure=compiled.pop("news_failure"),
         failure_weak=compiled.pop("news_failure_weak"),
@@ -327,6 +331,8 @@ class Rubric:
     evidence: tuple[Dimension, ...] = field(default=(), compare=False)
     """Every loaded dimension, disabled ones included: their cues are still looked for as evidence, so switching a
     dimension off hides its findings and score but never changes another dimension's score."""
+    programs: Path | None = field(default=None, compare=False)
+    """Where the compiled programs of its regexes are saved (`patterns.save_programs`), with a cache folder."""
 
     def __hash__(self) -> int:
         # The content hash identifies the rubric; it lets engines cache compiled cues per rubric.
@@ -474,14 +480,19 @@ def load_rubric(
                 files.append((path, path.read_bytes()))
             except OSError as err:
                 raise RubricError(f"{path}: cannot read: {err.strerror}") from None
-    prepared_file = None
+    prepared_file = programs_file = None
     if cache_dir is not None:
         content = hashlib.sha256(preparation_key().encode() + _PREPARED_HOLDS)
         for path, raw in files:
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
+        # The regex engine's programs of the same patterns, for this exact interpreter (`patterns.compile_regex`).
+        programs_file = cache_dir / f"programs-{content.hexdigest()[:24]}-{programs_key()[:12]}.json"
+        record_programs()
     try:
         restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
+        if programs_file is not None and programs_file.is_file():
+            load_programs(programs_file)
     except OSError:  # a cache folder the user cannot read (after a `sudo candor`) only costs speed
         restored = False
     texts: list[tuple[Path, bytes, dict[str, Any]]] = []
@@ -538,6 +549,8 @@ def load_rubric(
     if scorer is not None:
         digest.update(b"scorer\0" + scorer_raw + b"\0")
     everything = sorted(by_id.values(), key=lambda e: (e[0].order, e[0].id))
+    if programs_file is not None:
+        save_programs(programs_file)  # the word lists' (the engine adds its own: `engines.rules.warm`)
     return Rubric(
         name=name,
         dimensions=tuple(dim for dim, _, _ in chosen),
@@ -546,4 +559,5 @@ def load_rubric(
         sources=tuple(path for _, path, _ in chosen),
         scorer=scorer,
         evidence=tuple(dim for dim, _, _ in everything),
+        programs=programs_file,
     )

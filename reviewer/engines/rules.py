@@ -27,7 +27,7 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, cue_pattern, expand, guarded, lower_pattern
+from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, save_programs
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
@@ -99,7 +99,7 @@ class _Compiled:
         alone, not inside a look-ahead: its first characters then let the engine skip the offsets where no literal
         starts, and each offset it tries costs less than a look-ahead and its capture would."""
         if self._finder is None:
-            self._finder = re.compile(_trie(self.prefixes) or "(?!)")
+            self._finder = compile_regex(_trie(self.prefixes) or "(?!)")
         return self._finder
 
     def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
@@ -218,6 +218,25 @@ def _compiled(rubric: Rubric) -> _Compiled:
                 _Pattern(cue_pattern(p), branch, cue_pattern(p).triggers) for p in cue.patterns
             )
     return _Compiled(list(families.values()))
+
+
+def warm(rubric: Rubric) -> None:
+    """Compile every regex a review of this rubric may use, now rather than on first use, and save their programs
+    (`patterns.save_programs`) if the rubric has a cache folder: `candor batch` calls it before forking its
+    workers, which then start with it all compiled instead of each compiling the same few hundred patterns, and
+    the next run restores the programs instead of compiling them."""
+    compiled = _compiled(rubric)
+    _ = compiled.finder
+    for pattern in compiled.patterns:
+        _ = pattern.pattern.regex
+        for unless in pattern.branch.unless:
+            _ = unless.regex
+    for dim in rubric.evidence_dimensions:
+        for check in dim.checks:
+            if isinstance(check, OverExplainingCheck):
+                _cause_markers(check.patterns)
+    if rubric.programs is not None:
+        save_programs(rubric.programs)
 
 
 def _applies(applies: Applies, news: Profile) -> bool:
@@ -357,7 +376,7 @@ def _has_new_date(text: str, lexicon: Lexicon) -> bool:
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """The over-explaining check's patterns as one, for lower-cased text, behind a look-ahead of its first
     characters (`patterns.guarded`)."""
-    return re.compile(guarded("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)))
+    return compile_regex("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns), guard=True)
 
 
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
