@@ -27,7 +27,7 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, save_programs
+from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, program, save_programs
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
@@ -224,13 +224,20 @@ def warm(rubric: Rubric) -> None:
     """Compile every regex a review of this rubric may use, now rather than on first use, and save their programs
     (`patterns.save_programs`) if the rubric has a cache folder: `candor batch` calls it before forking its
     workers, which then start with it all compiled instead of each compiling the same few hundred patterns, and
-    the next run restores the programs instead of compiling them."""
+    the next run restores the programs instead of compiling them. A regex this process compiled earlier still gets
+    its program made, so the saved file is whole."""
     compiled = _compiled(rubric)
-    _ = compiled.finder
-    for pattern in compiled.patterns:
-        _ = pattern.pattern.regex
-        for unless in pattern.branch.unless:
-            _ = unless.regex
+    prepared = [p.pattern for p in compiled.patterns] + [u for p in compiled.patterns for u in p.branch.unless]
+    causes = [_cause_source(c.patterns) for d in rubric.evidence_dimensions for c in d.checks
+              if isinstance(c, OverExplainingCheck)]  # fmt: skip
+    if rubric.programs is not None:
+        program(compiled.finder.pattern)
+        for cue in prepared:
+            program(cue.source, cue.flags, guard=cue.on_lowered)
+        for source in causes:
+            program(source, guard=True)
+    for cue in prepared:
+        _ = cue.regex
     for dim in rubric.evidence_dimensions:
         for check in dim.checks:
             if isinstance(check, OverExplainingCheck):
@@ -376,7 +383,11 @@ def _has_new_date(text: str, lexicon: Lexicon) -> bool:
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """The over-explaining check's patterns as one, for lower-cased text, behind a look-ahead of its first
     characters (`patterns.guarded`)."""
-    return compile_regex("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns), guard=True)
+    return compile_regex(_cause_source(patterns), guard=True)
+
+
+def _cause_source(patterns: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)
 
 
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
