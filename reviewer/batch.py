@@ -35,6 +35,9 @@ _REVIEWERS: dict[tuple[str, bool], Reviewer] = {}
 
 
 _BUILDING = threading.Lock()
+_LAST: tuple[Settings, bool, Reviewer] | None = None
+"""The settings object last asked for, with its reviewer: a worker reviews every record under one settings object,
+so it is found by identity instead of by the `repr` of every setting, once a record."""
 
 
 def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
@@ -44,6 +47,10 @@ def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
     The rules engine leaves out its scaffold rewrite unless `rewrite` is asked: judging past messages does not
     need it, it never changes the draft's judgement, and it is re-reviewed, which costs one to several reviews more.
     """
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is settings and last[1] == rewrite:
+        return last[2]
     key = (repr(settings), rewrite)
     reviewer = _REVIEWERS.get(key)
     if reviewer is None:
@@ -51,9 +58,10 @@ def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
             reviewer = _REVIEWERS.get(key)
             if reviewer is None:
                 if settings.engine == "rules":
-                    from reviewer.engines.rules import RulesEngine
+                    from reviewer.engines.rules import RulesEngine, warm
 
                     reviewer = Reviewer(settings, engine=RulesEngine(settings.gate, rewrite=rewrite))
+                    warm(reviewer.rubric)  # before `candor batch` forks its workers: they inherit it compiled
                 else:
                     reviewer = Reviewer(settings)
                     # Loaded lazily on a first call otherwise; concurrent first calls would each load it.
@@ -61,6 +69,7 @@ def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
 
                     token_counter()
                 _REVIEWERS[key] = reviewer
+    _LAST = (settings, rewrite, reviewer)
     return reviewer
 
 

@@ -183,11 +183,12 @@ def core_commands() -> CommandRegistry:
 
 
 def load_commands(argv: Sequence[str] | None = None) -> CommandRegistry:
-    """The commands of this run: the core's, then every plugin's unless a core command was asked for."""
+    """The commands of this run: the core's, then every plugin's unless a core command was asked for (or one of
+    Candor's own front ends, which is then the only one loaded: `load_plugins`)."""
     commands = core_commands()
     words = list(sys.argv[1:] if argv is None else argv)
     if not (words and words[0] in commands):
-        load_plugins(commands)
+        load_plugins(commands, only=words[0] if words else None)
     return commands
 
 

@@ -27,7 +27,8 @@ The contract:
 
 - `register(commands)` is called once per `candor` run, before the command line is parsed, with a registry that
   already holds the core's commands. It must stay cheap: import heavy packages (textual, openai...) inside `run`,
-  so `candor --help` stays fast. Running a core command (`check`, `schema`, ...) loads no plugin at all.
+  so `candor --help` stays fast. Running a core command (`check`, `schema`, ...) loads no plugin at all, and
+  running one of Candor's own front ends (`candor batch`, `candor eval`...) loads no other plugin.
 - `run(args)` returns an exit code (`reviewer.errors.ExitCode`; `reviewer.hook.ExitPolicy` turns verdicts into
   one). For anything the user can fix it raises a `CandorError`: the CLI prints its one line and exits with its
   code, never a traceback. stdout is data, stderr is diagnostics.
@@ -138,11 +139,22 @@ class CommandRegistry:
         return chosen or self._default
 
 
-def load_plugins(commands: CommandRegistry, *, group: str = ENTRY_POINT_GROUP) -> None:
-    """Let every installed plugin register; one that fails is a one-line warning, never the end of the run."""
-    from importlib.metadata import entry_points
+def load_plugins(commands: CommandRegistry, *, group: str = ENTRY_POINT_GROUP, only: str | None = None) -> None:
+    """Let every installed plugin register; one that fails is a one-line warning, never the end of the run.
 
-    for entry in entry_points(group=group):
+    With `only` (the command word of this run) naming one of Candor's own front ends (an entry point of the
+    `candor` distribution itself: `batch`, `eval`, `lsp`, `tui`), that one alone registers: finding every
+    installed plugin reads the metadata of every installed distribution, and importing the other front ends adds
+    more, tens of milliseconds before a `candor batch` starts its first review."""
+    from importlib.metadata import PackageNotFoundError, distribution, entry_points
+
+    entries: Any = ()
+    if only is not None:
+        try:
+            entries = [e for e in distribution("candor").entry_points if e.group == group and e.name == only]
+        except PackageNotFoundError:
+            entries = ()
+    for entry in entries or entry_points(group=group):
         try:
             register = entry.load()
             register(commands)

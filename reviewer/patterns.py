@@ -10,6 +10,7 @@ validates it and yields its triggers) and compiled only the first time a message
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]  # the regex engine's constructor, for programs saved in the cache
 import hashlib
 import json
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -197,7 +199,7 @@ class CuePattern:
         when they are known (`first_chars`), so the engine skips other offsets at once instead of trying the
         pattern there: the same matches, found sooner."""
         if self._regex is None:
-            self._regex = re.compile(guarded(self.source, self.flags) if self.on_lowered else self.source, self.flags)
+            self._regex = compile_regex(self.source, self.flags, guard=self.on_lowered)
         return self._regex
 
 
@@ -464,6 +466,95 @@ def save_prepared(path: Path, patterns: Iterable[str]) -> None:
     try:
         private_folder(path.parent)
         write_atomic(path, json.dumps(data), tighten=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+_ProgramKey = tuple[str, int, bool]
+"""(source, flags, guarded): a pattern as `compile_regex` is asked for it."""
+_PROGRAMS: dict[_ProgramKey, list[Any]] = {}
+"""Compiled regex programs restored from a saved file (`load_programs`) or made to be saved (`program`): a pattern
+-> what the regex engine's constructor takes (the text compiled first: with its look-ahead, when guarded)."""
+_UNSAVED: set[_ProgramKey] = set()
+"""Programs made in this process that the saved file does not hold yet."""
+_RECORDING = False
+
+
+def programs_key() -> str:
+    """What a saved program depends on besides its pattern: the regex engine's own version and the interpreter's
+    (a program is the engine's internal code, so a file from another Python is never used)."""
+    return hashlib.sha256(f"{sre_constants.MAGIC}\0{sys.version}\0{sys.implementation.cache_tag}".encode()).hexdigest()
+
+
+def compile_regex(source: str, flags: int = 0, *, guard: bool = False) -> re.Pattern[str]:
+    """`re.compile(guarded(source, flags) if guard else source, flags)`; from its saved program when there is one
+    (`load_programs`), which skips the parsing (for the look-ahead, then to compile) and code generation, in
+    Python, that hundreds of patterns cost every start. While `record_programs` is on, a pattern without one gets
+    it made first (as `re.compile` makes it), to be saved. A program the engine refuses falls back to compiling."""
+    key = (source, int(flags), guard)
+    saved = _PROGRAMS.get(key)
+    if saved is None and _RECORDING:
+        saved = program(source, flags, guard=guard)
+    if saved is not None:
+        try:
+            pattern, final_flags, code, groups, groupindex, indexgroup = saved
+            compiled: re.Pattern[str] = _sre.compile(
+                pattern, final_flags, code, groups, groupindex, tuple(indexgroup)
+            )
+            return compiled
+        except Exception:  # noqa: BLE001 - a damaged or foreign program only costs the compile it saves
+            _PROGRAMS.pop(key, None)
+            _UNSAVED.discard(key)
+    return re.compile(guarded(source, flags) if guard else source, flags)
+
+
+def record_programs() -> None:
+    """From now on, keep the program of every pattern compiled (`compile_regex`), to be saved (`save_programs`)."""
+    global _RECORDING
+    _RECORDING = True
+
+
+def program(source: str, flags: int = 0, *, guard: bool = False) -> list[Any]:
+    """The program of a pattern, made the way `re.compile` makes it (`re._compiler.compile`), kept to be saved."""
+    key = (source, int(flags), guard)
+    known = _PROGRAMS.get(key)
+    if known is not None:
+        return known
+    flags = int(flags)
+    text = guarded(source, flags) if guard else source
+    parsed = sre_parse.parse(text, flags)
+    code = sre_compile._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    made = [text, flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, indexgroup]
+    _PROGRAMS[key] = made
+    _UNSAVED.add(key)
+    return made
+
+
+def load_programs(path: Path) -> bool:
+    """Restore the programs saved in `path` (for `compile_regex`); False if there is nothing usable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        restored = {(str(source), int(flags), bool(guard)): list(entry) for source, flags, guard, entry in data}
+    except (OSError, ValueError, TypeError):
+        return False
+    for key, entry in restored.items():
+        _PROGRAMS.setdefault(key, entry)
+    return True
+
+
+def save_programs(path: Path) -> None:
+    """Save every program known in this process, if any is not saved yet, readable by the user only; best effort."""
+    if not _UNSAVED:
+        return
+    data = [[source, flags, guard, entry] for (source, flags, guard), entry in _PROGRAMS.items()]
+    try:
+        private_folder(path.parent)
+        write_atomic(path, json.dumps(data), tighten=True)
+        _UNSAVED.clear()
     except OSError:
         pass  # a cache that cannot be written only costs speed
 

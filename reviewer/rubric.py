@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,11 +25,15 @@ from reviewer.models import RubricRef, Severity
 from reviewer.patterns import (
     DATE_TOKEN,
     check_pattern,
-    guarded,
+    compile_regex,
     load_prepared,
+    load_programs,
     lower_pattern,
     preparation_key,
+    programs_key,
+    record_programs,
     save_prepared,
+    save_programs,
 )
 from reviewer.scorer import FeatureWords, FittedScorer, load_scorer
 from reviewer.text import NewsWords
@@ -289,7 +294,7 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
         if error:
             raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
         # A list run on lower-cased text goes behind a look-ahead of its first characters, as the cues do.
-        compiled[name] = re.compile(guarded(pattern, use.flags) if use.lowered else pattern, use.flags)
+        compiled[name] = compile_regex(pattern, use.flags, guard=use.lowered)
     news = NewsWords(
         failure=compiled.pop("news_failure"),
         failure_weak=compiled.pop("news_failure_weak"),
@@ -326,6 +331,8 @@ class Rubric:
     evidence: tuple[Dimension, ...] = field(default=(), compare=False)
     """Every loaded dimension, disabled ones included: their cues are still looked for as evidence, so switching a
     dimension off hides its findings and score but never changes another dimension's score."""
+    programs: Path | None = field(default=None, compare=False)
+    """Where the compiled programs of its regexes are saved (`patterns.save_programs`), with a cache folder."""
 
     def __hash__(self) -> int:
         # The content hash identifies the rubric; it lets engines cache compiled cues per rubric.
@@ -348,8 +355,9 @@ class Rubric:
     def ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.dimensions)
 
-    @property
+    @cached_property
     def ref(self) -> RubricRef:
+        """Made once per rubric (it is immutable), not once per review."""
         return RubricRef(name=self.name, hash=self.hash, dimensions=self.ids)
 
 
@@ -402,7 +410,11 @@ def _use_lists(data: dict[str, Any], lists: dict[str, tuple[str, ...]], source: 
 
 def parse_dimension(text: str, source: str, lists: dict[str, tuple[str, ...]] | None = None) -> Dimension:
     """Parse and validate one dimension file's text; errors name the source and field."""
-    data = _toml(text, source)
+    return _dimension(_toml(text, source), source, lists)
+
+
+def _dimension(data: dict[str, Any], source: str, lists: dict[str, tuple[str, ...]] | None) -> Dimension:
+    """Validate one dimension file's parsed TOML (its `@name` list references expanded in place)."""
     if lists is None:
         lists = _lists_of(data, source)
     data = _use_lists(data, lists, source)
@@ -442,6 +454,11 @@ def _check_references(dimensions: Sequence[tuple[Dimension, Path]]) -> None:
                 )
 
 
+_PREPARED_HOLDS = b"\0cue, check and code list patterns"
+"""What a saved preparation holds, in its file's key: a file saved before it held the code's word lists is left
+unused (and a complete one saved), instead of being restored without them for good."""
+
+
 def load_rubric(
     directories: Sequence[Path],
     *,
@@ -463,17 +480,23 @@ def load_rubric(
                 files.append((path, path.read_bytes()))
             except OSError as err:
                 raise RubricError(f"{path}: cannot read: {err.strerror}") from None
-    prepared_file = None
+    prepared_file = programs_file = None
     if cache_dir is not None:
-        content = hashlib.sha256(preparation_key().encode())
+        content = hashlib.sha256(preparation_key().encode() + _PREPARED_HOLDS)
         for path, raw in files:
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
+        # The regex engine's programs of the same patterns, for this exact interpreter (`patterns.compile_regex`).
+        programs_file = cache_dir / f"programs-{content.hexdigest()[:24]}-{programs_key()[:12]}.json"
+        record_programs()
     try:
         restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
+        if programs_file is not None and programs_file.is_file():
+            load_programs(programs_file)
     except OSError:  # a cache folder the user cannot read (after a `sudo candor`) only costs speed
         restored = False
-    texts: list[tuple[Path, bytes, str]] = []
+    texts: list[tuple[Path, bytes, dict[str, Any]]] = []
+    """Each dimension file with its parsed TOML: parsed once (tomllib is pure Python, a good part of start-up)."""
     lists: dict[str, tuple[str, ...]] = {}
     list_sources: dict[str, str] = {}
     list_files: list[bytes] = []
@@ -489,14 +512,14 @@ def load_rubric(
                 raise RubricError(f"{path}: {extra[0]}: a {LISTS_FILE} holds only a [lists] table")
             list_files.append(raw)
         else:
-            texts.append((path, raw, text))
+            texts.append((path, raw, data))
         found = _lists_of(data, str(path))
         lists.update(found)  # a later folder's list overrides
         list_sources.update(dict.fromkeys(found, str(path)))
     lexicon = _lexicon(lists, list_sources, ", ".join(str(d) for d in directories))
     by_id: dict[str, tuple[Dimension, Path, bytes]] = {}
-    for path, raw, text in texts:
-        dim = parse_dimension(text, str(path), lists)
+    for path, raw, data in texts:
+        dim = _dimension(data, str(path), lists)
         by_id[dim.id] = (dim, path, raw)
     _check_references([(dim, path) for dim, path, _ in by_id.values()])
     disabled = set(disable)
@@ -507,9 +530,13 @@ def load_rubric(
     if not chosen:
         raise RubricError("rubric: no dimensions left (all disabled or none found)")
     if prepared_file is not None and not restored:
-        save_prepared(
-            prepared_file, (p for dim, _, _ in by_id.values() for cue in dim.cues for p in (*cue.patterns, *cue.unless))
-        )
+        # Every pattern validated on load: the cues', the over-explaining checks' and the word lists' the code
+        # compiles (restoring one saves parsing and analysing it again on every start).
+        dims = [dim for dim, _, _ in by_id.values()]
+        cue_patterns = (p for dim in dims for cue in dim.cues for p in (*cue.patterns, *cue.unless))
+        check_patterns = (p for d in dims for c in d.checks if isinstance(c, OverExplainingCheck) for p in c.patterns)
+        list_patterns = (code_pattern(n, lists[n]) for n, use in CODE_LISTS.items() if use.frame is not None)
+        save_prepared(prepared_file, (*cue_patterns, *check_patterns, *list_patterns))
     scorer, scorer_raw = load_scorer(directories)
     digest = hashlib.sha256()
     for dim, _path, raw in chosen:
@@ -522,6 +549,8 @@ def load_rubric(
     if scorer is not None:
         digest.update(b"scorer\0" + scorer_raw + b"\0")
     everything = sorted(by_id.values(), key=lambda e: (e[0].order, e[0].id))
+    if programs_file is not None:
+        save_programs(programs_file)  # the word lists' (the engine adds its own: `engines.rules.warm`)
     return Rubric(
         name=name,
         dimensions=tuple(dim for dim, _, _ in chosen),
@@ -530,4 +559,5 @@ def load_rubric(
         sources=tuple(path for _, path, _ in chosen),
         scorer=scorer,
         evidence=tuple(dim for dim, _, _ in everything),
+        programs=programs_file,
     )

@@ -89,6 +89,19 @@ def test_a_core_command_loads_no_plugin_at_all(
     assert capsys.readouterr().err == ""
 
 
+def test_one_of_candors_own_front_ends_loads_no_other_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "brokenplugin", "import no_such_module_anywhere\n")
+    commands = cli.load_commands(["batch", "--help"])
+    assert capsys.readouterr().err == ""
+    assert {"batch", "report"} <= set(commands.names()) and "lsp" not in commands.names()
+    # Any other word (here none) loads every plugin, so the broken one is reported and the others are all there.
+    commands = cli.load_commands([])
+    assert "'brokenplugin' not loaded" in capsys.readouterr().err
+    assert {"batch", "report", "lsp", "eval", "tui"} <= set(commands.names())
+
+
 def test_registry_names_are_unique_and_the_default_can_be_wrapped() -> None:
     ran: list[str] = []
 

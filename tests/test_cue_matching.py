@@ -243,3 +243,67 @@ def test_a_match_starts_with_one_of_the_first_characters_given(pieces: list[str]
     assert first_chars(r"a?") is None and first_chars(r"a?\w") is None and first_chars(r"(?:a|b?)c") is None
     assert first_chars(r"(?i:a)b") is None and first_chars(r"\w+") is None
     assert first_chars(r"x|") is None and first_chars(r"[^a]") is None and first_chars(r"^\s*") is None
+
+
+def test_saved_regex_programs_find_exactly_what_compiling_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every regex of a review, restored from the programs a first start saved (`patterns.compile_regex`), is the
+    # same pattern as `re.compile` makes and finds the same matches on the dev messages and the rubric's examples.
+    from reviewer import patterns
+    from reviewer.config import Settings
+
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
+    monkeypatch.setattr(patterns, "_UNSAVED", set())
+    first = Reviewer(Settings(cache_dir=tmp_path))
+    rules.warm(first.rubric)
+    (saved,) = tmp_path.glob("programs-*.json")
+    assert (saved.stat().st_mode & 0o777) == 0o600
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})  # a new process: only the saved file knows the programs
+    assert patterns.load_programs(saved)
+    compiled = rules._Compiled(list(_compiled(first.rubric).families))  # its finder compiled again, from the file
+    prepared = [p.pattern for p in compiled.patterns] + [u for p in compiled.patterns for u in p.branch.unless]
+    keys = [(c.source, int(c.flags), c.on_lowered) for c in prepared] + [(rules._trie(compiled.prefixes), 0, False)]
+    assert len(keys) > 500 and all(key in patterns._PROGRAMS for key in keys)
+    pairs = [(compiled.finder, re.compile(rules._trie(compiled.prefixes)))]
+    for cue in prepared:
+        restored = patterns.compile_regex(cue.source, cue.flags, guard=cue.on_lowered)
+        source = patterns.guarded(cue.source, cue.flags) if cue.on_lowered else cue.source
+        pairs.append((restored, re.compile(source, cue.flags)))
+    texts = _dev_texts()[:150] + _examples(first)
+    for restored, fresh in pairs:
+        assert (restored.pattern, restored.flags, restored.groups, restored.groupindex) == (
+            fresh.pattern,
+            fresh.flags,
+            fresh.groups,
+            fresh.groupindex,
+        )
+        for text in texts:
+            low = lowered(text)
+            assert [m.span() for m in restored.finditer(low)] == [m.span() for m in fresh.finditer(low)]
+
+
+def test_regex_programs_are_saved_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A program is the regex engine's own code: another Python (another key) never reads this one's file.
+    from reviewer import patterns
+    from reviewer import rubric as rubric_module
+    from reviewer.config import Settings
+
+    rules.warm(Reviewer(Settings(cache_dir=tmp_path)).rubric)
+    monkeypatch.setattr(rubric_module, "programs_key", lambda: "another-python")
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
+    monkeypatch.setattr(patterns, "_UNSAVED", set())
+    Reviewer(Settings(cache_dir=tmp_path))
+    assert len(list(tmp_path.glob("programs-*.json"))) == 2
+
+
+def test_a_damaged_or_foreign_regex_program_falls_back_to_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer import patterns
+
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
+    monkeypatch.setattr(patterns, "_UNSAVED", set())
+    made = patterns.program(r"\bsorry\b")
+    made[2] = [999, 999, 999]  # code this regex engine refuses
+    regex = patterns.compile_regex(r"\bsorry\b")
+    assert regex.findall("so sorry, sorryish") == ["sorry"]
+    assert (r"\bsorry\b", 0, False) not in patterns._PROGRAMS  # dropped, so it is made again to be saved

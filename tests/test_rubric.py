@@ -128,6 +128,23 @@ def test_prepared_patterns_are_saved_private_and_give_the_same_reviews(tmp_path:
     assert again.to_json() == first.to_json()
 
 
+def test_a_saved_preparation_holds_every_pattern_a_load_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cues', the over-explaining checks' and the code's word lists: a later start parses none of them again.
+    import reviewer.patterns as patterns
+
+    Reviewer(Settings(cache_dir=tmp_path))
+    patterns._PREPARED.clear()  # a new process
+
+    def parsed_again(self: patterns.CuePattern, pattern: str) -> None:
+        raise AssertionError(f"parsed again: {pattern[:60]}")
+
+    monkeypatch.setattr(patterns.CuePattern, "__init__", parsed_again)
+    rubric = Reviewer(Settings(cache_dir=tmp_path)).rubric
+    assert rubric.lexicon.news.failure.search("we missed the date")
+
+
 def test_a_damaged_prepared_file_is_ignored(tmp_path: Path) -> None:
     Reviewer(Settings(cache_dir=tmp_path))
     saved = next(tmp_path.glob("patterns-*.json"))

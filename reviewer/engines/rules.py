@@ -28,8 +28,7 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, cue_pattern, expand, guarded, lower_pattern
-from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
+from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, program, save_programs
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
@@ -64,10 +63,10 @@ class _Compiled:
     """A rubric's cue patterns, grouped by family, plus an index from trigger literals to the patterns they gate.
 
     A message is matched against the thousand-odd trigger literals at once, in C: one regex, a trie of every
-    literal inside a look-ahead, tries each offset of the lower-cased text and captures the longest literal that
-    starts there. Every literal that starts at that offset is a prefix of that one (they all read the same text), so
-    one pass gives every occurrence of every literal, and so the sentences each literal is in. Patterns none of whose
-    triggers occur are never touched, and the others scan only the sentences holding a trigger.
+    literal, searched from each offset past the last hit's start, finds the next offset where a literal starts and
+    the longest literal there. Every literal that starts at that offset is a prefix of that one (they all read the
+    same text), so these searches give every occurrence of every literal, and so the sentences each literal is in.
+    Patterns none of whose triggers occur are never touched, and the others scan only the sentences holding one.
     """
 
     def __init__(self, families: list[list[_Pattern]]) -> None:
@@ -97,20 +96,27 @@ class _Compiled:
 
     @property
     def finder(self) -> re.Pattern[str]:
-        """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns)."""
+        """Compiled on first use (a `candor check` of a message with no trigger never needs the patterns). The trie
+        alone, not inside a look-ahead: its first characters then let the engine skip the offsets where no literal
+        starts, and each offset it tries costs less than a look-ahead and its capture would."""
         if self._finder is None:
-            self._finder = re.compile(f"(?=({_trie(self.prefixes) or '(?!)'}))")
+            self._finder = compile_regex(_trie(self.prefixes) or "(?!)")
         return self._finder
 
     def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
         """Each trigger literal in the lower-cased text -> the sentences (`_sentence_spans`) it is wholly inside, as
         bits (bit i: sentence i). One that runs on into the next sentence is in neither: no match inside one
         sentence's window can hold it, so it selects nothing."""
-        prefixes, finder = self.prefixes, self.finder
+        prefixes, search = self.prefixes, self.finder.search
         found: dict[str, int] = {}
         for i, (start, end) in enumerate(spans):
             bit = 1 << i
-            for longest in set(finder.findall(low, start, end)):
+            longest_here: set[str] = set()
+            match = search(low, start, end)
+            while match is not None:  # the next offset where a literal starts, with the longest literal there
+                longest_here.add(match.group())
+                match = search(low, match.start() + 1, end)
+            for longest in longest_here:
                 for literal in prefixes[longest]:
                     found[literal] = found.get(literal, 0) | bit
         return found
@@ -213,6 +219,32 @@ def _compiled(rubric: Rubric) -> _Compiled:
                 _Pattern(cue_pattern(p), branch, cue_pattern(p).triggers) for p in cue.patterns
             )
     return _Compiled(list(families.values()))
+
+
+def warm(rubric: Rubric) -> None:
+    """Compile every regex a review of this rubric may use, now rather than on first use, and save their programs
+    (`patterns.save_programs`) if the rubric has a cache folder: `candor batch` calls it before forking its
+    workers, which then start with it all compiled instead of each compiling the same few hundred patterns, and
+    the next run restores the programs instead of compiling them. A regex this process compiled earlier still gets
+    its program made, so the saved file is whole."""
+    compiled = _compiled(rubric)
+    prepared = [p.pattern for p in compiled.patterns] + [u for p in compiled.patterns for u in p.branch.unless]
+    causes = [_cause_source(c.patterns) for d in rubric.evidence_dimensions for c in d.checks
+              if isinstance(c, OverExplainingCheck)]  # fmt: skip
+    if rubric.programs is not None:
+        program(compiled.finder.pattern)
+        for cue in prepared:
+            program(cue.source, cue.flags, guard=cue.on_lowered)
+        for source in causes:
+            program(source, guard=True)
+    for cue in prepared:
+        _ = cue.regex
+    for dim in rubric.evidence_dimensions:
+        for check in dim.checks:
+            if isinstance(check, OverExplainingCheck):
+                _cause_markers(check.patterns)
+    if rubric.programs is not None:
+        save_programs(rubric.programs)
 
 
 def _applies(applies: Applies, news: Profile) -> bool:
@@ -382,7 +414,11 @@ def _has_new_date(text: str, lexicon: Lexicon) -> bool:
 def _cause_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """The over-explaining check's patterns as one, for lower-cased text, behind a look-ahead of its first
     characters (`patterns.guarded`)."""
-    return re.compile(guarded("|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)))
+    return compile_regex(_cause_source(patterns), guard=True)
+
+
+def _cause_source(patterns: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)
 
 
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
@@ -450,7 +486,9 @@ def run_checks(
                     contributions.append(_Contribution(dim.id, check.credit, label))
             else:
                 missing.append(
-                    Missing(
+                    # From the rubric's own validated check: no validation per review.
+                    trusted(
+                        Missing,
                         id=check.id,
                         dimension=dim.id,
                         severity=check.severity,
@@ -578,6 +616,10 @@ class RulesEngine:
         draft = self.judge(message, rubric)
         if not self.rewrite:
             return draft
+        # Imported here: a `candor batch` without `--rewrite` never needs the rewrite or its fact finder, and
+        # their modules (and the regexes they compile as they load) would only lengthen its start-up.
+        from reviewer.rewrite import no_rewrite_reason, scaffold_rewrite
+
         rewrite = scaffold_rewrite(
             message,
             rubric.lexicon,
