@@ -291,7 +291,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
             start, end = whole_span(text, *match.span(), analysis.dates)
             if end <= start or start < covered:
                 continue
-            if "name" in match.re.groupindex and not _is_name(match.group("name")):
+            if "name" in match.re.groupindex and not _holds_a_name(match.group("name")):
                 continue
             sentence = analysis.sentence_at(start)
             if branch.unless:
@@ -331,7 +331,7 @@ def find_cues(text: str, rubric: Rubric, news: Profile) -> list[Finding]:
     return found
 
 
-def _is_name(words: str | None) -> bool:
+def _holds_a_name(words: str | None) -> bool:
     """Whether a pattern's `name` group holds a name: no ordinary English word in it ("Prices will", "When will",
     "Fenwick Road will" are not someone owning the next step; "Priya will" is)."""
     return words is not None and not any(_ordinary(w.lower()) for w in words.split())
