@@ -188,17 +188,15 @@ def fit(
         wt = np.concatenate([np.ones(len(rows)), np.full(len(extra), OWN_WEIGHT)])
         intercept, coef = _ridge(np.vstack([x, x_extra]), np.concatenate([y, y_extra]), wt, alpha)
         coef = coef * stretch * column_scale  # in units of the standardised feature, as the scorer applies it
+        centre = float(np.mean(held_out))
+        stretched = centre + stretch * (held_out - centre)  # the held-out predictions as the scorer applies them
         if held_out_scores is not None:
-            centre = float(np.mean(held_out))
-            for ex, value in zip(examples, centre + stretch * (held_out - centre), strict=True):
+            for ex, value in zip(examples, stretched, strict=True):
                 held_out_scores.setdefault(ex.id, {})[target] = round(float(value), 3)
         calibration: tuple[tuple[float, float], ...] = ()
         if target == "overall":
-            centre = float(np.mean(held_out))
-            calibration = gate_knots(centre + stretch * (held_out - centre), y, verdicts)
-            report["cv_verdict_accuracy"] = round(
-                held_out_verdict_accuracy(centre + stretch * (held_out - centre), calibration, verdicts), 3
-            )
+            calibration = gate_knots(stretched, y, verdicts)
+            report["cv_verdict_accuracy"] = round(held_out_verdict_accuracy(stretched, calibration, verdicts), 3)
         weights[target] = DimensionWeights(
             intercept=intercept,
             coefficients={n: float(c) for n, c in zip(names, coef, strict=True) if abs(c) > 1e-4},

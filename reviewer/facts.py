@@ -141,12 +141,8 @@ _WORD_NUMBERS = {
         "seventeen eighteen nineteen twenty".split()
     )
 }
-_MONTHS = {
-    m[:3]: i
-    for i, m in enumerate(
-        "january february march april may june july august september october november december".split(), 1
-    )
-}
+MONTH_NAMES = tuple("january february march april may june july august september october november december".split())
+_MONTHS = {m[:3]: i for i, m in enumerate(MONTH_NAMES, 1)}
 _DAYS = {d[:3]: d for d in "monday tuesday wednesday thursday friday saturday sunday".split()}
 _PREPOSITION = re.compile(r"^(?:next|this|on|by|until|before|from|coming|within|in|the)\s+")
 _CURRENCY = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy", "dollars": "usd", "euros": "eur", "pounds": "gbp"}

@@ -498,9 +498,7 @@ def compile_regex(source: str, flags: int = 0, *, guard: bool = False) -> re.Pat
     if saved is not None:
         try:
             pattern, final_flags, code, groups, groupindex, indexgroup = saved
-            compiled: re.Pattern[str] = _sre.compile(
-                pattern, final_flags, code, groups, groupindex, tuple(indexgroup)
-            )
+            compiled: re.Pattern[str] = _sre.compile(pattern, final_flags, code, groups, groupindex, tuple(indexgroup))
             return compiled
         except Exception:  # noqa: BLE001 - a damaged or foreign program only costs the compile it saves
             _PROGRAMS.pop(key, None)

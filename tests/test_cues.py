@@ -179,3 +179,6 @@ def test_a_template_with_a_slot_for_the_new_date_is_not_told_it_has_none(reviewe
     assert "new_date" not in {m.id for m in reviewer.review_text(draft).missing}
     vague = reviewer.review_text("Hi Ana,\n\nThe launch has slipped; we will go live soon. I'm sorry.\n\nSam")
     assert "new_date" in {m.id for m in vague.missing}
+    # A slot that only holds a date word inside another word is not a date: "{{LAST_UPDATED}}".
+    other = reviewer.review_text("Hi Ana,\n\nThe launch has slipped (notes: {{LAST_UPDATED}}). I'm sorry.\n\nSam")
+    assert "new_date" in {m.id for m in other.missing}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import get_args
 
-from reviewer.facts import common_words
+from reviewer.facts import MONTH_NAMES, common_words
 from reviewer.models import (
     SEVERITY_ORDER,
     DimensionScore,
@@ -337,7 +337,7 @@ def _holds_a_name(words: str | None) -> bool:
     return words is not None and not any(_ordinary(w.lower()) for w in words.split())
 
 
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTHS = frozenset(MONTH_NAMES)
 
 
 def _ordinary(word: str) -> bool:
@@ -387,10 +387,12 @@ def whole_span(text: str, start: int, end: int, dates: tuple[tuple[int, int], ..
     return start, end
 
 
+_SLOT_WORD = r"(?<![a-z])(?:date|day|deadline|eta)s?(?![a-z])"
+"""A date word standing alone in a slot: "NEW_DATE" and "[new date]", not "LAST_UPDATED" or "[today's notes]"."""
 _DATE_SLOT = re.compile(
-    r"\[[^\[\]\n]{0,40}\b(?:date|day|deadline|eta)s?\b[^\[\]\n]{0,40}\]"
-    r"|\{\{[^{}\n]{0,40}(?:DATE|DAY|DEADLINE|ETA|[Dd]ate|[Dd]ay)[^{}\n]{0,40}\}\}"
-    r"|<[^<>\n]{0,40}\b(?:date|day|deadline)\b[^<>\n]{0,40}>",
+    rf"\[[^\[\]\n]{{0,40}}{_SLOT_WORD}[^\[\]\n]{{0,40}}\]"
+    rf"|\{{\{{[^{{}}\n]{{0,40}}{_SLOT_WORD}[^{{}}\n]{{0,40}}\}}\}}"
+    rf"|<[^<>\n=\"]{{0,40}}{_SLOT_WORD}[^<>\n=\"]{{0,40}}>",
     re.IGNORECASE,
 )
 """A template's slot for a date ("[new date]", "{{NEW_DATE}}", "<expected completion date>"): the template gives a
