@@ -127,11 +127,26 @@ def extract_facts(text: str) -> tuple[Fact, ...]:
 
 
 def _sentence_starts(text: str) -> set[int]:
-    """Where a sentence, a line or a bullet's text begins (a capital there says nothing about a name)."""
+    """Where a sentence, a line or a bullet's text begins (a capital there says nothing about a name), and every
+    word of a shouted run or a title-case heading ("WE ARE NOT RESPONSIBLE", "Our Personal Guarantee"), whose
+    capitals say as little."""
     starts = {s.start for s in sentences(text)}
     starts.update(m.end() for m in re.finditer(r"(?:^|\n)[ \t]*(?:[-*•>]+[ \t]*|\d+[.)][ \t]*)?[\"'(“‘]?", text))
     starts.update(m.end() for m in re.finditer(r"[.!?:;][\"')”’]*\s+[\"'(“‘]?", text))
+    for run in _SHOUTED_RUN.finditer(text):
+        starts.update(m.start() + run.start() for m in _CAPITALISED.finditer(run.group(0)))
+    for heading in _TITLE_CASE_HEADING.finditer(text):
+        starts.update(m.start() + heading.start() for m in _CAPITALISED.finditer(heading.group(0)))
     return starts
+
+
+_SHOUTED_RUN = re.compile(r"\b[A-Z]{2,}(?:[ \t,]+[A-Z]{2,}){2,}\b")
+"""Three or more words in capitals in a row: shouting, not three acronyms."""
+_TITLE_CASE_HEADING = re.compile(
+    r"(?m)^[ \t#*>-]*(?:[A-Z][\w'’-]*)(?:[ \t]+(?:[A-Z][\w'’-]*|of|and|the|to|for|a|an|in|on|with|&)){1,6}[ \t*:!]*$"
+)
+"""A line of two to seven capitalised words and nothing else ("Our Personal Guarantee", "What We Promise You:"): a
+heading, capitalised by convention."""
 
 
 _WORD_NUMBERS = {

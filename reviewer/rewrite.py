@@ -100,6 +100,15 @@ def _clause(text: str, finding: Finding, lexicon: Lexicon) -> tuple[int, int, bo
     return start, end, False
 
 
+def _main_clause_tells_news(text: str, clause_start: int, finding: Finding, lexicon: Lexicon) -> bool:
+    """Whether a blaming clause joined to its sentence ("The migration slipped, and your team sent the content
+    late") can go although it holds a news word: the clause before the joint tells what went wrong, so what goes is
+    the accusation ("late" is the client's part), not the news."""
+    if finding.family != "blame":
+        return False
+    return bool(_news_stems(text[sentence_at(text, clause_start).start : clause_start], lexicon))
+
+
 def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Whether deleting text[start:end] leaves the sentence whole: an adverb or two ("definitely", "frankly"), or a
     phrase set off by punctuation ("..., to be honest, ...")."""
@@ -145,7 +154,11 @@ def plan_edit(
     if clause is not None:
         clause_start, clause_end, causal = clause
         facts = _facts_in(text, clause_start, clause_end)
-        if not facts and (causal or _news_told_elsewhere(text, clause_start, clause_end, lexicon)):
+        if not facts and (
+            causal
+            or _news_told_elsewhere(text, clause_start, clause_end, lexicon)
+            or _main_clause_tells_news(text, clause_start, finding, lexicon)
+        ):
             return _Edit(clause_start, clause_end, "", finding), None
     if finding.replacement == "" and finding.family not in {"blame"} and _removable(text, start, end, lexicon):
         facts = _facts_in(text, start, end)

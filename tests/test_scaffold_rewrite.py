@@ -203,6 +203,18 @@ def test_a_fix_that_would_cut_the_news_or_a_fact_is_explained_not_made(reviewer:
     assert all("fact" in reason or "news" in reason or "own words" in reason for reason in reasons.values())
 
 
+def test_a_clause_blaming_the_client_goes_when_the_main_clause_tells_the_news(reviewer: Reviewer) -> None:
+    # The issue's own example: the client's lateness is the accusation, the slip is the news.
+    text = "Hi Dana,\n\nThe migration slipped again, and your team also sent the content late.\n\nSam"
+    review = reviewer.review_text(text)
+    assert "blame-client" in {f.rule for f in review.findings}
+    assert review.rewrite is not None
+    assert "your team also" not in review.rewrite.text and "The migration slipped again." in review.rewrite.text
+    # With no other news in its sentence, the same clause stays for the writer: it is then the only telling.
+    alone = reviewer.review_text("Hi Dana,\n\nThanks, and your team also sent the content late.\n\nSam")
+    assert alone.rewrite is None or "your team also sent" in alone.rewrite.text
+
+
 def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
     draft = (
         "Hi Dana,\n\nOver the coming weeks, we'll keep testing the boards and we plan to start shipping soon.\n\n"
