@@ -47,7 +47,9 @@ def test_a_sentence_adverb_opening_a_sentence_is_not_a_name() -> None:
 
 
 def test_common_words_shouted_or_in_a_title_case_heading_are_not_names() -> None:
-    text = "Our Personal Guarantee\nWE ARE NOT RESPONSIBLE FOR DELAYED ORDERS. Priya ships from the US with NASA ESA JAXA."
+    text = (
+        "Our Personal Guarantee\nWE ARE NOT RESPONSIBLE FOR DELAYED ORDERS. Priya ships from the US with NASA ESA JAXA."
+    )
     assert {f.value for f in extract_facts(text) if f.kind == "name"} == {"Priya", "US", "NASA", "ESA", "JAXA"}
     # A signature keeps its names: only the common words of a heading lose their capitals' weight.
     assert {f.value for f in extract_facts("Thanks,\nPriya Nair\nAcme Cloud Services") if f.kind == "name"} == {
