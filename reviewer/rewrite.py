@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from reviewer.facts import extract_facts, strip_placeholders
+from reviewer.facts import common_words, extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
 from reviewer.rubric import Lexicon
 from reviewer.text import lowered, sentence_at
@@ -384,6 +384,16 @@ def _opening_block(lines: list[str], apologised: bool) -> str:
     return " ".join(ack if apologised else ack + apology)
 
 
+_RUN_ON_GREETING = re.compile(
+    r"^[ \t]*(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening))(?:[ \t]+(?i:there))?"
+    r"(?:[ \t]+[A-Z][\w'’-]*){0,3}?"
+    r"(?=[ \t]+(?:Thanks|Thank you|We|We're|We've|I|I'm|I've|Sorry|Please|Your|The|This|It|Unfortunately|Apologies"
+    r"|Just|As|Following|Regarding|Quick|Good news)\b)"
+)
+"""A greeting run into its sentence with no comma ("Hi there Karina Thanks for your review..."): it ends where a
+word that only opens a sentence begins, so the acknowledgement still goes after it, not above it."""
+
+
 def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if not lines:
         return text
@@ -391,15 +401,17 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if not block:
         return text
     greeting = lexicon.greeting.match(text)
-    if greeting:
-        cut = greeting.end()
+    run_on = None if greeting else _RUN_ON_GREETING.match(text)
+    if greeting or run_on:
+        cut = (greeting or run_on).end()  # type: ignore[union-attr]
         rest = text[cut:]
         line_rest = rest.split("\n", 1)[0]
         if line_rest.strip():
             # "Hi Dana, the site was down..." : the greeting gets its own line, the body starts a sentence.
             body = rest.lstrip(" \t")
             body = body[:1].upper() + body[1:]
-            return text[:cut].rstrip() + "\n\n" + block + "\n\n" + body
+            head = text[:cut].rstrip() + ("," if run_on else "")
+            return head + "\n\n" + block + "\n\n" + body
         return text[:cut] + "\n\n" + block + "\n\n" + rest.lstrip("\n")
     return block + "\n\n" + text
 
@@ -423,7 +435,27 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
         if above_start > 0 and line.endswith(",") and len(line) <= 40 and not _SENTENCE_END.search(line):
             return above_start
         return last_line_start
+    inline = _INLINE_SIGN_OFF.search(body, max(0, len(body) - 80))
+    if inline is not None:
+        return inline.start(1)
+    name = _INLINE_NAME.search(body, max(0, len(body) - 60))
+    if name is not None and not any(word.lower() in common_words() for word in name.group(1).split()):
+        return name.start(1)
     return None
+
+
+_INLINE_NAME = re.compile(r"(?<=[.!?])[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})[ \t]*$")
+"""A bare name after the last sentence, on its line ("...we are fixing it. Sam"): the signature of a message
+pasted as one paragraph (ordinary words, "...as planned. Enjoy", are not names)."""
+
+
+_INLINE_SIGN_OFF = re.compile(
+    r"(?:^|[.!?\s])[ \t]*((?:Kind |Best |Warm |Warmest )?[Rr]egards|Sincerely|Cheers|Best wishes|Many thanks"
+    r"|(?:Thanks|Thank you|Best)(?=[,.!]))[,.!]?[ \t]+"
+    r"(?:\[[^\[\]\n]{1,30}\]|\{\{[^{}\n]{1,30}\}\}|[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*$"
+)
+"""A sign-off that ends the body's last line ("...from all of us Regards. [company]"): the message was pasted
+as one paragraph, so the sign-off shares its line with the text and the next steps must go before it."""
 
 
 CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [day]."

@@ -215,6 +215,26 @@ def test_a_clause_blaming_the_client_goes_when_the_main_clause_tells_the_news(re
     assert alone.rewrite is None or "your team also sent" in alone.rewrite.text
 
 
+def test_a_message_pasted_as_one_paragraph_keeps_greeting_first_and_sign_off_last(reviewer: Reviewer) -> None:
+    # No comma after the greeting, no line break before the sign-off: the pieces still go between the two.
+    for draft, greeting, sign_off in (
+        (
+            "Hi there Karina Thanks for writing. The export failed last night. Have a good day Regards. [company]",
+            "Hi there Karina,",
+            "Regards. [company]",
+        ),
+        ("Hello Dana Lee We missed the deadline for the export and it is late. Sam", "Hello Dana Lee,", "Sam"),
+    ):
+        rewrite = reviewer.review_text(draft).rewrite
+        assert rewrite is not None
+        text = rewrite.text
+        assert text.startswith(greeting + "\n\nI know [") and text.rstrip().endswith("\n\n" + sign_off), text
+        assert text.index("Next steps:") < text.rindex(sign_off)
+    # An ordinary word after the last sentence is not a signature.
+    enjoy = reviewer.review_text("We missed the deadline for the export and it is late. Enjoy").rewrite
+    assert enjoy is not None and enjoy.text.index("late. Enjoy") < enjoy.text.index("Next steps:")
+
+
 def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
     draft = (
         "Hi Dana,\n\nOver the coming weeks, we'll keep testing the boards and we plan to start shipping soon.\n\n"
