@@ -152,6 +152,20 @@ def test_background_sentences_are_over_explaining_one_finding_per_run(reviewer: 
     assert all("We will ship" not in f.quote for f in runs)
 
 
+def test_the_plan_a_heading_and_the_closing_are_not_background(reviewer: Reviewer) -> None:
+    """A price notice names prices in every line; its heading, its plan and its thanks are the news, the remedy
+    and the closing, not explanation (dev messages were flagged whole for this)."""
+    text = (
+        "Subject: New prices from 1 March\n\n"
+        "Hi Ana,\n\nFrom 1 March the monthly plan costs $42 instead of $39. "
+        "We will keep your current price until your renewal in June. "
+        "If the price does not suit you, we will help you move to the basic plan. "
+        "Thank you for staying with us through the price changes.\n\nSam"
+    )
+    review = reviewer.review_text(text)
+    assert not any(f.family == "over_explaining" for f in review.findings)
+
+
 @pytest.mark.parametrize(
     "text",
     [

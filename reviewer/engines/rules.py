@@ -423,13 +423,33 @@ def _cause_source(patterns: tuple[str, ...]) -> str:
     return "|".join(f"(?:{lower_pattern(expand(p))})" for p in patterns)
 
 
+_PLAN = re.compile(
+    r"\b(?:we|i)(?:'ll| will| shall| plan to| aim to| expect to| are going to| am going to)\b"
+    r"|\b(?:thanks|thank you|(?:do not|don't) hesitate|get in touch|contact (?:us|me))\b"
+)
+_HEADING = re.compile(r"^\s*(?:subject|re|fwd?)\s*:|^[^.!?]*[^\s.!?\"')\]]\s*$")
+
+
+def _tells_the_plan(low: str, start: int, end: int, sentence: str) -> bool:
+    """A sentence that says what happens next ("we plan to restart the week of 23 January"), thanks the reader or
+    invites them to get in touch, or a heading or a subject line, is not background, even when it names the weather
+    or a price: it is the news, its remedy or the closing."""
+    if _PLAN.search(low, start, end):
+        return True
+    return "\n" not in sentence.strip() and len(sentence.split()) <= 12 and _HEADING.search(sentence) is not None
+
+
 def _over_explaining(text: str, check: OverExplainingCheck) -> list[Finding]:
     """Most of the message is cause or background: one finding per run of consecutive such sentences (the raters
     mark each background sentence, and a run is what the writer would cut), or none."""
     marker = _cause_markers(check.patterns)
     analysis = analysed(text)
     all_sentences, low = analysis.sentences, analysis.lowered
-    marked = [i for i, s in enumerate(all_sentences) if marker.search(low, s.start, s.end)]
+    marked = [
+        i
+        for i, s in enumerate(all_sentences)
+        if marker.search(low, s.start, s.end) and not _tells_the_plan(low, s.start, s.end, s.text)
+    ]
     total = max(words(text), 1)
     share = sum(words(all_sentences[i].text) for i in marked) / total
     if len(marked) < 3 or share < 0.4:
