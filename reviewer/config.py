@@ -333,7 +333,7 @@ def describe(loaded: LoadedSettings) -> str:
     for name in _FIELDS:
         value = getattr(loaded.settings, name)
         if name == "api_key" and value:
-            value = "***" + (value[-4:] if len(value) > 8 else "")
+            value = "***"  # set; no part of it is ever shown, not even its last characters
         if name == "base_url" and value:
             value = mask_url(value)
         if name == "redact" and value is None:

@@ -56,8 +56,13 @@ _NOT_NAMES = frozenset(
     September October November December Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct
     Nov Dec We We're We'll We've We'd You You're You'll Our Your It It's If In While The This That These Those
     Hi Hello Dear Thanks Thank Best Regards Kind Cheers Sincerely Subject Re Fwd Team Next Owner Date
-    New Update Status Option Options Step Steps Action Actions Impact Cause Summary Note""".split()
+    New Update Status Option Options Step Steps Action Actions Impact Cause Summary Note
+    API APIs URL URLs PDF PDFs CSV UI UX QA SLA SLAs SQL HTML CSS JSON XML SDK CDN DNS VPN HR FAQs CEO CTO CFO PM ID
+    IDs""".split()
 )
+"""Words a capital does not make a name: the pronoun I, time zones, days and months (dates are their own kind of
+fact), a letter's stock words, and the technical acronyms every message uses ("the API", "a CSV"), which are nouns,
+not names: a rewrite that cuts "because your team never sent the API keys" has dropped an accusation, not a fact."""
 
 
 _NEVER_NAMES = frozenset("i we you our your it if in while the this that these those they he she".split())

@@ -24,7 +24,8 @@ from reviewer.rubric import Lexicon
 from reviewer.text import lowered, sentence_at
 
 _BARE_NAME = re.compile(
-    r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}|\[[^\[\]\n]{1,30}\]|\{\{[^{}\n]{1,30}\}\})[ \t]*$"
+    r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}(?:[ \t]+(?:team|support|crew|folks|group))?"
+    r"|\[[^\[\]\n]{1,30}\]|\{\{[^{}\n]{1,30}\}\})[ \t]*$"
 )
 """A signature on the last line: a bare name ("Sam", "- Priya Nair"), or a template's "[Signature]" / "{{name}}"."""
 _WHOLE_SENTENCE_FAMILIES = frozenset(
@@ -59,14 +60,26 @@ def _news_positions(text: str, what_went_wrong: re.Pattern[str]) -> tuple[tuple[
     return tuple((m.start(), m.end(), m.group(0)[:5]) for m in what_went_wrong.finditer(lowered(text)))
 
 
-def _news_told_elsewhere(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+def _news_told_elsewhere(
+    text: str, start: int, end: int, lexicon: Lexicon, accusation: tuple[int, int] | None = None
+) -> bool:
     """Whether deleting text[start:end] keeps the news: what it says went wrong is said outside it too (or it says
-    nothing went wrong)."""
-    inside = _news_stems(text[start:end], lexicon)
+    nothing went wrong). The words of a blaming finding (`accusation`: "your team failed to send...") are what the
+    client is blamed for, not the news."""
+    if accusation is None:
+        inside = _news_stems(text[start:end], lexicon)
+    else:
+        inside = _news_stems(text[start : accusation[0]] + " . " + text[accusation[1] : end], lexicon)
     if not inside:
         return True
     outside = {stem for s, e, stem in _news_positions(text, lexicon.what_went_wrong) if e <= start or s >= end}
+    if outside & _LATENESS and all(stem in _LATENESS for stem in inside):
+        return True  # "The report is late." tells what "The delay was because..." tells: it is late
     return all(stem in outside for stem in inside)
+
+
+_LATENESS = frozenset({"late", "delay", "slip", "slipp", "misse", "missi", "postp", "pushe", "push "})
+"""The news words that all say one thing, that something is late: one of them elsewhere keeps the news."""
 
 
 def _clause(text: str, finding: Finding, lexicon: Lexicon) -> tuple[int, int, bool] | None:
@@ -98,6 +111,33 @@ def _clause(text: str, finding: Finding, lexicon: Lexicon) -> tuple[int, int, bo
     while end > start and text[end - 1] in ".!?":
         end -= 1
     return start, end, False
+
+
+_SUBORDINATORS = frozenset("if when because since although though unless while as once whereas".split())
+_DANGLING = frozenset(
+    """is was were are be been being am mainly partly largely mostly only simply just all also that to of for by with
+    from in on at and but or so the a an our your their its""".split()
+)
+
+
+def _leaves_a_fragment(text: str, start: int, end: int) -> bool:
+    """Whether cutting text[start:end] leaves its sentence unfinished: "The delay was [because your team...]."
+    (the cut was the sentence's complement), "[That's your problem], not ours." (two words left), or "If you're not
+    happy[, feel free to go elsewhere]." (a condition with no main clause). Then the sentence is the writer's to
+    reword, or goes whole."""
+    sentence = sentence_at(text, start)
+    head = text[sentence.start : start]
+    rest = (head + text[end : sentence.end]).strip().rstrip(".!?;:, ")
+    words = re.findall(r"[\w'’-]+", rest)
+    if len(words) < 4:
+        return True
+    if words[0].lower() in _SUBORDINATORS and "," not in rest:
+        return True
+    if re.match(r",\s+(?:who|whose|which|whom)\b|,\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*,", text[end:]):
+        return True  # "caused by our vendor[, DataPipe Ltd, whose API...]": what follows belongs to the cut
+    head_words = re.findall(r"[\w'’-]+", head)
+    tail = text[end : sentence.end].strip()
+    return bool(head_words) and head_words[-1].lower() in _DANGLING and (not tail or tail[0] in ",;.!?")
 
 
 def _main_clause_tells_news(text: str, clause_start: int, finding: Finding, lexicon: Lexicon) -> bool:
@@ -154,13 +194,22 @@ def plan_edit(
     if clause is not None:
         clause_start, clause_end, causal = clause
         facts = _facts_in(text, clause_start, clause_end)
-        if not facts and (
-            causal
-            or _news_told_elsewhere(text, clause_start, clause_end, lexicon)
-            or _main_clause_tells_news(text, clause_start, finding, lexicon)
+        if (
+            not facts
+            and not _leaves_a_fragment(text, clause_start, clause_end)
+            and (
+                causal
+                or _news_told_elsewhere(text, clause_start, clause_end, lexicon)
+                or _main_clause_tells_news(text, clause_start, finding, lexicon)
+            )
         ):
             return _Edit(clause_start, clause_end, "", finding), None
-    if finding.replacement == "" and finding.family not in {"blame"} and _removable(text, start, end, lexicon):
+    if (
+        finding.replacement == ""
+        and finding.family not in {"blame"}
+        and _removable(text, start, end, lexicon)
+        and not _leaves_a_fragment(text, start, end)
+    ):
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
@@ -177,7 +226,8 @@ def plan_edit(
         # "That email is spam and has nothing to do with us.": the rest of the sentence is what the client needs
         # (a decision, an instruction, the news), so it stays for the writer to reword.
         return None, "its sentence says more than the flagged words: rephrase it yourself"
-    if not _news_told_elsewhere(text, sentence.start, sentence.end, lexicon):
+    accusation = (start, end) if finding.family == "blame" else None
+    if not _news_told_elsewhere(text, sentence.start, sentence.end, lexicon, accusation):
         return None, "its sentence carries the news: say what happened without it"
     return _Edit(sentence.start, sentence.end, "", finding), None
 
@@ -247,6 +297,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?m)^[ \t]*[.,;:!?]+[ \t]*(?:\n|$)", "", text)
     text = re.sub(r"(?<=[.!?])[ \t]+[.,;:!?]+(?=\s|$)", "", text)
     text = re.sub(r"\n[ \t]+\n", "\n\n", text)
+    text = re.sub(r"(?<=[.!?])[ \t]+(?=\n|$)", "", text)  # a cut last sentence leaves no space behind
     text = re.sub(r"\n{3,}", "\n\n", text)
     return re.sub(r"(?<=\S)[ \t]{2,}", " ", text)
 
@@ -394,12 +445,20 @@ _RUN_ON_GREETING = re.compile(
 word that only opens a sentence begins, so the acknowledgement still goes after it, not above it."""
 
 
+_LEADING_HEADERS = re.compile(r"(?:[ \t]*(?i:subject|re|fwd?|to|from|cc|date)[ \t]*:[^\n]*\n)+\s*")
+"""Header lines pasted above the body ("Subject: Delay"): they stay first."""
+
+
 def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if not lines:
         return text
     block = _opening_block(lines, apologised=lexicon.apology.search(text) is not None)
     if not block:
         return text
+    headers = _LEADING_HEADERS.match(text)
+    if headers and headers.end() < len(text):
+        # "Subject: Delay\n\nHi Dana,...": the acknowledgement goes after the greeting, below the subject line.
+        return text[: headers.end()] + _insert_opening(text[headers.end() :], lines, lexicon)
     greeting = lexicon.greeting.match(text)
     run_on = None if greeting else _RUN_ON_GREETING.match(text)
     if greeting or run_on:
@@ -410,7 +469,9 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
             # "Hi Dana, the site was down..." : the greeting gets its own line, the body starts a sentence.
             body = rest.lstrip(" \t")
             body = body[:1].upper() + body[1:]
-            head = text[:cut].rstrip() + ("," if run_on else "")
+            head = text[:cut].rstrip()
+            if run_on or head[-1:] in "-–—":
+                head = head.rstrip("-–— \t") + ","  # "hi dana - sorry..." -> "hi dana,"
             return head + "\n\n" + block + "\n\n" + body
         return text[:cut] + "\n\n" + block + "\n\n" + rest.lstrip("\n")
     return block + "\n\n" + text
@@ -427,6 +488,12 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     body = text.rstrip()
     last_line_start = body.rfind("\n") + 1
     if last_line_start > 0 and _BARE_NAME.match(body[last_line_start:]):
+        # "Support Team\nAcme Ltd": a signature of two or three lines is one block, not to be split.
+        for _ in range(2):
+            above_start = body.rfind("\n", 0, last_line_start - 1) + 1
+            if above_start <= 0 or not _BARE_NAME.match(body[above_start : last_line_start - 1]):
+                break
+            last_line_start = above_start
         # "With warmest regards,\n\nThe Partnerships Team": a short line ending in a comma just above the
         # signature is the sign-off the list did not know.
         above = body[:last_line_start].rstrip()

@@ -225,7 +225,10 @@ CODE_LISTS: dict[str, CodeList] = {
     "date_backward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
     "causal": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to cut a blaming clause"),
     "greeting": CodeList(
-        r"^[ \t]*(?:{})\b[^\n,!:.]{{0,40}}(?:[,!:]|(?=\n)|$)", re.IGNORECASE, "the rewrite, to find the greeting"
+        r"^[ \t]*(?:{})\b(?:[ \t]+(?:mr|mrs|ms|mx|dr|prof|sir)\.)?(?:[^\n,!:.\[]|\[[^\[\]\n]{{1,30}}\]){{0,40}}?"
+        r"(?:[,!:]|[ \t]+[-–—](?=[ \t])|(?=\n)|$)",
+        re.IGNORECASE,
+        "the rewrite, to find the greeting (a title's full stop, 'Dear Dr. Patel,', is part of it)",
     ),
     "sign_off": CodeList(
         r"^[ \t]*(?:{})\b[^\n]{{0,40}}$", re.IGNORECASE | re.MULTILINE, "the rewrite, to find the sign-off"

@@ -94,7 +94,8 @@ def test_config_show_masks_the_key(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     monkeypatch.setenv("CANDOR_API_KEY", "sk-secret-value-1234")
     assert main(["config"]) == ExitCode.OK
     out = capsys.readouterr().out
-    assert "sk-secret" not in out and "***1234" in out and "$CANDOR_API_KEY" in out
+    # Not even the last characters: the key is said to be set, and where from.
+    assert "api_key = '***'" in out and "1234" not in out and "sk-secret" not in out and "$CANDOR_API_KEY" in out
 
 
 def test_explicit_config_flag_and_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

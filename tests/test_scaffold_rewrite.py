@@ -210,9 +210,11 @@ def test_a_clause_blaming_the_client_goes_when_the_main_clause_tells_the_news(re
     assert "blame-client" in {f.rule for f in review.findings}
     assert review.rewrite is not None
     assert "your team also" not in review.rewrite.text and "The migration slipped again." in review.rewrite.text
-    # With no other news in its sentence, the same clause stays for the writer: it is then the only telling.
+    # A sentence whose only news is the accusation goes whole (the client's lateness is not news the writer owes),
+    # never leaving a fragment such as "Thanks." behind.
     alone = reviewer.review_text("Hi Dana,\n\nThanks, and your team also sent the content late.\n\nSam")
-    assert alone.rewrite is None or "your team also sent" in alone.rewrite.text
+    assert alone.rewrite is not None and "your team also sent" not in alone.rewrite.text
+    assert "Thanks." not in alone.rewrite.text
 
 
 def test_a_message_pasted_as_one_paragraph_keeps_greeting_first_and_sign_off_last(reviewer: Reviewer) -> None:
@@ -233,6 +235,82 @@ def test_a_message_pasted_as_one_paragraph_keeps_greeting_first_and_sign_off_las
     # An ordinary word after the last sentence is not a signature.
     enjoy = reviewer.review_text("We missed the deadline for the export and it is late. Enjoy").rewrite
     assert enjoy is not None and enjoy.text.index("late. Enjoy") < enjoy.text.index("Next steps:")
+
+
+@pytest.mark.parametrize(
+    ("draft", "before_ack", "after_steps"),
+    [
+        (
+            "Dear Mr. Henderson,\n\nWe missed the deadline. We will deliver soon.\n\nBest,\nOliver",
+            "Dear Mr. Henderson,",
+            "Best,\nOliver",
+        ),
+        (
+            "Subject: Delay\n\nHi Dana,\n\nWe missed the deadline. We will deliver soon.\n\nBest,\nOliver",
+            "Subject: Delay\n\nHi Dana,",
+            "Best,\nOliver",
+        ),
+        (
+            "Hello all,\n\nWe missed the deadline. We will deliver soon.\n\nThe Ledgerly team",
+            "Hello all,",
+            "The Ledgerly team",
+        ),
+        (
+            "Hi Dana,\n\nWe missed the deadline. We will deliver soon.\n\nSupport Team\nAcme Ltd",
+            "Hi Dana,",
+            "Support Team\nAcme Ltd",
+        ),
+        ("hi dana - sorry for the delay!! the export failed again at 3am. thx", "hi dana,", ""),
+    ],
+)
+def test_the_opening_follows_any_greeting_and_the_steps_precede_any_signature(
+    reviewer: Reviewer, draft: str, before_ack: str, after_steps: str
+) -> None:
+    # Found by an acceptance pass: titles, a subject line, a team signature, a two-line signature, a dash.
+    text = reviewer.review_text(draft).rewrite.text  # type: ignore[union-attr]
+    assert text.startswith(before_ack + "\n\nI know ["), text
+    if after_steps:
+        assert text.rstrip().endswith("\n\n" + after_steps) and text.index("Next steps:") < text.rindex(after_steps)
+
+
+@pytest.mark.parametrize(
+    ("draft", "kept"),
+    [
+        # Cutting "because your team..." would leave "The delay was." : the sentence is the writer's to reword.
+        (
+            "Hi Dana,\n\nThe report slipped. The delay was mainly because your team failed to send the figures on time, "
+            "and we were slow too.\n\nSam",
+            "The delay was mainly because",
+        ),
+        # The cause's apposition belongs to it: no "a hiccup, DataPipe Ltd, whose API...".
+        (
+            "Hi Dana,\n\nThe export slipped; it was a hiccup caused by our vendor, DataPipe Ltd, whose API went down for "
+            "6 hours.\n\nSam",
+            "caused by our vendor, DataPipe Ltd",
+        ),
+        # A first-person admission that names a provider is not blame, so it is never cut.
+        (
+            "Hi Dana,\n\nWe missed the 14 March deadline. I underestimated the payment-provider integration and did "
+            "not flag the risk early enough.\n\nSam",
+            "I underestimated the payment-provider integration",
+        ),
+    ],
+)
+def test_a_cut_never_leaves_a_fragment_or_removes_an_admission(reviewer: Reviewer, draft: str, kept: str) -> None:
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is None or kept in rewrite.text
+    if rewrite is not None:
+        assert not re.search(r"\b(?:was|is|were)\.|, [A-Z][\w ]+, whose", rewrite.text.replace(kept, ""))
+
+
+def test_a_conditional_left_alone_or_two_words_left_are_not_a_sentence(reviewer: Reviewer) -> None:
+    draft = (
+        "Hi Mark,\n\nSupport is only included on weekdays. That's your problem, not ours. If you're not happy, feel "
+        "free to take your business elsewhere.\n\nRegards,\nSupport"
+    )
+    text = reviewer.review_text(draft).rewrite.text  # type: ignore[union-attr]
+    assert "Not ours." not in text and "If you're not happy." not in text
+    assert "Support is only included on weekdays." in text and not re.search(r"[.!?] \n", text)
 
 
 def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
