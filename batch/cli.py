@@ -10,6 +10,7 @@ reviews only what is left. Its exit code is `ExitPolicy.run_exit_code` over the 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -72,18 +73,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
     sink = open_sink(args.out, fmt, [d.id for d in reviewer.rubric.dimensions])
     progress = Progress(quiet=args.quiet, stream=sys.stderr, sources=[str(s) for s in args.sources])
     try:
-        tally = run_batch(
-            [str(s) for s in args.sources],
-            options,
-            settings,
-            sink,
-            jobs=args.jobs or default_jobs(settings),
-            rewrite=args.rewrite,
-            on_progress=progress.update,
-        )
-    finally:
-        sink.close()
-        progress.close()
+        try:
+            tally = run_batch(
+                [str(s) for s in args.sources],
+                options,
+                settings,
+                sink,
+                jobs=args.jobs or default_jobs(settings),
+                rewrite=args.rewrite,
+                on_progress=progress.update,
+            )
+        finally:
+            sink.close()
+            progress.close()
+    except KeyboardInterrupt:
+        # Every result received is written and the output closed. Python's own exit would now wait for the worker
+        # pool to wind down, which can hang when the interrupt reached this process alone (a supervisor's SIGINT,
+        # not a terminal's Ctrl-C): a worker can be left mid-reply on its pipe. So end here; the workers follow
+        # their parent (`runner._end_with_parent`), and the same command resumes where this one stopped.
+        sys.stderr.write("candor: interrupted\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(ExitCode.INTERRUPTED)
     if not args.quiet:
         sys.stderr.write(progress.summary(tally, out=str(args.out)))
     if args.report:

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from reviewer.atomic import write_atomic
 from reviewer.commands import CommandRegistry, flag_overrides, load_plugins, reviewer_from_args
@@ -192,8 +193,16 @@ def load_commands(argv: Sequence[str] | None = None) -> CommandRegistry:
     return commands
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line, naming the mistake and where help is (argparse would print the whole usage
+    first, a dozen lines for `candor check`); the exit code is still 2. Subcommands inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser(commands: CommandRegistry) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="candor",
         description="Review a client message before it is sent: transparency, empathy, accountability, "
         "solutions, limited excuses.",

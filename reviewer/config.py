@@ -314,6 +314,11 @@ def load_settings(
             values[key] = value
             provenance[key] = "--" + key.replace("_", "-")
     settings = Settings(**values)
+    for name in ("send_at", "block_below"):
+        threshold = getattr(settings, name)
+        # Scores run from 1 to 5: a threshold outside (or NaN) would make a verdict impossible or certain.
+        if not 1.0 <= threshold <= 5.0:
+            raise ConfigError(f"{name} ({threshold}) must be a score from 1 to 5 ({provenance.get(name, 'default')})")
     if settings.block_below > settings.send_at:
         raise ConfigError(f"block_below ({settings.block_below}) must not exceed send_at ({settings.send_at})")
     return LoadedSettings(settings, provenance)

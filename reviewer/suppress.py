@@ -118,5 +118,5 @@ def apply(suppressions: Suppressions, text: str, findings: Sequence[Finding], mi
     notes = [f"Ignored as asked ({reason}): {', '.join(what)}." for reason, what in ignored.items()]
     for name in suppressions.rules:
         if name not in ignored:
-            notes.append(f"candor: ignore {name} matched nothing in this draft (is the rule name right?).")
+            notes.append(f"Ignore {name} matched nothing in this draft (is the rule name right?).")
     return Filtered(tuple(kept), tuple(kept_missing), tuple(notes))

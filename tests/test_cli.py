@@ -130,6 +130,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown engine 'nonsense'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "x.txt", "--situation", "nonsense"], ["check", "--format", "yaml", "x.txt"], ["bogus"], ["batch"]],
+)
+def test_a_usage_error_is_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err and "--help" in err and "usage:" not in err
+
+
 def test_schema_command_prints_the_checked_in_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == ExitCode.OK
     generated = json.loads(capsys.readouterr().out)

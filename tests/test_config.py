@@ -76,6 +76,9 @@ def test_openai_variables_are_fallbacks(monkeypatch: pytest.MonkeyPatch, tmp_pat
         ("api_key = 'sk-123'\n", "api_key: set it in the environment"),
         ("send_at = [\n", "not valid TOML"),
         ("send_at = 2.0\nblock_below = 3.0\n", "must not exceed send_at"),
+        ("send_at = 9.0\n", "send_at \\(9.0\\) must be a score from 1 to 5"),
+        ("send_at = nan\n", "send_at: expected float, got nan"),
+        ("block_below = -5.0\n", "block_below \\(-5.0\\) must be a score from 1 to 5"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str) -> None:

@@ -278,14 +278,14 @@ def test_the_opening_follows_any_greeting_and_the_steps_precede_any_signature(
     [
         # Cutting "because your team..." would leave "The delay was." : the sentence is the writer's to reword.
         (
-            "Hi Dana,\n\nThe report slipped. The delay was mainly because your team failed to send the figures on time, "
-            "and we were slow too.\n\nSam",
+            "Hi Dana,\n\nThe report slipped. The delay was mainly because your team failed to send the figures "
+            "on time, and we were slow too.\n\nSam",
             "The delay was mainly because",
         ),
         # The cause's apposition belongs to it: no "a hiccup, DataPipe Ltd, whose API...".
         (
-            "Hi Dana,\n\nThe export slipped; it was a hiccup caused by our vendor, DataPipe Ltd, whose API went down for "
-            "6 hours.\n\nSam",
+            "Hi Dana,\n\nThe export slipped; it was a hiccup caused by our vendor, DataPipe Ltd, whose API went "
+            "down for 6 hours.\n\nSam",
             "caused by our vendor, DataPipe Ltd",
         ),
         # A first-person admission that names a provider is not blame, so it is never cut.

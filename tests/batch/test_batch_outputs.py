@@ -174,6 +174,35 @@ def candor_batch(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "candor"), "batch", *args]
 
 
+def test_an_interrupt_sent_to_the_parent_alone_ends_the_batch_promptly(tmp_path: Path) -> None:
+    """A supervisor's SIGINT reaches the parent only (not the workers, as a terminal's Ctrl-C would): the batch
+    must still end at once with 130, not wait on workers idle on their queue (an acceptance pass saw one in three
+    hang before the parent ended its workers itself)."""
+    archive(tmp_path / "archive.jsonl", 20000)
+    out = tmp_path / "results.jsonl"
+    command = candor_batch(str(tmp_path / "archive.jsonl"), "-o", str(out), "--jobs", "2", "-q")
+    for round_ in range(3):
+        size = out.stat().st_size if out.exists() else 0
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started = time.monotonic()
+        while process.poll() is None and time.monotonic() - started < 60:
+            if out.exists() and out.stat().st_size > size:
+                break
+            time.sleep(0.02)
+        time.sleep(0.1 * round_)
+        if process.poll() is not None:
+            break
+        process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == ExitCode.INTERRUPTED, err.decode()[-500:]
+        assert time.monotonic() - interrupted < 10, "the batch took too long to stop"
+    deadline = time.monotonic() + 5
+    while orphans(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert orphans(str(out)) == []
+
+
 @pytest.mark.parametrize("name", ["results.jsonl", "results.db", "results.csv"])
 def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_message_once(
     tmp_path: Path, name: str
