@@ -152,6 +152,17 @@ def test_background_sentences_are_over_explaining_one_finding_per_run(reviewer: 
     assert all("We will ship" not in f.quote for f in runs)
 
 
+def test_no_strength_is_credited_inside_an_accusation(reviewer: Reviewer) -> None:
+    blamed = reviewer.review_text("Hi Dana,\n\nThe migration slipped, and your team also sent the content late.\n\nSam")
+    assert "blame-client" in {f.rule for f in blamed.findings}
+    assert "client_focus-your" not in {f.rule for f in blamed.findings if f.severity == "positive"}
+    # The same words outside an accusation still count.
+    fine = reviewer.review_text(
+        "Hi Dana,\n\nThe migration slipped. I know your team planned the launch around it.\n\nSam"
+    )
+    assert "client_focus-your" in {f.rule for f in fine.findings}
+
+
 def test_the_plan_a_heading_and_the_closing_are_not_background(reviewer: Reviewer) -> None:
     """A price notice names prices in every line; its heading, its plan and its thanks are the news, the remedy
     and the closing, not explanation (dev messages were flagged whole for this)."""

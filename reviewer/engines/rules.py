@@ -590,12 +590,24 @@ class Analysis:
     """What was ignored as the message asked (`reviewer.suppress`)."""
 
 
+_ACCUSING = frozenset({"blame", "hostile_tone", "dismissive", "deflection"})
+
+
+def _without_credit_inside_accusations(cues: list[Finding]) -> list[Finding]:
+    """A strength found inside an accusation is not one: "your team" is the client's world, but in "your team also
+    sent the content late" it is who is blamed, and the review must not list it under what works."""
+    spans = [(f.start, f.end) for f in cues if f.family in _ACCUSING and f.severity != "positive"]
+    if not spans:
+        return cues
+    return [f for f in cues if f.severity != "positive" or not any(s < f.end and f.start < e for s, e in spans)]
+
+
 def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> Analysis:
     """With `scored_only`, the word features are only those the rubric's fitted scorer weighs (enough to score;
     the fit wants them all)."""
     text = message.text
     news = profile(text, rubric.lexicon.news, message.situation)
-    cues = find_cues(text, rubric, news)
+    cues = _without_credit_inside_accusations(find_cues(text, rubric, news))
     suppressions = Suppressions(rules=message.ignore, phrases=message.allow)
     kept = list(apply_suppressions(suppressions, text, cues, ()).findings) if suppressions else cues
     check_findings, missing, check_parts = run_checks(text, rubric, news, kept)
