@@ -43,7 +43,8 @@ def test_counts_are_exact_cl100k() -> None:
 PIECES = [
     "\n", "\n\n", "\r\n", " ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\x0b", "\x1c", "\u2028", "\u0085",
     "a", "Word", "don't", "'s", "'LL", "3", "1234567", "14 March", ".", ":", "!?", "...", "---",
-    "<<<DRAFT 3fa9c2b1d0>>>", "- 5: Owns it", '"quoted"', "é", "日本", "🙂", "\u200b", "#", "## transparency: Transparency",
+    "<<<DRAFT 3fa9c2b1d0>>>", "- 5: Owns it", '"quoted"', "é", "日本", "🙂", "\u200b", "#",
+    "## transparency: Transparency",
 ]  # fmt: skip
 
 
