@@ -17,7 +17,9 @@ import email.errors
 import email.header
 import email.policy
 import html
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from email.message import Message as MailMessage
@@ -130,6 +132,18 @@ _SIGNATURE_START = re.compile(
 _PROSE = re.compile(r"(?:\S+\s+){5,}\S*[.!?]\W*$")
 SIGNATURE_MAX_LINES = 8
 SIGNATURE_MAX_WIDTH = 80
+_CUT_START = r"\s*(?:>|--|\*?(?:From|Sent|Date|To|Cc|Subject)\*?:|Sent from my |Get Outlook for )"
+_MAY_CUT_FIRST = re.compile(_CUT_START, re.IGNORECASE)
+_MAY_CUT_LATER = re.compile("\n" + _CUT_START, re.IGNORECASE)
+r"""A line that could start a cut: every line a cut needs (a quote mark, a thread's rule or header, an attribution's
+quoted line, a signature's start) begins like this, after the same leading whitespace (`\s` is `str.isspace`), so
+a text with no such line (the first, or one after a newline) is left whole without testing line by line. Two
+patterns, not one in multiline: a leading newline lets the regex engine skip to each line instead of trying `^`
+at every character."""
+
+
+def _may_cut(text: str) -> bool:
+    return _MAY_CUT_FIRST.match(text) is not None or _MAY_CUT_LATER.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,12 @@ def strip_quoted(text: str) -> Stripped:
     Each cut is said in a note. A cut is made only where what it removes looks like what it claims to be: a
     signature marker followed by prose, or a "From:" line that is not a quoted header block, leaves the text in.
     """
+    if not _may_cut(text):  # most messages: nothing to cut, and two searches in C say so
+        return Stripped(text.strip(), ())
+    return _strip_line_by_line(text)
+
+
+def _strip_line_by_line(text: str) -> Stripped:
     lines = text.split("\n")
     notes: list[str] = []
     start = _thread_start(lines)
@@ -396,13 +416,18 @@ def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> 
     """
     where = where or str(path)
     try:
-        if path.is_dir():
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
             raise InputError(f"{where}: is a directory; give a file (batch review takes folders)")
-        size = path.stat().st_size
+        size = status.st_size
         if size > max_bytes:
             raise InputError(f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)")
-        with path.open("rb") as handle:  # a pipe or a device (/dev/zero) has no size: stop just past the limit
-            data = handle.read(max_bytes + 1)
+        with open(path, "rb") as handle:
+            # What its size says first (a read of the whole limit would allocate it, 2 MB, for every file), then,
+            # if there is more (it grew; a pipe or a device such as /dev/zero has no size), on to just past the limit.
+            data = handle.read(min(size, max_bytes) + 1)
+            if len(data) > size:
+                data += handle.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         raise InputError(f"{where}: no such file") from None
     except PermissionError:

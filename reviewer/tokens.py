@@ -19,11 +19,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 ENCODING = "cl100k_base"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
@@ -75,21 +77,41 @@ def _bundled_ranks_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _load_cl100k(path: Path) -> TokenCounter:
+def _cl100k(path: Path) -> Any:
+    """The cl100k_base encoding (a `tiktoken.Encoding`) built from the ranks file, checked against its hash."""
     import tiktoken
 
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != CL100K_SHA256:
         raise ValueError(f"{path}: not the official cl100k_base file (sha256 mismatch)")
     ranks = {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
-    encoding = tiktoken.Encoding(
+    return tiktoken.Encoding(
         name=ENCODING, pat_str=_CL100K_PATTERN, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL
     )
 
-    def count(text: str) -> int:
+
+def _load_cl100k(path: Path) -> TokenCounter:
+    encoding = _cl100k(path)
+
+    @lru_cache(maxsize=4096)
+    def count_piece(text: str) -> int:
         return len(encoding.encode_ordinary(text))
 
+    def count(text: str) -> int:
+        return sum(map(count_piece, _SAFE_SPLIT.split(text)))
+
     return TokenCounter(name=ENCODING, exact=True, _count=count)
+
+
+_SAFE_SPLIT = re.compile(r"(?<=\n)(?=\S)")
+r"""Where a text can be cut into pieces whose cl100k counts add up to the whole's: after a newline, before a
+character that is not whitespace. No piece of cl100k's split pattern runs from a newline on into such a character (a
+newline ends a punctuation run's trailing newlines, and starts no letter, number or punctuation piece), and the
+whitespace run that ends at that newline is one piece either way (`\s++$` at the end of the cut, `\s*[\r\n]`
+before the character); nothing in the pattern looks behind. Python's `\S` is not `str.isspace`, which holds every
+Unicode White_Space character the pattern's `\s` means, so no cut is made before one of them. Why: a review's
+prompt is mostly the rubric, the same lines every call, so its pieces are counted once a process (`count_piece` is
+cached) and only the draft's lines each call; `tests/llm/test_llm_tokens.py` compares the sums with whole counts."""
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,9 @@ class PromptSet:
     repair: str
     hash: str
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+    _stand_ins: dict[tuple[Rubric, str, str], tuple[tuple[str, str], ...] | None] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PromptSet:
@@ -80,24 +83,57 @@ class PromptSet:
     def render(
         self, rubric: Rubric, draft: str, *, situation: str | None = None, client: str | None = None
     ) -> tuple[tuple[str, str], ...]:
-        """(role, content) messages for one review: system, then the user message with rubric and draft."""
+        """(role, content) messages for one review: system, then the user message with rubric and draft.
+
+        The templates are rendered once per rubric, situation and client with stand-ins for the draft and its
+        markers (`_with_stand_ins`), which each review then replaces: the same text as rendering every time (the
+        templates insert these three raw, with triple braces, and test none of them), without the mustache
+        rendering of the whole rubric on every call."""
+        marker = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:10]
+        shapes = self._with_stand_ins(rubric, situation or "", client or "")
+        if shapes is None:
+            return self._render(rubric, draft, marker, situation or "", client or "")
+        open_, close = f"<<<DRAFT {marker}>>>", f"<<<END DRAFT {marker}>>>"
+        return tuple(
+            (role, _clean(content.replace(_OPEN, open_).replace(_CLOSE, close).replace(_DRAFT, draft)))
+            for role, content in shapes
+        )
+
+    def _render(
+        self, rubric: Rubric, draft: str, marker: str, situation: str, client: str, *, clean: bool = True
+    ) -> tuple[tuple[str, str], ...]:
         templates = self._templates()
         static = rubric_context(rubric)
-        marker = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:10]
         values = {
-            "draft_open": f"<<<DRAFT {marker}>>>",
-            "draft_close": f"<<<END DRAFT {marker}>>>",
-            "situation": situation or "",
-            "client": client or "",
+            "draft_open": f"<<<DRAFT {marker}>>>" if clean else _OPEN,
+            "draft_close": f"<<<END DRAFT {marker}>>>" if clean else _CLOSE,
+            "situation": situation,
+            "client": client,
         }
         rewrite = templates["rewrite"].format(**values).strip()
         messages = templates["chat"].format_messages(**static, **values, draft=draft, rewrite_instructions=rewrite)
         roles = {"system": "system", "human": "user"}
-        return tuple((roles[m.type], _clean(str(m.content))) for m in messages)
+        return tuple((roles[m.type], _clean(str(m.content)) if clean else str(m.content)) for m in messages)
+
+    def _with_stand_ins(self, rubric: Rubric, situation: str, client: str) -> tuple[tuple[str, str], ...] | None:
+        """The messages rendered with `_OPEN`, `_CLOSE` and `_DRAFT` in place of the markers and the draft, not yet
+        stripped; None when a stand-in's NUL could be mistaken for text (a client or rubric holding one)."""
+        shapes = self._stand_ins
+        key = (rubric, situation, client)
+        if key not in shapes:
+            rendered = self._render(rubric, _DRAFT, "", situation, client, clean=False)
+            own = [c.replace(_OPEN, "").replace(_CLOSE, "").replace(_DRAFT, "") for _, c in rendered]
+            if len(shapes) >= 64:
+                shapes.clear()
+            shapes[key] = None if any("\0" in c for c in own) else rendered
+        return shapes[key]
 
     def render_repair(self, errors: list[str]) -> str:
         return _clean(str(self._templates()["repair"].format(errors=errors[:8])))
 
+
+_OPEN, _CLOSE, _DRAFT = "\0candor-draft-open\0", "\0candor-draft-close\0", "\0candor-draft\0"
+"""Stand-ins rendered where the markers and the draft go (`PromptSet.render`): no template text holds a NUL."""
 
 _DRAFT_BLOCK = re.compile(r"<<<DRAFT ([0-9a-f]{10})>>>\n(.*?)\n<<<END DRAFT \1>>>", re.DOTALL)
 

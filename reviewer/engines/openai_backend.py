@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -74,6 +76,39 @@ def _retry_after(headers: httpx2.Headers | None) -> float | None:
         except (TypeError, ValueError, OverflowError):
             return None  # "Retry-After: soon": no usable wait, so the usual backoff applies
         return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+class _CallThreads:
+    """Daemon threads that run SDK calls (`OpenAIBackend._within_deadline`), each kept for the next call once its
+    call returns: starting a thread costs more CPU than the rest of a call's waiting does, on every call. A call past
+    its deadline keeps its thread until it returns (or for good, as a new thread would); the others take another."""
+
+    def __init__(self) -> None:
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+
+    def run(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), name="candor-llm-call", daemon=True).start()
+        inbox.put(task)
+
+    def _serve(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            inbox.get()()  # the task hands its own outcome and errors back (`_within_deadline`)
+            with self._lock:
+                self._idle.append(inbox)
+
+
+    def forget(self) -> None:
+        """In a forked child: the parent's threads are not there to serve it."""
+        self._idle, self._lock = [], threading.Lock()
+
+
+_CALL_THREADS = _CallThreads()
+os.register_at_fork(after_in_child=_CALL_THREADS.forget)
 
 
 class OpenAIBackend:
@@ -160,7 +195,7 @@ class OpenAIBackend:
             finally:
                 done.set()
 
-        threading.Thread(target=run, name="candor-llm-call", daemon=True).start()
+        _CALL_THREADS.run(run)
         if not done.wait(self.timeout):
             raise self._timed_out()
         if "error" in outcome:

@@ -4,6 +4,7 @@ so; config and rubric patterns give a value or their one-line error."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -122,3 +123,41 @@ def test_any_config_file_gives_settings_or_one_config_error(
         load_settings(config_file=path, environ={"CANDOR_CONFIG": str(folder / "none.toml")})
     except ConfigError as err:
         assert "\n" not in str(err)
+
+
+LINE_STARTS = st.sampled_from(
+    ["", " ", "\t", "\u00a0", "\u2003", "> ", ">", "-- ", "--", "- ", "---- Original Message ----", "----- Forwarded",
+     "From: Dana <d@x.io>", "from:", "*From:* Dana", "Sent: Monday", "Date: 3 June", "To: Sam", "Cc: ops",
+     "Subject: launch", "To be honest", "Sent from my iPhone", "sent from my phone", "Sent from my", "SENT FROM MY ",
+     "Get Outlook for iOS", "get outlook for", "On Mon, 3 Jun 2024, Dana wrote:", "______", "____", "\u017fent: x",
+     "Hi Dana,", "We missed the date.", "Best,", "Sam", "\r", "\x0b", "\x1c"]
+)  # fmt: skip
+LINE_ENDS = st.sampled_from(["", " the launch slipped because of us.", " x", ":", " wrote:", "  ", "\r"])
+
+
+@FAST
+@given(st.lists(st.tuples(LINE_STARTS, LINE_ENDS), min_size=1, max_size=14))
+def test_the_one_search_shortcut_strips_exactly_as_testing_line_by_line(lines: list[tuple[str, str]]) -> None:
+    """`strip_quoted` leaves a text with no line that could start a cut whole after one search; whatever the lines
+    (near misses of every marker, other whitespace, case), it gives what testing each line gives."""
+    from reviewer.inputs import _strip_line_by_line
+
+    text = "\n".join(start + end for start, end in lines)
+    assert strip_quoted(text) == _strip_line_by_line(text)
+
+
+def test_the_shortcut_strips_every_corpus_message_as_testing_line_by_line() -> None:
+    from reviewer.inputs import _may_cut, _strip_line_by_line
+
+    root = Path(__file__).resolve().parents[2] / "evals" / "data"
+    texts = [
+        str(json.loads(line).get("text", ""))
+        for path in [*sorted(root.glob("raw/*.jsonl")), root / "realistic" / "dev.jsonl"]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(texts) > 500
+    shortcut = [text for text in texts if not _may_cut(text)]
+    assert len(shortcut) > len(texts) // 2  # the shortcut is what most messages take
+    for text in texts:
+        assert strip_quoted(text) == _strip_line_by_line(text)

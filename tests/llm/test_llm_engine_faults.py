@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 
 import pytest
 from llm_support import API_KEY, DRAFT, MODEL, Drop, Hang, Raw, Reply, ScriptedServer, Status, reply_data, reply_json
@@ -395,3 +396,61 @@ def test_sync_review_many(server: ScriptedServer, settings: Settings, rubric: Ru
     llm, _ = engine(settings)
     results = review_many(llm, [Message(text=DRAFT + f"\n{i}") for i in range(3)], rubric, concurrency=2)
     assert [r.text for r in results if not isinstance(r, EngineError)] == [DRAFT + f"\n{i}" for i in range(3)]
+
+
+def test_a_call_after_one_past_its_deadline_is_answered(
+    server: ScriptedServer, settings: Settings, rubric: Rubric
+) -> None:
+    """SDK calls run on kept threads: the one still stuck in a hung call is not handed the next call."""
+    server.then(Hang(3), Reply(reply_json(rubric)), Reply(reply_json(rubric)))
+    llm, _ = engine(settings.replace(timeout=0.5))
+    with pytest.raises(EngineError, match="timeout"):
+        llm.review(Message(text=DRAFT), rubric)
+    assert llm.review(Message(text=DRAFT + "\nSecond."), rubric).verdict
+    assert llm.review(Message(text=DRAFT + "\nThird."), rubric).verdict
+    assert len(server.requests) == 3
+
+
+def test_call_threads_are_kept_for_the_next_call_and_forgotten_in_a_fork() -> None:
+    import multiprocessing
+    import threading
+
+    from reviewer.engines.openai_backend import _CallThreads
+
+    threads = _CallThreads()
+    ran: list[int] = []
+
+    def task(done: threading.Event) -> Callable[[], None]:
+        return lambda: (ran.append(threading.get_ident()), done.set())  # type: ignore[func-returns-value]
+
+    for _ in range(3):
+        done = threading.Event()
+        threads.run(task(done))
+        assert done.wait(5)
+        time.sleep(0.05)  # the thread goes back to idle after its task
+    assert len(set(ran)) == 1  # one thread served all three
+    stuck, release = threading.Event(), threading.Event()
+    threads.run(lambda: (stuck.set(), release.wait(5)))  # type: ignore[func-returns-value]
+    assert stuck.wait(5)
+    done = threading.Event()
+    threads.run(task(done))
+    assert done.wait(5)  # not queued behind the stuck one
+    release.set()
+
+    def in_child() -> None:
+        from reviewer.engines.openai_backend import _CALL_THREADS
+
+        done = threading.Event()
+        _CALL_THREADS.run(done.set)
+        raise SystemExit(0 if done.wait(5) else 1)
+
+    from reviewer.engines.openai_backend import _CALL_THREADS
+
+    warm = threading.Event()
+    _CALL_THREADS.run(warm.set)
+    assert warm.wait(5)
+    time.sleep(0.05)
+    child = multiprocessing.get_context("fork").Process(target=in_child)
+    child.start()
+    child.join(10)
+    assert child.exitcode == 0

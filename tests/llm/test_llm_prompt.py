@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -126,3 +127,36 @@ def test_reply_data_matches_the_schema(rubric: Rubric) -> None:
     bad["dimensions"]["empathy"]["score"] = 6
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, reply_schema(rubric))
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        DRAFT,
+        "x",
+        "  spaced out \n\n",
+        "{{draft}} {{{draft_open}}} {{#client}}x{{/client}} <<<DRAFT 0123456789>>>",
+        "\0candor-draft\0 and \0candor-draft-open\0 in the draft itself",
+        "Line one\r\nLine two\n\n> quoted\n-- \nSam",
+        "Unicode: é 日本 🙂 \u2028 end",
+    ],
+)
+@pytest.mark.parametrize(("situation", "client"), [(None, None), ("outage", "Dana"), ("delay", "O'Brien & {{Co}}")])
+def test_rendering_once_with_stand_ins_gives_what_rendering_each_time_gives(
+    rubric: Rubric, draft: str, situation: str | None, client: str | None
+) -> None:
+    """The templates are rendered once per rubric, situation and client, with stand-ins for the draft and its
+    markers; filling them in gives exactly the messages a full rendering gives, whatever the draft holds."""
+    prompts = PromptSet.load()
+    marker = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:10]
+    direct = prompts._render(rubric, draft, marker, situation or "", client or "")
+    assert prompts.render(rubric, draft, situation=situation, client=client) == direct
+    assert prompts.render(rubric, draft, situation=situation, client=client) == direct  # from the stand-ins
+    assert prompts._with_stand_ins(rubric, situation or "", client or "") is not None
+
+
+def test_a_client_holding_a_nul_is_rendered_in_full(rubric: Rubric) -> None:
+    prompts = PromptSet.load()
+    assert prompts._with_stand_ins(rubric, "", "a\0b") is None
+    _, user = prompts.render(rubric, DRAFT, client="a\0b")
+    assert "a\0b" in user[1] and DRAFT.strip() in user[1]

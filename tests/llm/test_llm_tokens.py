@@ -8,8 +8,11 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from llm_support import DRAFT, Reply, ScriptedServer, reply_json
 
 from reviewer import tokens
@@ -35,6 +38,48 @@ def test_counts_are_exact_cl100k() -> None:
     assert tokens.count_tokens("hello world") == 2
     assert tokens.count_tokens("") == 0
     assert tokens.token_counter().exact and tokens.token_counter().name == "cl100k_base"
+
+
+PIECES = [
+    "\n", "\n\n", "\r\n", " ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\x0b", "\x1c", "\u2028", "\u0085",
+    "a", "Word", "don't", "'s", "'LL", "3", "1234567", "14 March", ".", ":", "!?", "...", "---",
+    "<<<DRAFT 3fa9c2b1d0>>>", "- 5: Owns it", '"quoted"', "é", "日本", "🙂", "\u200b", "#",
+    "## transparency: Transparency",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_a_count_cut_after_newlines_adds_up_to_the_whole_count(parts: list[str]) -> None:
+    """The counter counts a text in pieces cut after a newline before a non-space character (most of a prompt's
+    pieces are the rubric's lines, counted once): the sum is the whole text's count, whatever meets at the cuts."""
+    path = tokens._bundled_ranks_file()
+    assert path is not None
+    encoding = _encoding()
+    text = "".join(parts)
+    assert tokens.token_counter().count(text) == len(encoding.encode_ordinary(text))
+
+
+def test_a_review_prompt_is_counted_as_a_whole() -> None:
+    from reviewer.engines.llm_prompt import PromptSet
+    from reviewer.service import rubric_for
+
+    rubric = rubric_for(Settings())
+    prompts = PromptSet.load()
+    for draft in (DRAFT, DRAFT + "\n", "  " + DRAFT + ".\n\n", "Hi,\n\n- one\n- two:\n\n\tthree!\r\n"):
+        for _, content in prompts.render(rubric, draft.strip() or draft, situation="delay", client="Dana"):
+            assert tokens.token_counter().count(content) == len(_encoding().encode_ordinary(content))
+
+
+_ENCODING: list[object] = []
+
+
+def _encoding() -> Any:
+    if not _ENCODING:
+        path = tokens._bundled_ranks_file()
+        assert path is not None
+        _ENCODING.append(tokens._cl100k(path))
+    return _ENCODING[0]
 
 
 def test_every_model_is_counted_with_cl100k() -> None:
