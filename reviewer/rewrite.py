@@ -66,16 +66,46 @@ def _news_told_elsewhere(
     """Whether deleting text[start:end] keeps the news: what it says went wrong is said outside it too (or it says
     nothing went wrong). The words of a blaming finding (`accusation`: "your team failed to send...") are what the
     client is blamed for, not the news."""
+    positions = _news_positions(text, lexicon.what_went_wrong)
     if accusation is None:
         inside = _news_stems(text[start:end], lexicon)
     else:
-        inside = _news_stems(text[start : accusation[0]] + " . " + text[accusation[1] : end], lexicon)
+        # From the positions found once per text, not by searching the sentence again for each finding (one
+        # finding after another in a 49,000-character unpunctuated draft made that quadratic).
+        a_start, a_end = accusation
+        starts = _news_starts(positions)
+        inside = [
+            stem
+            for s, e, stem in positions[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+            if e <= end and not (s >= a_start and e <= a_end)
+        ]
     if not inside:
         return True
-    outside = {stem for s, e, stem in _news_positions(text, lexicon.what_went_wrong) if e <= start or s >= end}
-    if outside & _LATENESS and all(stem in _LATENESS for stem in inside):
+    spread = _news_spread(positions)
+
+    def said_outside(stem: str) -> bool:
+        first_end, last_start = spread.get(stem, (len(text) + 1, -1))
+        return first_end <= start or last_start >= end
+
+    if any(said_outside(stem) for stem in _LATENESS) and all(stem in _LATENESS for stem in inside):
         return True  # "The report is late." tells what "The delay was because..." tells: it is late
-    return all(stem in outside for stem in inside)
+    return all(said_outside(stem) for stem in inside)
+
+
+@lru_cache(maxsize=16)
+def _news_starts(positions: tuple[tuple[int, int, str], ...]) -> list[int]:
+    return [s for s, _, _ in positions]
+
+
+@lru_cache(maxsize=16)
+def _news_spread(positions: tuple[tuple[int, int, str], ...]) -> dict[str, tuple[int, int]]:
+    """Per news stem, where its first mention ends and its last one starts: a stem is said outside a span exactly
+    when one of those lies outside it, so each question costs two comparisons, not a pass over every mention."""
+    spread: dict[str, tuple[int, int]] = {}
+    for s, e, stem in positions:
+        first_end, last_start = spread.get(stem, (e, s))
+        spread[stem] = (min(first_end, e), max(last_start, s))
+    return spread
 
 
 _LATENESS = frozenset({"late", "delay", "slip", "slipp", "misse", "missi", "postp", "pushe", "push "})
@@ -124,20 +154,29 @@ def _leaves_a_fragment(text: str, start: int, end: int) -> bool:
     """Whether cutting text[start:end] leaves its sentence unfinished: "The delay was [because your team...]."
     (the cut was the sentence's complement), "[That's your problem], not ours." (two words left), or "If you're not
     happy[, feel free to go elsewhere]." (a condition with no main clause). Then the sentence is the writer's to
-    reword, or goes whole."""
+    reword, or goes whole. Only the words next to the cut and the sentence's first word are read (a bounded window,
+    so a long unpunctuated draft with many findings stays linear)."""
     sentence = sentence_at(text, start)
-    head = text[sentence.start : start]
-    rest = (head + text[end : sentence.end]).strip().rstrip(".!?;:, ")
-    words = re.findall(r"[\w'’-]+", rest)
-    if len(words) < 4:
+    head = _WORD.findall(text, max(sentence.start, start - 120), start)
+    tail_text = text[end : min(sentence.end, end + 120)]
+    tail = _WORD.findall(tail_text)
+    if len(head) + len(tail) < 4:
         return True
-    if words[0].lower() in _SUBORDINATORS and "," not in rest:
+    first = _WORD.match(text, sentence.start)
+    if (
+        first is not None
+        and first.group(0).lower() in _SUBORDINATORS
+        and text.find(",", sentence.start, start) < 0
+        and text.find(",", end, sentence.end) < 0
+    ):
         return True
-    if re.match(r",\s+(?:who|whose|which|whom)\b|,\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*,", text[end:]):
+    if re.match(r",\s+(?:who|whose|which|whom)\b|,\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*,", tail_text):
         return True  # "caused by our vendor[, DataPipe Ltd, whose API...]": what follows belongs to the cut
-    head_words = re.findall(r"[\w'’-]+", head)
-    tail = text[end : sentence.end].strip()
-    return bool(head_words) and head_words[-1].lower() in _DANGLING and (not tail or tail[0] in ",;.!?")
+    stripped = tail_text.strip()
+    return bool(head) and head[-1].lower() in _DANGLING and (not stripped or stripped[0] in ",;.!?")
+
+
+_WORD = re.compile(r"[\w'’-]+")
 
 
 def _main_clause_tells_news(text: str, clause_start: int, finding: Finding, lexicon: Lexicon) -> bool:
@@ -146,7 +185,8 @@ def _main_clause_tells_news(text: str, clause_start: int, finding: Finding, lexi
     the accusation ("late" is the client's part), not the news."""
     if finding.family != "blame":
         return False
-    return bool(_news_stems(text[sentence_at(text, clause_start).start : clause_start], lexicon))
+    begins = sentence_at(text, clause_start).start
+    return any(s >= begins and e <= clause_start for s, e, _ in _news_positions(text, lexicon.what_went_wrong))
 
 
 def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:

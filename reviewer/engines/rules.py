@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -596,10 +596,23 @@ _ACCUSING = frozenset({"blame", "hostile_tone", "dismissive", "deflection"})
 def _without_credit_inside_accusations(cues: list[Finding]) -> list[Finding]:
     """A strength found inside an accusation is not one: "your team" is the client's world, but in "your team also
     sent the content late" it is who is blamed, and the review must not list it under what works."""
-    spans = [(f.start, f.end) for f in cues if f.family in _ACCUSING and f.severity != "positive"]
+    spans = sorted((f.start, f.end) for f in cues if f.family in _ACCUSING and f.severity != "positive")
     if not spans:
         return cues
-    return [f for f in cues if f.severity != "positive" or not any(s < f.end and f.start < e for s, e in spans)]
+    # Merged, so one bisection per strength says whether it overlaps any (linear in findings, not their product).
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    starts = [start for start, _ in merged]
+
+    def inside_one(f: Finding) -> bool:
+        i = bisect_left(starts, f.end) - 1
+        return i >= 0 and merged[i][1] > f.start
+
+    return [f for f in cues if f.severity != "positive" or not inside_one(f)]
 
 
 def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> Analysis:
