@@ -163,10 +163,13 @@ def _leaves_a_fragment(text: str, start: int, end: int) -> bool:
     if len(head) + len(tail) < 4:
         return True
     first = _WORD.match(text, sentence.start)
+    head_end = start
+    while head_end > sentence.start and text[head_end - 1] in " \t,;":
+        head_end -= 1  # the comma the cut leaves dangling is no joint: "If you're not happy[, feel free...]"
     if (
         first is not None
         and first.group(0).lower() in _SUBORDINATORS
-        and text.find(",", sentence.start, start) < 0
+        and text.find(",", sentence.start, head_end) < 0
         and text.find(",", end, sentence.end) < 0
     ):
         return True
