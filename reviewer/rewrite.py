@@ -73,7 +73,7 @@ def _news_told_elsewhere(
         # From the positions found once per text, not by searching the sentence again for each finding (one
         # finding after another in a 49,000-character unpunctuated draft made that quadratic).
         a_start, a_end = accusation
-        starts = _news_starts(positions)
+        starts = _news_index(text, lexicon.what_went_wrong)[0]
         inside = [
             stem
             for s, e, stem in positions[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
@@ -81,7 +81,7 @@ def _news_told_elsewhere(
         ]
     if not inside:
         return True
-    spread = _news_spread(positions)
+    spread = _news_index(text, lexicon.what_went_wrong)[1]
 
     def said_outside(stem: str) -> bool:
         first_end, last_start = spread.get(stem, (len(text) + 1, -1))
@@ -93,19 +93,16 @@ def _news_told_elsewhere(
 
 
 @lru_cache(maxsize=16)
-def _news_starts(positions: tuple[tuple[int, int, str], ...]) -> list[int]:
-    return [s for s, _, _ in positions]
-
-
-@lru_cache(maxsize=16)
-def _news_spread(positions: tuple[tuple[int, int, str], ...]) -> dict[str, tuple[int, int]]:
-    """Per news stem, where its first mention ends and its last one starts: a stem is said outside a span exactly
-    when one of those lies outside it, so each question costs two comparisons, not a pass over every mention."""
+def _news_index(text: str, what_went_wrong: re.Pattern[str]) -> tuple[list[int], dict[str, tuple[int, int]]]:
+    """Where each mention of the news starts, and per news stem where its first mention ends and its last one
+    starts: a stem is said outside a span exactly when one of those lies outside it, so each question costs two
+    comparisons, not a pass over every mention (keyed by the text, whose hash Python keeps)."""
+    positions = _news_positions(text, what_went_wrong)
     spread: dict[str, tuple[int, int]] = {}
     for s, e, stem in positions:
         first_end, last_start = spread.get(stem, (e, s))
         spread[stem] = (min(first_end, e), max(last_start, s))
-    return spread
+    return [s for s, _, _ in positions], spread
 
 
 _LATENESS = frozenset({"late", "delay", "slip", "slipp", "misse", "missi", "postp", "pushe", "push "})
