@@ -475,16 +475,6 @@ def _opening_block(lines: list[str], apologised: bool) -> str:
     return " ".join(ack if apologised else ack + apology)
 
 
-_RUN_ON_GREETING = re.compile(
-    r"^[ \t]*(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening))(?:[ \t]+(?i:there))?"
-    r"(?:[ \t]+[A-Z][\w'’-]*){0,3}?"
-    r"(?=[ \t]+(?:Thanks|Thank you|We|We're|We've|I|I'm|I've|Sorry|Please|Your|The|This|It|Unfortunately|Apologies"
-    r"|Just|As|Following|Regarding|Quick|Good news)\b)"
-)
-"""A greeting run into its sentence with no comma ("Hi there Karina Thanks for your review..."): it ends where a
-word that only opens a sentence begins, so the acknowledgement still goes after it, not above it."""
-
-
 _LEADING_HEADERS = re.compile(r"(?:[ \t]*(?i:subject|re|fwd?|to|from|cc|date)[ \t]*:[^\n]*\n)+\s*")
 """Header lines pasted above the body ("Subject: Delay"): they stay first."""
 
@@ -500,7 +490,9 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
         # "Subject: Delay\n\nHi Dana,...": the acknowledgement goes after the greeting, below the subject line.
         return text[: headers.end()] + _insert_opening(text[headers.end() :], lines, lexicon)
     greeting = lexicon.greeting.match(text)
-    run_on = None if greeting else _RUN_ON_GREETING.match(text)
+    # A greeting run into its sentence with no comma ("Hi there Karina Thanks for your review...") ends where a
+    # word that only opens a sentence begins, so the acknowledgement still goes after it, not above it.
+    run_on = None if greeting else lexicon.greeting_run_on.match(text)
     if greeting or run_on:
         cut = (greeting or run_on).end()  # type: ignore[union-attr]
         rest = text[cut:]
@@ -542,7 +534,8 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
         if above_start > 0 and line.endswith(",") and len(line) <= 40 and not _SENTENCE_END.search(line):
             return above_start
         return last_line_start
-    inline = _INLINE_SIGN_OFF.search(body, max(0, len(body) - 80))
+    # A sign-off ending the last line ("...from all of us Regards. [company]"): a message pasted as one paragraph.
+    inline = lexicon.sign_off_inline.search(body, max(0, len(body) - 80))
     if inline is not None:
         return inline.start(1)
     name = _INLINE_NAME.search(body, max(0, len(body) - 60))
@@ -554,15 +547,6 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
 _INLINE_NAME = re.compile(r"(?<=[.!?])[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})[ \t]*$")
 """A bare name after the last sentence, on its line ("...we are fixing it. Sam"): the signature of a message
 pasted as one paragraph (ordinary words, "...as planned. Enjoy", are not names)."""
-
-
-_INLINE_SIGN_OFF = re.compile(
-    r"(?:^|[.!?\s])[ \t]*((?:Kind |Best |Warm |Warmest )?[Rr]egards|Sincerely|Cheers|Best wishes|Many thanks"
-    r"|(?:Thanks|Thank you|Best)(?=[,.!]))[,.!]?[ \t]+"
-    r"(?:\[[^\[\]\n]{1,30}\]|\{\{[^{}\n]{1,30}\}\}|[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*$"
-)
-"""A sign-off that ends the body's last line ("...from all of us Regards. [company]"): the message was pasted
-as one paragraph, so the sign-off shares its line with the text and the next steps must go before it."""
 
 
 CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [day]."

@@ -212,6 +212,11 @@ class CodeList:
     use: str
     lowered: bool = False
     """Runs on the lower-cased text without IGNORECASE (several times faster): its letters are lower-cased."""
+    source: str | None = None
+    """The list it is built from, when that is not the list of its own name (one list, two frames)."""
+
+    def list_name(self, name: str) -> str:
+        return self.source or name
 
 
 _WORDS = r"\b(?:{})\b"
@@ -230,8 +235,23 @@ CODE_LISTS: dict[str, CodeList] = {
         re.IGNORECASE,
         "the rewrite, to find the greeting (a title's full stop, 'Dear Dr. Patel,', is part of it)",
     ),
+    "greeting_run_on": CodeList(
+        r"^[ \t]*(?i:{})(?:[ \t]+(?i:there))?(?:[ \t]+[A-Z][\w'’-]*){{0,3}}?"
+        r"(?=[ \t]+(?:Thanks|Thank you|We|We're|We've|I|I'm|I've|Sorry|Please|Your|The|This|It|Unfortunately"
+        r"|Apologies|Just|As|Following|Regarding|Quick|Good news)\b)",
+        0,
+        "the rewrite, to find a greeting run into its sentence ('Hi there Karina Thanks for...')",
+        source="greeting",
+    ),
     "sign_off": CodeList(
         r"^[ \t]*(?:{})\b[^\n]{{0,40}}$", re.IGNORECASE | re.MULTILINE, "the rewrite, to find the sign-off"
+    ),
+    "sign_off_inline": CodeList(
+        r"(?:^|(?<=[.!?\s]))(?=[A-Z])((?i:{}))[,.!][ \t]+"
+        r"(?:\[[^\[\]\n]{{1,30}}\]|\{{\{{[^{{}}\n]{{1,30}}\}}\}}|[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){{0,3}})[ \t]*$",
+        0,
+        "the rewrite, to find a sign-off sharing the last line ('...from all of us Regards. [company]')",
+        source="sign_off",
     ),
     "what_went_wrong": CodeList(_WORDS, 0, "the rewrite, to keep the news", lowered=True),
     "apology": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to add one apology at most"),
@@ -260,7 +280,9 @@ class Lexicon:
     date_backward: re.Pattern[str]
     causal: re.Pattern[str]
     greeting: re.Pattern[str]
+    greeting_run_on: re.Pattern[str]
     sign_off: re.Pattern[str]
+    sign_off_inline: re.Pattern[str]
     what_went_wrong: re.Pattern[str]
     apology: re.Pattern[str]
     apology_word: re.Pattern[str]
@@ -284,18 +306,21 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
     compiled: dict[str, re.Pattern[str]] = {}
     sets: dict[str, frozenset[str]] = {}
     for name, use in CODE_LISTS.items():
-        if name not in lists:
-            raise RubricError(f"{folders}: lists.{name}: missing; {use.use} needs it (see prompts/rubric/{LISTS_FILE})")
+        listed = use.list_name(name)
+        if listed not in lists:
+            raise RubricError(
+                f"{folders}: lists.{listed}: missing; {use.use} needs it (see prompts/rubric/{LISTS_FILE})"
+            )
         if use.frame is None:
-            odd = [w for w in lists[name] if not _PLAIN_WORD.fullmatch(w)]
+            odd = [w for w in lists[listed] if not _PLAIN_WORD.fullmatch(w)]
             if odd:
-                raise RubricError(f"{sources[name]}: lists.{name}: {odd[0]!r} is not a lower-case word")
-            sets[name] = frozenset(lists[name])
+                raise RubricError(f"{sources[listed]}: lists.{listed}: {odd[0]!r} is not a lower-case word")
+            sets[name] = frozenset(lists[listed])
             continue
-        pattern = code_pattern(name, lists[name])
+        pattern = code_pattern(name, lists[listed])
         error = check_pattern(pattern)
         if error:
-            raise RubricError(f"{sources[name]}: lists.{name}: bad regular expression: {error}")
+            raise RubricError(f"{sources[listed]}: lists.{listed}: bad regular expression: {error}")
         # A list run on lower-cased text goes behind a look-ahead of its first characters, as the cues do.
         compiled[name] = compile_regex(pattern, use.flags, guard=use.lowered)
     news = NewsWords(
@@ -538,7 +563,9 @@ def load_rubric(
         dims = [dim for dim, _, _ in by_id.values()]
         cue_patterns = (p for dim in dims for cue in dim.cues for p in (*cue.patterns, *cue.unless))
         check_patterns = (p for d in dims for c in d.checks if isinstance(c, OverExplainingCheck) for p in c.patterns)
-        list_patterns = (code_pattern(n, lists[n]) for n, use in CODE_LISTS.items() if use.frame is not None)
+        list_patterns = (
+            code_pattern(n, lists[use.list_name(n)]) for n, use in CODE_LISTS.items() if use.frame is not None
+        )
         save_prepared(prepared_file, (*cue_patterns, *check_patterns, *list_patterns))
     scorer, scorer_raw = load_scorer(directories)
     digest = hashlib.sha256()

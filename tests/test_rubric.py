@@ -222,6 +222,25 @@ def test_a_team_overrides_a_code_word_list_in_its_own_rubric_folder(tmp_path: Pa
     assert own.rubric.hash != Reviewer().rubric.hash  # the lists are part of what the rubric is
 
 
+def test_a_greeting_and_a_sign_off_run_into_the_text_come_from_the_same_lists(tmp_path: Path) -> None:
+    """One list, two frames: the greeting a team adds is found run into its sentence too, and so is its sign-off
+    sharing the last line of a message pasted as one paragraph."""
+    draft = "Howdy Dana We missed the deadline for the export. Have a good day Cheerio, Sam"
+    builtin = Reviewer().review_text(draft).rewrite
+    assert builtin is not None and not builtin.text.startswith("Howdy Dana,")
+    team = tmp_path / "team"
+    team.mkdir()
+    words = (BUILTIN / "lists.toml").read_text(encoding="utf-8")
+    words = words.replace("\ngreeting = [", "\ngreeting = [\n  '''howdy''',", 1)
+    words = words.replace("\nsign_off = [", "\nsign_off = [\n  '''cheerio''',", 1)
+    (team / "lists.toml").write_text(words, encoding="utf-8")
+    rewrite = Reviewer(Settings(rubric_dirs=(team,))).review_text(draft).rewrite
+    assert rewrite is not None and rewrite.text.startswith("Howdy Dana,\n\nI know [")
+    assert rewrite.text.rstrip().endswith("\n\nCheerio, Sam") and rewrite.text.index(
+        "Next steps:"
+    ) < rewrite.text.index("Cheerio")
+
+
 def test_a_team_teaches_the_news_profile_its_own_words(tmp_path: Path) -> None:
     """Whether a message reports a failure (so it owes an apology, a cause, a remedy) comes from the news lists."""
     text = "Hi Dana, the nightly export had a wobble and the figures are a day old. Sam"

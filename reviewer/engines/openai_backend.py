@@ -101,7 +101,6 @@ class _CallThreads:
             with self._lock:
                 self._idle.append(inbox)
 
-
     def forget(self) -> None:
         """In a forked child: the parent's threads are not there to serve it."""
         self._idle, self._lock = [], threading.Lock()
