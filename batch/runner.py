@@ -227,7 +227,7 @@ def run_batch(
         finish: Callable[[Any], None] = record_encoded
     else:
         task, finish = _review_chunk, record
-    interrupted = False
+    stopped_early = False
     try:
         for chunk in chunks:
             window.append(executor.submit(task, chunk))
@@ -235,13 +235,13 @@ def run_batch(
                 finish(window.popleft().result())
         while window:
             finish(window.popleft().result())
-    except BaseException:
-        interrupted = True
+    except BaseException:  # Ctrl-C, or an output that can no longer be written
+        stopped_early = True
         raise
     finally:
         for future in window:
             future.cancel()
-        # Interrupted: let the workers go without waiting for them (they only review, and the parent has written
-        # every result it received); `candor batch` then ends the process at once (`batch.cli`).
-        executor.shutdown(wait=not interrupted, cancel_futures=True)
+        # Stopped early: let the workers go without waiting for them (they only review, and the parent has written
+        # every result it received); on Ctrl-C `candor batch` then ends the process at once (`batch.cli`).
+        executor.shutdown(wait=not stopped_early, cancel_futures=True)
     return tally

@@ -186,7 +186,10 @@ def _main_clause_tells_news(text: str, clause_start: int, finding: Finding, lexi
     if finding.family != "blame":
         return False
     begins = sentence_at(text, clause_start).start
-    return any(s >= begins and e <= clause_start for s, e, _ in _news_positions(text, lexicon.what_went_wrong))
+    positions = _news_positions(text, lexicon.what_went_wrong)
+    # Mentions never overlap, so the first one starting in the sentence is the one that ends soonest.
+    first = bisect.bisect_left(_news_index(text, lexicon.what_went_wrong)[0], begins)
+    return first < len(positions) and positions[first][1] <= clause_start
 
 
 def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
