@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 
 from reviewer.models import Review
 
@@ -71,7 +72,16 @@ def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
     return textwrap.wrap(line, width, subsequent_indent="    ")
 
 
-def render_text(review: Review, *, source: str = "draft", color: bool = False, show_rewrite: bool = True) -> str:
+def render_text(
+    review: Review,
+    *,
+    source: str = "draft",
+    color: bool = False,
+    show_rewrite: bool = True,
+    position: Callable[[int], tuple[int, int]] | None = None,
+) -> str:
+    """The review for a person. `position` maps an offset into the reviewed text to the 1-based (line, column) of
+    the file it came from (an .eml's body starts below its headers): the same place `--format line` names."""
     def paint(value: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{value}\x1b[0m" if color else value
 
@@ -88,7 +98,7 @@ def render_text(review: Review, *, source: str = "draft", color: bool = False, s
         out.append("")
         out.append(paint("Phrases to fix", "bold"))
         for f in problems:
-            line, col = line_col(review.text, f.start)
+            line, col = position(f.start) if position is not None else line_col(review.text, f.start)
             fix = ""
             if f.replacement is not None:
                 fix = f"  → {f.replacement!r}" if f.replacement else "  → delete"

@@ -188,7 +188,8 @@ def render_report(
             document = {"path": judged.path, "review": json.loads(judged.review.to_json(indent=None))}
             return json.dumps(document, ensure_ascii=False) + "\n"
         return judged.review.to_json() + "\n"
-    text = render_text(judged.review, source=judged.path, color=color, show_rewrite=show_rewrite)
+    position = SourceMap(judged.review.text, source_text).position if source_text is not None else None
+    text = render_text(judged.review, source=judged.path, color=color, show_rewrite=show_rewrite, position=position)
     return text + decision_line(judged) + "\n"
 
 

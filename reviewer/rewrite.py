@@ -157,8 +157,8 @@ def _leaves_a_fragment(text: str, start: int, end: int) -> bool:
     head = _WORD.findall(text, max(sentence.start, start - 120), start)
     tail_text = text[end : min(sentence.end, end + 120)]
     tail = _WORD.findall(tail_text)
-    if len(head) + len(tail) < 4:
-        return True
+    if len(head) + len(tail) < 3:
+        return True  # "Not ours.", "Thanks.": what is left is no sentence ("The launch slipped." is one)
     first = _WORD.match(text, sentence.start)
     head_end = start
     while head_end > sentence.start and text[head_end - 1] in " \t,;":

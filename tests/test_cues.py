@@ -70,6 +70,17 @@ def test_missing_elements_for_a_failure(reviewer: Reviewer) -> None:
     assert {"new_date", "owner", "next_step", "next_update", "impact_acknowledgement", "apology"} <= missing
 
 
+def test_the_reading_behind_what_is_missing_is_said_when_no_situation_was_given(reviewer: Reviewer) -> None:
+    draft = "Hi Ana, the data migration has slipped and the deadline was missed. Regards, Tom"
+    inferred = reviewer.review_text(draft)
+    note = next(n for n in inferred.notes if n.startswith("No situation given"))
+    assert "a report of a problem, with a date at stake" in note and "--situation" in note
+    # Told the situation, the engine has nothing to explain; with nothing missing, there is nothing to explain.
+    assert not any(n.startswith("No situation given") for n in reviewer.review_text(draft, situation="outage").notes)
+    good = "Hi Ana, the new checkout went live on 3 June as planned. Priya will send the report on Friday 14 June."
+    assert not any(n.startswith("No situation given") for n in reviewer.review_text(good).notes)
+
+
 def test_nothing_owed_by_good_news(reviewer: Reviewer) -> None:
     review = reviewer.review_text(
         "Hi Ana, good news: the new checkout went live on 3 June as planned and conversion is up 4% in the first "

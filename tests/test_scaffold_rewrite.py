@@ -192,6 +192,15 @@ def test_acknowledgement_follows_a_greeting_that_shares_its_line(reviewer: Revie
     assert body.index("I know [") < body.index("The site was down") < body.index("Next steps:") < body.index("Thanks,")
 
 
+def test_a_short_sentence_keeps_its_news_when_the_excuse_goes(reviewer: Reviewer) -> None:
+    # Three words are a sentence ("The launch slipped."): the cause clause goes, the news stays, nothing dangles.
+    draft = "Hi Dana,\n\nThe launch slipped due to circumstances beyond our control.\n\nSam"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None
+    assert "The launch slipped." in rewrite.text and "beyond our control" not in rewrite.text
+    assert not any("beyond our control" in u.quote for u in rewrite.unapplied)
+
+
 def test_a_fix_that_would_cut_the_news_or_a_fact_is_explained_not_made(reviewer: Reviewer) -> None:
     text = (
         "Hi Dana, the report is late. We will have it ready sometime next week. Our QA vendor has been slow.\n\nPriya"

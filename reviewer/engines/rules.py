@@ -734,8 +734,25 @@ class RulesEngine:
             missing=tuple(missing),
             suggestions=suggestions_for(findings, missing) or _aims(rubric, dimensions),
             usage=Usage(),
-            notes=found.notes,
+            notes=(*found.notes, *reading_note(message.situation, news, missing)),
         )
+
+
+def reading_note(situation: str | None, news: Profile, missing: list[Missing]) -> tuple[str, ...]:
+    """What the engine took the message to be, when the writer did not say: what is missing depends on it (a
+    report of a failure owes an apology and a next step; good news owes neither), so a misreading must be visible
+    and easy to correct, not a mystery in the JSON's `situation: null`."""
+    if situation is not None or not missing or news.problem == "none" and not news.complaint:
+        return ()
+    kind = {"failure": "a report of a problem", "risk": "a warning of a risk"}.get(news.problem, "routine news")
+    if news.timing and news.problem != "none":
+        kind += ", with a date at stake"
+    if news.complaint:
+        kind += ", in reply to a complaint"
+    return (
+        f"No situation given, so this was read as {kind}: that is what the missing items below are judged against. "
+        "If that is wrong, say what it is with --situation (the Situation field in the terminal UI).",
+    )
 
 
 AIM = 4

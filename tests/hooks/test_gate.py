@@ -60,6 +60,19 @@ def test_line_positions_in_an_email_point_at_the_body_in_the_file(
     assert mail.split("\n")[int(blame["line"]) - 1][int(blame["col"]) - 1 :].startswith(POOR_QUOTE)
 
 
+def test_the_text_report_names_the_same_email_lines_as_the_line_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An editor jumps to `--format line`'s places; the text a person reads must name the same lines, not the body's.
+    mail = "From: sam@example.com\nTo: ana@example.com\nSubject: launch\n\n" + POOR
+    draft = write(tmp_path, "reply.eml", mail)
+    main(["check", str(draft), "--format", "line"])
+    blame = next(m for m in lines(capsys.readouterr().out) if m["rule"] == "blame-client")
+    main(["check", str(draft)])
+    text = capsys.readouterr().out
+    assert re.search(rf"^  {blame['line']}:{blame['col']}  critical  blame-client ", text, re.MULTILINE), text
+
+
 def test_several_files_exit_with_the_worst_and_review_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good, poor = write(tmp_path, "a.txt", GOOD), write(tmp_path, "b.txt", POOR)
     assert main(["check", str(good), str(poor), "--format", "line"]) == ExitCode.BLOCKED
