@@ -69,6 +69,11 @@ def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
         line += f"; overall {draft_overall:.1f}→{rewrite.overall:.1f}"
     if rewrite.verdict is not None:
         line += f" ({rewrite.verdict})"
+    if rewrite.verdict == "block":
+        # Accepting it as is would still hit the gate: say so where the writer decides, not only in the verdict.
+        line += ". It would still be blocked" + (
+            ": what it could not fix is below (“not fixed”)." if rewrite.unapplied else "."
+        )
     return textwrap.wrap(line, width, subsequent_indent="    ")
 
 

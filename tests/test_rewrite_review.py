@@ -198,3 +198,17 @@ def test_a_draft_with_nothing_to_fix_is_told_what_its_low_scores_mean(tmp_path: 
 def test_a_draft_with_phrases_to_fix_gets_no_aims() -> None:
     review = Reviewer().review_text("Hi Ana, the export failed because of the vendor. It will be fixed soon. Bo")
     assert review.problems and not any("; a 4 reads:" in line for line in review.suggestions)
+
+
+def test_a_rewrite_that_would_still_be_blocked_says_so_beside_its_scores(reviewer: Reviewer) -> None:
+    from reviewer.render import render_text, rewrite_score_lines
+
+    blamed = "Hi Dana,\n\nYour team failed to send the figures, so the report is late and that is on you.\n\nSam\n"
+    review = reviewer.review_text(blamed)
+    assert review.rewrite is not None and review.rewrite.verdict == "block"
+    said = " ".join(rewrite_score_lines(review, width=10_000))
+    assert "It would still be blocked: what it could not fix is below" in said
+    assert "not fixed: “Your team failed to send the figures”" in render_text(review)
+    fixed = reviewer.review_text(LATE)
+    assert fixed.rewrite is not None and fixed.rewrite.verdict != "block"
+    assert "still be blocked" not in " ".join(rewrite_score_lines(fixed, width=10_000))
