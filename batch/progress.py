@@ -42,11 +42,18 @@ def count_messages(sources: Sequence[str]) -> int:
     return total
 
 
+def _counts(tally: Tally) -> tuple[int, int, int]:
+    return tally.done, tally.failed, tally.skipped
+
+
 class Progress:
     def __init__(self, *, quiet: bool, stream: TextIO, sources: Sequence[str] = ()) -> None:
         self.quiet = quiet
         self.stream = stream
         self.last = 0.0
+        self.printed: tuple[int, int, int] | None = None
+        """The counts in the last plain line written (None: none written yet)."""
+        self.latest: Tally | None = None
         self.live: Any = None
         self.bar: Any = None
         self.task: Any = None
@@ -78,13 +85,14 @@ class Progress:
         elapsed = max(time.monotonic() - tally.started, 1e-9)
         rate = tally.done / elapsed
         return (
-            f"candor batch: {tally.done:,} done this run ({tally.failed:,} failed), "
-            f"{tally.skipped:,} already done, {rate:,.0f}/s"
+            f"candor batch: so far {tally.reviewed:,} reviewed, {tally.failed:,} failed, "
+            f"{tally.skipped:,} skipped (already recorded), {rate:,.0f}/s"
         )
 
     def update(self, tally: Tally) -> None:
         if self.quiet:
             return
+        self.latest = tally
         if self.bar is not None:
             elapsed = max(time.monotonic() - tally.started, 1e-9)
             self.bar.update(
@@ -97,13 +105,20 @@ class Progress:
         now = time.monotonic()
         if now - self.last >= 1.0:
             self.last = now
+            self.printed = _counts(tally)
             self.stream.write(self.line(tally) + "\n")
             self.stream.flush()
 
     def close(self) -> None:
+        """Stop the bar; in a log, end with the counts as they finally are, so its last progress line never
+        disagrees with the summary after it (a line is printed at most once a second, so the last one is stale)."""
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+        elif (tally := self.latest) is not None and self.printed not in (None, _counts(tally)):
+            self.printed = _counts(tally)
+            self.stream.write(self.line(tally) + "\n")
+            self.stream.flush()
 
     @staticmethod
     def summary(tally: Tally, *, out: str) -> str:

@@ -79,7 +79,7 @@ def test_worker_processes_write_the_same_jsonl_bytes_and_summary_as_one_process(
         out = tmp_path / f"jobs{jobs}.jsonl"
         assert main(["batch", *args, "--out", str(out), "--jobs", jobs]) == ExitCode.USAGE
         told = capsys.readouterr().err.replace(out.stem, "OUT").splitlines()
-        summary = [line.split(" in ")[0] for line in told if "done this run" not in line]  # times differ
+        summary = [line.split(" in ")[0] for line in told if "so far" not in line]  # times differ
         outputs[jobs] = (out.read_bytes(), (tmp_path / f"jobs{jobs}.errors.jsonl").read_bytes(), summary)
     assert outputs["2"] == outputs["1"]
     results = outputs["1"][0].decode().splitlines()
@@ -323,3 +323,25 @@ def test_rewrite_with_a_csv_or_sqlite_output_is_one_clear_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--rewrite" in err[0] and "JSONL" in err[0]
     assert not out.exists()
+
+
+def test_a_log_s_last_progress_line_agrees_with_the_summary() -> None:
+    """Not on a terminal, a line is written at most once a second, so the one before the summary was stale
+    ("0 reviewed, 1 failed" above "8 reviewed, 3 failed"): closing writes the counts as they finally are."""
+    import io
+
+    from batch.progress import Progress
+    from batch.runner import Tally
+
+    log = io.StringIO()
+    progress, tally = Progress(quiet=False, stream=log), Tally()
+    tally.failed = 1
+    progress.update(tally)
+    tally.reviewed, tally.failed = 8, 3
+    progress.update(tally)  # within the same second: not written
+    progress.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("candor batch: so far 0 reviewed, 1 failed, 0 skipped")
+    assert lines[-1].startswith("candor batch: so far 8 reviewed, 3 failed, 0 skipped") and len(lines) == 2
+    progress.close()  # nothing new to say: nothing written
+    assert len(log.getvalue().splitlines()) == 2
