@@ -126,7 +126,7 @@ def failed_result(record: Record, error: BaseException, *, stage: str) -> Result
 def refused_result(refused: Refused) -> Result:
     """The result of a source `reviewer.sources` refused (unreadable, empty, not UTF-8, a bad JSONL line...)."""
     key = refused.where if refused.where != STDIN_NAME else f"{STDIN_NAME}#{content_key(refused.raw or b'')}"
-    return failed_result({"key": key, "source": refused.where}, refused.error, stage="read")
+    return failed_result({"key": key, "id": refused.id, "source": refused.where}, refused.error, stage="read")
 
 
 def reviewed_result(record: Record, review: Review, *, rewrite: bool = False) -> Result:

@@ -137,6 +137,8 @@ class Refused:
     error: InputError
     raw: bytes | None = None
     """What was read before it was refused (None when it was refused unread: missing, a folder, too large)."""
+    id: str | None = None
+    """The row's own id (its id column), when a JSONL or CSV row with one was refused: what its failure is found by."""
 
 
 Item = SourceMessage | Refused
@@ -391,20 +393,23 @@ def _mbox_message(lines: list[bytes], size: int, where: str, options: ReadOption
 def _row_message(row: Mapping[str, object], where: str, raw: bytes, options: ReadOptions, *, kind: str) -> Item:
     """One JSONL record or CSV row as a message, its metadata taken from the configured columns."""
     columns = options.columns
-    text = row.get(columns.text)
-    if text is None:
-        return Refused(where, InputError(f"{where}: {kind} has no {columns.text!r} field (choose one with --text-col)"))
-    if not isinstance(text, str):
-        return Refused(where, InputError(f"{where}: field {columns.text!r} is not text"))
-    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes the encoding could not read (surrogateescape)
-        return Refused(where, InputError(f"{where}: not valid UTF-8 text; give --encoding (e.g. latin-1)"))
-    item = message_from_text(text, where, options, raw=raw)
-    if isinstance(item, Refused):
-        return item
 
     def field_(name: str | None) -> str | None:
         value = row.get(name) if name else None
         return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    row_id = field_(columns.id)
+    text = row.get(columns.text)
+    if text is None:
+        error = InputError(f"{where}: {kind} has no {columns.text!r} field (choose one with --text-col)")
+        return Refused(where, error, id=row_id)
+    if not isinstance(text, str):
+        return Refused(where, InputError(f"{where}: field {columns.text!r} is not text"), id=row_id)
+    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes the encoding could not read (surrogateescape)
+        return Refused(where, InputError(f"{where}: not valid UTF-8 text; give --encoding (e.g. latin-1)"), id=row_id)
+    item = message_from_text(text, where, options, raw=raw)
+    if isinstance(item, Refused):
+        return replace(item, id=row_id)
 
     client = field_(columns.client)
     message = item.message if client is None else item.message.model_copy(update={"client": client})
@@ -412,7 +417,7 @@ def _row_message(row: Mapping[str, object], where: str, raw: bytes, options: Rea
     return replace(
         item,
         message=message,
-        id=field_(columns.id),
+        id=row_id,
         date=_iso_date(date) if date else None,
         author=field_(columns.author),
     )

@@ -94,6 +94,10 @@ def test_a_csv_export_with_multiline_fields_a_missing_column_and_another_encodin
         and "17 June" in first.message.text
     )
     assert isinstance(empty, Refused) and "empty input" in str(empty.error) and empty.where == f"{path}#2"
+    # The failed row is found by its own id (the help desk's ticket number), its key stays its place in the file.
+    from reviewer.batch import refused_result
+
+    assert empty.id == "8" and refused_result(empty)["id"] == "8" and refused_result(empty)["key"] == f"{path}#2"
     assert isinstance(third, SourceMessage) and third.message.text == BLAMING
     (missing,) = items([path], ReadOptions(columns=Columns(text="Body")))
     assert (
