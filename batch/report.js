@@ -19,13 +19,21 @@
     var values = series.map(function (s) { return s.values.slice(); });
     if (stacked) for (var k = 1; k < values.length; k++) values[k] = values[k].map(function (v, j) { return v + values[k - 1][j]; });
     var order = series.map(function (_, i) { return i; }).reverse();
+    var width = Math.max(320, Math.min(1040, 80 + labels.length * Math.max(52, 7 * longest(labels))));
+    // Labels wider than their bar's slot (long rule ids, many authors) are tilted, with room below for them,
+    // instead of running into each other.
+    var tilt = 7 * longest(labels) > (width - 80) / Math.max(1, labels.length);
+    box.setAttribute('data-tilt', tilt ? '1' : '0');
+    if (width > 360) box.style.gridColumn = '1 / -1';  // wider than a grid cell: the chart takes the whole row
     var opts = {
-      width: Math.max(320, Math.min(1040, 80 + labels.length * Math.max(52, 7 * longest(labels)))), height: 220,
+      width: width, height: tilt ? 220 + Math.min(170, 5 * longest(labels)) : 220,
       legend: {show: series.length > 1, live: false}, cursor: {show: false},
+      padding: [null, tilt ? Math.min(170, 5 * longest(labels)) : null, null, null],  // room for the last tilted label
       scales: {x: {time: false, range: [-0.6, labels.length - 0.4]},
                y: {range: function (u, lo, hi) { return [0, Math.max(1, hi * 1.1)]; }}},
       axes: [{values: function (u, ticks) { return ticks.map(function (t) { return labels[t] === undefined ? '' : labels[t]; }); },
-              splits: function () { return xs; }, size: 40}, {size: 46}],
+              splits: function () { return xs; }, size: tilt ? 20 + Math.min(170, 5 * longest(labels)) : 40,
+              rotate: tilt ? -40 : 0, align: tilt ? 1 : undefined}, {size: 46}],
       series: [{}].concat(order.map(function (i) {
         var colour = colours[series[i].colour] || series[i].colour;
         var size = stacked || series.length === 1 ? 0.7 : (i === 0 ? 0.45 : 0.85);
@@ -40,7 +48,9 @@
     var h = document.createElement('h3'); h.textContent = title; box.appendChild(h);
     document.getElementById(target).appendChild(box);
     var xs = labels.map(function (_, i) { return i; });
-    new uPlot({width: 520, height: 220, cursor: {show: false}, legend: {show: false}, scales: {x: {time: false}, y: {range: [1, 5]}},
+    var width = Math.max(320, Math.min(1040, 80 + labels.length * 60));
+    if (width > 360) box.style.gridColumn = '1 / -1';
+    new uPlot({width: width, height: 220, cursor: {show: false}, legend: {show: false}, scales: {x: {time: false}, y: {range: [1, 5]}},
       axes: [{values: function (u, ticks) { return ticks.map(function (t) { return labels[t] || ''; }); }, splits: function () { return xs; }}, {}],
       series: [{}].concat(series.map(function (s) { return {label: s.label, stroke: colours[s.colour], width: 2, points: {show: true}}; }))
     }, [xs].concat(series.map(function (s) { return s.values; })), box);

@@ -143,3 +143,31 @@ def test_the_page_renders_in_headless_chromium_with_its_charts_and_no_console_er
     assert shown.stdout.count('class="uplot') == charts and shown.stdout.count("<canvas") >= charts
     console = [line for line in shown.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test installs it)")
+def test_long_labels_are_tilted_on_a_chart_that_takes_the_whole_row(tmp_path: Path) -> None:
+    """A dozen rule ids under the bars ran into each other; now a chart too wide for a grid cell spans the row and
+    tilts labels wider than their slot, while short labels (send / revise / block) stay level."""
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "past"
+    folder.mkdir()
+    lines = (ROOT / "evals/data/realistic/dev.jsonl").read_text(encoding="utf-8").splitlines()[:60]
+    for n, line in enumerate(lines):
+        (folder / f"m{n:02d}.txt").write_text(json.loads(line)["text"], encoding="utf-8")
+    page = tmp_path / "report.html"
+    main(["batch", str(folder), "-o", str(tmp_path / "past.jsonl"), "-q", "--report", str(page)])
+    assert CHROMIUM is not None
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
+               "--dump-dom", page.as_uri()]  # fmt: skip
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False).stdout
+    assert 'data-errors="0"' in dom
+
+    def chart(section: str) -> str:
+        found = re.search(rf'id="{section}"[^>]*>\s*<div class="chart"([^>]*)>', dom)
+        assert found, section
+        return found.group(1)
+
+    assert 'data-tilt="1"' in chart("findings") and "grid-column: 1 / -1" in chart("findings")
+    assert 'data-tilt="0"' in chart("verdicts") and "grid-column" not in chart("verdicts")
