@@ -63,11 +63,14 @@ def test_the_shipped_word_list_holds_only_what_its_builder_makes() -> None:
     """`reviewer/common_words.txt` is generated (`python -m evals.facts.build_words`): a word added by hand would be
     silently dropped by the next rebuild, so every shipped word must be one the builder makes (add it to
     `evals/facts/ordinary_words.txt` instead). The other way round is allowed: editing a cue adds words to the
-    project's texts, and a rubric edit should not need a rebuild of this list."""
+    project's texts, and a rubric edit should not need a rebuild of this list. A rubric edit that *removes* the
+    only text a shipped word came from does make this fail: rebuild the list then (`python -m
+    evals.facts.build_words`) and commit it with the edit."""
     from evals.facts.build_words import LISTED, OUT, ordinary_words
 
     shipped = set(OUT.read_text(encoding="utf-8").split())
-    assert shipped <= set(ordinary_words().split())
+    made = set(ordinary_words().split())
+    assert shipped <= made, f"not made by the builder (rebuild: python -m evals.facts.build_words): {sorted(shipped - made)[:10]}"
     curated = {w for w in LISTED.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#")}
     assert curated <= shipped
 
