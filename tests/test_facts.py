@@ -70,7 +70,8 @@ def test_the_shipped_word_list_holds_only_what_its_builder_makes() -> None:
 
     shipped = set(OUT.read_text(encoding="utf-8").split())
     made = set(ordinary_words().split())
-    assert shipped <= made, f"not made by the builder (rebuild: python -m evals.facts.build_words): {sorted(shipped - made)[:10]}"
+    rebuild = "rebuild: python -m evals.facts.build_words"
+    assert shipped <= made, f"not made by the builder ({rebuild}): {sorted(shipped - made)[:10]}"
     curated = {w for w in LISTED.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#")}
     assert curated <= shipped
 
