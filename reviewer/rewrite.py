@@ -705,7 +705,7 @@ def no_rewrite_reason(
 ) -> str:
     """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
     rewrite must say why, or the writer is left guessing). `close` as given to `scaffold_rewrite`."""
-    edits, _ = _planned(message.text, findings, lexicon)
+    edits, unapplied = _planned(message.text, findings, lexicon)
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
     closing = closing_lines(message.text, findings, steps, lexicon) if close else []
     if len(edits) > RESCORE_BUDGET:
@@ -714,6 +714,10 @@ def no_rewrite_reason(
             f"(over {RESCORE_BUDGET}); start again from the suggestions."
         )
     if not edits and not closing and not any(m.placeholder for m in missing):
+        if unapplied:
+            # Each fix the review lists is made or said why not, with or without a rewrite to carry the reasons.
+            reasons = "; ".join(f"“{u.quote}”: {u.reason}" for u in unapplied)
+            return f"No rewrite is suggested: no flagged phrase can be fixed without rewording it ({reasons})."
         return (
             "No rewrite is suggested: no phrase or missing element has a fix; the score reflects the message as a "
             "whole, so the suggestions and the dimension rationales say what to change."

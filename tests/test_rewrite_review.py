@@ -139,6 +139,19 @@ def test_nothing_to_fix_is_named_as_the_reason() -> None:
     assert reason.startswith("No rewrite is suggested: no phrase or missing element has a fix")
 
 
+def test_without_a_rewrite_each_listed_fix_still_says_why_it_was_not_made(reviewer: Reviewer) -> None:
+    # A flagged phrase whose fix cannot be made safely is not "nothing to fix": the writer is told what and why.
+    draft = (
+        "Hi Dana,\n\nIn short, we haven't mentioned it because things are running more or less on schedule. We'll "
+        "probably ship a week or two later than first planned, because the beta kits went out a few weeks later "
+        "than we'd hoped.\n\nSam"
+    )
+    review = reviewer.review_text(draft)
+    assert review.rewrite is None and review.verdict != "send"
+    (note,) = [n for n in review.notes if n.startswith("No rewrite is suggested:")]
+    assert "“more or less on schedule”: its sentence says more than the flagged words" in note
+
+
 def test_a_draft_with_more_fixes_than_the_budget_says_so() -> None:
     reviewer = Reviewer()
     text = "Hi Dana,\n\n" + " ".join(f"We will fix item {i} ASAP." for i in range(RESCORE_BUDGET + 5)) + "\n\nSam"
