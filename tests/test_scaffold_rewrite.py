@@ -47,8 +47,9 @@ def test_scaffold_fixes_phrases_and_adds_placeholders(reviewer: Reviewer) -> Non
     assert rewrite is not None
     body = rewrite.text
     assert "slight" not in body and "ASAP" not in body and "any inconvenience" not in body
-    assert "by [date]" in body
-    assert "Next steps:" in body and "New date: [" in body and "Owner: [" in body
+    assert "ready by [date]" in body
+    # The date is asked for once, where the draft promised it, not again as a "New date:" step.
+    assert "Next steps:" in body and "New date: [" not in body and "Owner: [" in body
     # The acknowledgement goes after the greeting, the next steps before the sign-off.
     assert body.index("Hi Dana,") < body.index("I know [") < body.index("There has been")
     assert body.index("Next steps:") < body.index("Best,\nSam")
@@ -334,6 +335,16 @@ def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
     assert "shipping by [date]" in text, text
     # The vague time it did not replace is left to the writer, and the rewrite says so.
     assert any("already asks for a date" in u.reason for u in review.rewrite.unapplied)
+
+
+def test_a_vague_time_made_into_the_new_date_is_not_asked_for_again_in_the_steps(reviewer: Reviewer) -> None:
+    late = reviewer.review_text("Hi Dana,\n\nThe launch slipped. It will be ready ASAP.\n\nSam")
+    assert late.rewrite is not None and "new_date" in {m.id for m in late.missing}
+    text = late.rewrite.text
+    assert "It will be ready by [date]." in text and "New date:" not in text, text
+    # A vague time for the next update is not the delivery date: the step that asks for that one stays.
+    update = reviewer.review_text("Hi Dana,\n\nThe launch slipped. We will update you ASAP.\n\nSam")
+    assert update.rewrite is not None and "New date:" in update.rewrite.text, update.rewrite.text
 
 
 def test_a_second_stock_apology_is_cut_not_turned_into_another_sorry(reviewer: Reviewer) -> None:
