@@ -750,7 +750,7 @@ def reading_note(situation: str | None, news: Profile, missing: list[Missing]) -
     if news.complaint:
         kind += ", in reply to a complaint"
     return (
-        f"No situation given, so this was read as {kind}: that is what the missing items below are judged against. "
+        f"No situation given, so this was read as {kind}: that is what the missing items are judged against. "
         "If that is wrong, say what it is with --situation (the Situation field in the terminal UI).",
     )
 
