@@ -32,6 +32,8 @@ from reviewer.hook import ExitPolicy
 from reviewer.inputs import looks_like_email
 from reviewer.models import Finding, Review
 from reviewer.report import Judged, SourceMap, decision, judge
+from reviewer.rewrite import preview_fix
+from reviewer.rubric import Lexicon
 from reviewer.service import Reviewer
 from reviewer.sources import ReadOptions, Refused, message_from_bytes
 from reviewer.version import __version__
@@ -52,6 +54,8 @@ class Reviewed:
     placed: list[tuple[Finding, int, int]]
     body: tuple[int, int] | None
     """Where the reviewed message lies in the buffer (for the whole-message rewrite); None if it cannot be told."""
+    where: SourceMap | None = None
+    """Maps offsets in the reviewed text to the buffer (where a quick fix's edit goes)."""
 
 
 @dataclass
@@ -115,7 +119,7 @@ def review_buffer(reviewer: Reviewer, document: TextDocument) -> Reviewed | Refu
     body = _body_range(review.text, where, text)
     policy = ExitPolicy.from_settings(reviewer.settings)
     judged = judge(document.uri, review, reviewer.settings.gate, policy)
-    return Reviewed(document.version, review, judged, placed, body)
+    return Reviewed(document.version, review, judged, placed, body, where)
 
 
 def _body_range(reviewed: str, where: SourceMap, buffer: str) -> tuple[int, int] | None:
@@ -127,6 +131,25 @@ def _body_range(reviewed: str, where: SourceMap, buffer: str) -> tuple[int, int]
     if not buffer.startswith(reviewed.split("\n", 1)[0], first):
         return None
     return first, end_of_last + len(last_line)
+
+
+def _quick_fix(
+    result: Reviewed, finding: Finding, buffer: str, lexicon: Lexicon
+) -> tuple[str, tuple[int, int, str]] | None:
+    """The finding's safe fix as an edit of the buffer: the same fix as the TUI's Ctrl+F and the CLI's "→"
+    (`rewrite.preview_fix`), so a quick fix never leaves a fragment ("The launch is delayed  on time.") or deletes
+    a fact. None when there is no safe fix, or its place in the buffer cannot be told for sure."""
+    preview = preview_fix(result.review.text, finding, lexicon)
+    if preview is None or result.where is None:
+        return None
+    start, end = result.where.source_offset(preview.start), result.where.source_offset(preview.end)
+    old = result.review.text[preview.start : preview.end]
+    if start is None or end is None or buffer[start:end] != old:
+        return None  # a CRLF buffer or a line the map could not place: no edit rather than a wrong one
+    if not preview.inserted:
+        shown = preview.removed if len(preview.removed) <= 70 else preview.removed[:69].rstrip() + "…"
+        return f"Candor: delete “{shown}”", (start, end, preview.new)
+    return f"Candor: replace “{preview.removed}” with “{preview.inserted}”", (start, end, preview.new)
 
 
 def _range(document: TextDocument, start: int, end: int) -> types.Range:
@@ -265,11 +288,13 @@ def build_server(settings: Settings) -> LanguageServer:
         wanted = (document.offset_at_position(params.range.start), document.offset_at_position(params.range.end))
         actions = []
         for finding, start, end in result.placed:
-            if finding.replacement is None or start > wanted[1] or end < wanted[0]:
+            if start > wanted[1] or end < wanted[0]:
                 continue
-            what = f"replace “{finding.quote}” with “{finding.replacement}”" if finding.replacement else "delete"
-            title = f"Candor: {what}" if finding.replacement else f"Candor: delete “{finding.quote}”"
-            edit = types.TextEdit(range=_range(document, start, end), new_text=finding.replacement)
+            fix = _quick_fix(result, finding, document.source, state.live.rubric.lexicon)
+            if fix is None:
+                continue
+            title, (fix_start, fix_end, new_text) = fix
+            edit = types.TextEdit(range=_range(document, fix_start, fix_end), new_text=new_text)
             actions.append(
                 types.CodeAction(
                     title=title,

@@ -89,6 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 color=color,
                 show_rewrite=not args.no_rewrite,
                 several=several,
+                lexicon=reviewer.rubric.lexicon,
             )
         )
         sys.stdout.flush()

@@ -115,7 +115,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     review = reviewer.review(item.message)
     judged = judge(where, review, settings.gate, policy)
     sys.stdout.write(
-        render_report(judged, settings.gate, args.format, source_text=source_text_of(raw), show_rewrite=False)
+        render_report(
+            judged,
+            settings.gate,
+            args.format,
+            source_text=source_text_of(raw),
+            show_rewrite=False,
+            lexicon=reviewer.rubric.lexicon,
+        )
     )
     return policy.exit_code(review)
 

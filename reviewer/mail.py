@@ -130,7 +130,8 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
     policy = ExitPolicy.from_settings(settings)
     judged = judge(_name(item.subject), review, settings.gate, policy)
     if not judged.passed:
-        report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite)
+        lexicon = reviewer.rubric.lexicon
+        report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite, lexicon=lexicon)
         return Handoff(None, EX_TEMPFAIL, report + _KEPT)
     return Handoff(raw, ExitCode.OK, "")
 

@@ -6,7 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from reviewer.models import Review
+from reviewer.models import Finding, Review
 
 _COLORS = {
     "send": "32",
@@ -84,9 +84,13 @@ def render_text(
     color: bool = False,
     show_rewrite: bool = True,
     position: Callable[[int], tuple[int, int]] | None = None,
+    fix_of: Callable[[Finding], str | None] | None = None,
 ) -> str:
     """The review for a person. `position` maps an offset into the reviewed text to the 1-based (line, column) of
-    the file it came from (an .eml's body starts below its headers): the same place `--format line` names."""
+    the file it came from (an .eml's body starts below its headers): the same place `--format line` names.
+    `fix_of` says what a finding's fix really does (`report.fix_labels`), else its suggested replacement is shown.
+    """
+
     def paint(value: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{value}\x1b[0m" if color else value
 
@@ -105,7 +109,10 @@ def render_text(
         for f in problems:
             line, col = position(f.start) if position is not None else line_col(review.text, f.start)
             fix = ""
-            if f.replacement is not None:
+            if fix_of is not None:
+                label = fix_of(f)
+                fix = f"  → {label}" if label else ""
+            elif f.replacement is not None:
                 fix = f"  → {f.replacement!r}" if f.replacement else "  → delete"
             quote = clip(f.quote, 70)
             out.append(f"  {line}:{col}  {paint(f.severity, f.severity)}  {f.rule}  “{quote}”{fix}")

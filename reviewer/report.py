@@ -17,14 +17,16 @@ Everything here is pure: it returns strings.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from reviewer.gate import Gate, blocking_reasons
 from reviewer.hook import ExitPolicy
-from reviewer.models import Review
+from reviewer.models import Finding, Review
 from reviewer.render import line_col, render_text, terminal_safe
+from reviewer.rewrite import fix_label, preview_fix
+from reviewer.rubric import Lexicon
 
 Format = Literal["text", "json", "line"]
 FORMATS: tuple[Format, ...] = ("text", "json", "line")
@@ -141,9 +143,23 @@ def _clean(message: str) -> str:
     return " ".join(message.split())
 
 
-def render_lines(judged: Judged, gate: Gate, source_text: str | None = None) -> str:
+def fix_labels(review: Review, lexicon: Lexicon) -> Callable[[Finding], str | None]:
+    """What each finding's fix really does, in a few words: the safe fix (`rewrite.preview_fix`, the same as the
+    TUI's Ctrl+F and the editor's quick fix), not the bare suggestion; None for a finding with neither."""
+
+    def label(finding: Finding) -> str | None:
+        preview = preview_fix(review.text, finding, lexicon)
+        if preview is None and finding.replacement is None:
+            return None
+        return fix_label(finding, preview)
+
+    return label
+
+
+def render_lines(judged: Judged, gate: Gate, source_text: str | None = None, lexicon: Lexicon | None = None) -> str:
     """`path:line:col: severity rule: message` for every problem and missing element, then the verdict line."""
     review = judged.review
+    fix_of = fix_labels(review, lexicon) if lexicon is not None else None
     where = SourceMap(review.text, source_text)
     out: list[str] = []
     for finding in review.problems:
@@ -153,7 +169,12 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None) -> 
         else:
             level = "warning" if finding.severity in ("major", "critical") else "note"
         fix = ""
-        if finding.replacement is not None:
+        if fix_of is not None:
+            label = fix_of(finding)
+            if label:
+                said = "delete it" if label == "delete" else label.replace("no automatic fix: ", "none: ")
+                fix = f" (fix: {said})"
+        elif finding.replacement is not None:
             fix = f" (fix: {finding.replacement!r})" if finding.replacement else " (fix: delete it)"
         message = _clean(f"“{finding.quote}”: {finding.message}{fix}")
         out.append(f"{judged.path}:{line}:{col}: {level} {finding.rule}: {message}")
@@ -179,17 +200,22 @@ def render_report(
     color: bool = False,
     show_rewrite: bool = True,
     several: bool = False,
+    lexicon: Lexicon | None = None,
 ) -> str:
-    """One reviewed message in the chosen format."""
+    """One reviewed message in the chosen format. With the rubric's `lexicon`, each finding's fix is shown as
+    what the safe fix does (the same as the TUI's and the editor's), else as the cue's suggestion."""
     if fmt == "line":
-        return render_lines(judged, gate, source_text)
+        return render_lines(judged, gate, source_text, lexicon)
     if fmt == "json":
         if several:
             document = {"path": judged.path, "review": json.loads(judged.review.to_json(indent=None))}
             return json.dumps(document, ensure_ascii=False) + "\n"
         return judged.review.to_json() + "\n"
     position = SourceMap(judged.review.text, source_text).position if source_text is not None else None
-    text = render_text(judged.review, source=judged.path, color=color, show_rewrite=show_rewrite, position=position)
+    fix_of = fix_labels(judged.review, lexicon) if lexicon is not None else None
+    text = render_text(
+        judged.review, source=judged.path, color=color, show_rewrite=show_rewrite, position=position, fix_of=fix_of
+    )
     return text + decision_line(judged) + "\n"
 
 

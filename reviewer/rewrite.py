@@ -21,7 +21,7 @@ from functools import lru_cache
 from reviewer.facts import common_words, extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
 from reviewer.rubric import Lexicon
-from reviewer.text import lowered, sentence_at
+from reviewer.text import diff_window, lowered, sentence_at
 
 _BARE_NAME = re.compile(
     r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}(?:[ \t]+(?:team|support|crew|folks|group))?"
@@ -460,6 +460,74 @@ def apply_finding(text: str, finding: Finding, lexicon: Lexicon) -> str | None:
     if edit is None:
         return None
     return _apply(text, [edit])
+
+
+@dataclass(frozen=True)
+class FixPreview:
+    """What one finding's fix does to the text: `text[start:end]` becomes `new` (whole words), which in words is
+    `removed` going and `inserted` taking its place. The one fix a phrase gets everywhere: the TUI's Ctrl+F, an
+    editor's quick fix, the "→" of `candor check`."""
+
+    fixed: str
+    """The whole text after the fix."""
+    removed: str
+    inserted: str
+    start: int = 0
+    end: int = 0
+    new: str = ""
+
+
+def preview_fix(text: str, finding: Finding, lexicon: Lexicon) -> FixPreview | None:
+    """The fix of one finding (exactly `apply_finding`), or None when there is no safe automatic fix.
+
+    Announcing from this rather than from the finding's replacement means a fix is never promised and then refused
+    (one that would delete a fact), never hides that a whole clause or sentence goes, and never leaves a fragment:
+    deleting just the quote of "...is delayed [because your team failed to send the content] on time." would.
+    """
+    if finding.severity == "positive":
+        return None
+    fixed = apply_finding(text, finding, lexicon)
+    if fixed is None or fixed == text:
+        return None
+    start, old_end, new_end = diff_window(text, fixed)
+    # Never show a word cut in two. Outside the window the texts are equal, so widening both sides alike is safe.
+    while start > 0 and _inside_word(text, fixed, start, start):
+        start -= 1
+    while old_end < len(text) and _inside_word(text, fixed, old_end, new_end):
+        old_end += 1
+        new_end += 1
+    removed, inserted = text[start:old_end].strip(), fixed[start:new_end].strip()
+    # A deletion that re-capitalises the next word ("Due to X, the" -> "The") is still a deletion.
+    if inserted and removed.lower().endswith(inserted.lower()):
+        removed, inserted = removed[: len(removed) - len(inserted)].rstrip(), ""
+    return FixPreview(fixed, removed, inserted, start, old_end, fixed[start:new_end])
+
+
+def fix_label(finding: Finding, preview: FixPreview | None) -> str:
+    """The fix in a few words for a report line: "delete", "delete “<wider clause>”", "'by [date]'", or that there
+    is no automatic fix (for a finding that has a suggested replacement the safe fix cannot make)."""
+    if preview is None:
+        return "no automatic fix: reword it"
+    if not preview.inserted:
+        same = preview.removed.strip(" ,.;:!?") == finding.quote.strip(" ,.;:!?")
+        return "delete" if same else f"delete “{_clipped(preview.removed)}”"
+    if preview.removed.strip(" ,.;:!?") == finding.quote.strip(" ,.;:!?"):
+        return repr(preview.inserted)
+    return f"“{_clipped(preview.removed)}” → “{_clipped(preview.inserted)}”"
+
+
+def _clipped(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _inside_word(text: str, fixed: str, index: int, fixed_index: int) -> bool:
+    """Whether a cut at `index` (at `fixed_index` in the fixed text) falls inside a word of either text."""
+
+    def word(s: str, i: int) -> bool:
+        return 0 <= i < len(s) and (s[i].isalnum() or s[i] in "'’")
+
+    return word(text, index - 1) and (word(text, index) or word(fixed, fixed_index))
 
 
 def _opening_block(lines: list[str], apologised: bool) -> str:

@@ -15,10 +15,9 @@ from typing import Protocol
 from reviewer.errors import CandorError, ConfigError
 from reviewer.models import SITUATIONS, Finding, Review
 from reviewer.models import Message as ReviewRequest
-from reviewer.rewrite import apply_finding
+from reviewer.rewrite import preview_fix
 from reviewer.rubric import Lexicon
 from reviewer.service import Reviewer
-from tui.spans import diff_window
 
 REVIEW_DELAY = 0.3
 """Seconds of quiet after the last keystroke before the draft is re-reviewed."""
@@ -147,50 +146,6 @@ class LiveReview:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-
-
-@dataclass(frozen=True)
-class FixPreview:
-    """What Ctrl+F will do to a finding's phrase, in whole words: `removed` goes, `inserted` takes its place."""
-
-    fixed: str
-    """The whole text after the fix."""
-    removed: str
-    inserted: str
-
-
-def preview_fix(text: str, finding: Finding, lexicon: Lexicon) -> FixPreview | None:
-    """The fix Ctrl+F applies (exactly `apply_finding`), or None when there is no safe automatic fix.
-
-    Announcing from this rather than from the finding's replacement means the hint never promises a fix that
-    is then refused (one that would delete a fact), nor hides that a whole clause or sentence goes.
-    """
-    if finding.severity == "positive":
-        return None
-    fixed = apply_finding(text, finding, lexicon)
-    if fixed is None or fixed == text:
-        return None
-    start, old_end, new_end = diff_window(text, fixed)
-    # Never show a word cut in two. Outside the window the texts are equal, so widening both sides alike is safe.
-    while start > 0 and _inside_word(text, fixed, start, start):
-        start -= 1
-    while old_end < len(text) and _inside_word(text, fixed, old_end, new_end):
-        old_end += 1
-        new_end += 1
-    removed, inserted = text[start:old_end].strip(), fixed[start:new_end].strip()
-    # A deletion that re-capitalises the next word ("Due to X, the" -> "The") is still a deletion.
-    if inserted and removed.lower().endswith(inserted.lower()):
-        removed, inserted = removed[: len(removed) - len(inserted)].rstrip(), ""
-    return FixPreview(fixed, removed, inserted)
-
-
-def _inside_word(text: str, fixed: str, index: int, fixed_index: int) -> bool:
-    """Whether a cut at `index` (at `fixed_index` in the fixed text) falls inside a word of either text."""
-
-    def word(s: str, i: int) -> bool:
-        return 0 <= i < len(s) and (s[i].isalnum() or s[i] in "'’")
-
-    return word(text, index - 1) and (word(text, index) or word(fixed, fixed_index))
 
 
 def _words(text: str) -> str:

@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from reviewer.text import diff_window
+
+__all__ = ["Mark", "carry_marks", "diff_window"]
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -20,28 +24,6 @@ class Mark:
     severity: str
 
 
-def diff_window(old: str, new: str) -> tuple[int, int, int]:
-    """(start, old_end, new_end): outside old[start:old_end] and new[start:new_end] the two texts are equal.
-
-    Binary search over slices compares in C, so a keystroke in a long draft costs microseconds.
-    """
-    limit = min(len(old), len(new))
-    low, high = 0, limit
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[:mid] == new[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    start = low
-    low, high = 0, limit - start
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return start, len(old) - low, len(new) - low
 
 
 def carry_marks(marks: Sequence[Mark], old: str, new: str) -> list[Mark]:

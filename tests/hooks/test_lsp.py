@@ -138,6 +138,26 @@ def test_code_actions_fix_a_phrase_and_rewrite_only_the_message(client: LspClien
     assert POOR_QUOTE not in rewritten and "[" in rewritten
 
 
+def test_a_quick_fix_is_the_safe_fix_and_never_leaves_a_fragment(client: LspClient) -> None:
+    # Deleting just the flagged words left "The launch is delayed  on time." (the meaning turned round): the quick
+    # fix is the same fix as the TUI's Ctrl+F and the rewrite's, the whole clause.
+    draft = (
+        "Hi Dana,\n\nThe launch is delayed because your team failed to send the content on time. We will ship it "
+        "ASAP. Sorry for any inconvenience.\n\nSam\n"
+    )
+    client.initialize()
+    blame = by_code(open_document(client, draft), "blame-client")
+    actions = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": URI}, "range": blame["range"], "context": {"diagnostics": [blame]}},
+    )
+    quick = next(a for a in actions if a["kind"] == "quickfix")
+    fixed = apply_edits(draft, quick["edit"]["changes"][URI])
+    assert "The launch is delayed. We will ship it ASAP." in fixed, fixed
+    assert "on time" not in fixed and "  " not in fixed
+    assert quick["title"] == "Candor: delete “because your team failed to send the content on time”"
+
+
 def test_a_mail_buffer_is_reviewed_below_its_headers(client: LspClient) -> None:
     client.initialize()
     mail = "From: sam@example.com\nTo: zoe@example.com\nSubject: Your team failed\n\n" + DRAFT_WITH_EMOJI
