@@ -473,7 +473,9 @@ def read_csv(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
             for n, line in enumerate(stream)
         )
         try:
-            reader = csv.DictReader(lines)
+            # strict: a quote left open swallowed every later row into one message, without a word; now it is a
+            # read error of that row, recorded like any other.
+            reader = csv.DictReader(lines, strict=True)
             header = reader.fieldnames
         except (csv.Error, LookupError) as err:
             yield Refused(where, InputError(f"{where}: not a readable CSV file: {err}"))
@@ -505,10 +507,17 @@ def read_csv(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
                 return
             except csv.Error as err:
                 n += 1
-                yield Refused(f"{where}#{n}", InputError(f"{where}#{n}: malformed CSV row: {err}"))
+                why = "a quoted field is never closed" if "unexpected end of data" in str(err) else str(err)
+                yield Refused(f"{where}#{n}", InputError(f"{where}#{n}: malformed CSV row: {why}"))
                 continue
             n += 1
             here = f"{where}#{n}"
+            if None in row:  # more fields than the header: an unquoted comma shifted them, so no column is sure
+                fields = len(header) + len(row[None])
+                error = InputError(f"{here}: malformed CSV row: {fields} fields, the header has {len(header)}")
+                first = options.columns.id and row.get(options.columns.id)
+                yield Refused(here, error, id=str(first).strip() or None if first else None)
+                continue
             text = row.get(options.columns.text) or ""
             if len(text) > options.max_bytes:
                 yield _too_large(here, options.max_bytes)

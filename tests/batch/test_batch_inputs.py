@@ -116,6 +116,20 @@ def test_a_csv_export_with_multiline_fields_a_missing_column_and_another_encodin
     assert isinstance(read, SourceMessage) and "René" in read.message.text
 
 
+def test_a_csv_row_that_cannot_be_read_for_sure_is_refused_not_reviewed_from_the_wrong_text(tmp_path: Path) -> None:
+    # An unquoted comma shifts a row's fields: its text column would hold a fragment ("too").
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text("id,text\n1,fine text\n2,too,many,fields\n3,also fine\n", encoding="utf-8")
+    first, bad, third = items([shifted], ReadOptions(columns=Columns(text="text", id="id")))
+    assert isinstance(first, SourceMessage) and isinstance(third, SourceMessage) and third.id == "3"
+    assert isinstance(bad, Refused) and "4 fields, the header has 2" in str(bad.error) and bad.id == "2"
+    # A quote left open would swallow every later row into one message without a word: it is a read error.
+    open_quote = tmp_path / "open.csv"
+    open_quote.write_text('id,text\n1,"starts here and\n2,never ends\n', encoding="utf-8")
+    (refused,) = items([open_quote])
+    assert isinstance(refused, Refused) and "a quoted field is never closed" in str(refused.error)
+
+
 def test_a_malformed_eml_and_a_non_utf8_text_file_are_refused_and_the_folder_goes_on(tmp_path: Path) -> None:
     (tmp_path / "a.eml").write_bytes(b"Subject: broken\nContent-Type: text/plain; charset=nonsense-8\n\nHi\xff there\n")
     (tmp_path / "b.txt").write_bytes("Bonjour René".encode("latin-1"))
