@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from reviewer.commands import CommandRegistry, reviewer_from_args
+from reviewer.commands import CommandRegistry, reviewer_from_args, settings_from_args
 from reviewer.errors import CandorError, ExitCode
 
 if TYPE_CHECKING:
@@ -192,9 +192,20 @@ def run_wrapper(args: argparse.Namespace, stdin: BinaryIO, stderr: TextIO) -> in
     if program[:1] == ["--"]:
         program = program[1:]
     if not program:
-        stderr.write("candor: sendmail: give the real program after --: candor sendmail -- /usr/sbin/sendmail -oi -t\n")
-        return ExitCode.USAGE
-    raw = stdin.read()
+        # A mis-set `sendmail =` line: hold the mail back as any other unclear case (75), never lose it.
+        stderr.write("candor: not sent: give the real program after --: candor sendmail -- /usr/sbin/sendmail -oi -t\n")
+        return EX_TEMPFAIL
+    # Read at most one byte over the limit: a 300 MB mail was read whole (and copied) before being refused, which
+    # took gigabytes of memory to say no.
+    limit = MAX_MAIL_BYTES
+    try:
+        limit = max(limit, settings_from_args(args).max_input_bytes)
+    except CandorError:
+        pass  # the review below reports the bad configuration
+    raw = stdin.read(limit + 1)
+    if len(raw) > limit:
+        stderr.write(f"candor: not sent: the mail is over {limit:,} bytes\n{_KEPT}")
+        return EX_TEMPFAIL
     handoff = decide(raw, args, fmt=args.format)
     stderr.write(handoff.report)
     if handoff.send is None:

@@ -176,11 +176,32 @@ def test_a_missing_program_keeps_the_mail(sendmail: Sendmail, tmp_path: Path) ->
     assert done.returncode == 75 and b"no such program" in done.stderr
 
 
-def test_no_program_is_a_usage_error(sendmail: Sendmail) -> None:
+def test_no_program_keeps_the_mail_like_any_bad_config(sendmail: Sendmail) -> None:
     done = subprocess.run(
         [CANDOR, "sendmail"], input=plain_mail(GOOD), capture_output=True, env=sendmail.env, timeout=60
     )
-    assert done.returncode == 2 and b"give the real program" in done.stderr
+    assert done.returncode == 75 and b"candor: not sent: give the real program" in done.stderr
+
+
+def test_a_huge_mail_is_refused_after_reading_one_byte_over_the_limit() -> None:
+    """A 300 MB mail was read whole (gigabytes of memory) before being refused: reading stops past the limit."""
+    import argparse
+    import io
+
+    from reviewer.mail import MAX_MAIL_BYTES, run_wrapper
+
+    class Endless(io.RawIOBase):
+        read_so_far = 0
+
+        def read(self, size: int = -1) -> bytes:
+            assert size > 0, "read without a bound"
+            self.read_so_far += size
+            return b"x" * size
+
+    stdin, stderr = Endless(), io.StringIO()
+    args = argparse.Namespace(program=["--", "/bin/true"], config=None, format="text", send_anyway=False)
+    assert run_wrapper(args, stdin, stderr) == 75  # type: ignore[arg-type]
+    assert stdin.read_so_far <= MAX_MAIL_BYTES + 1 and f"over {MAX_MAIL_BYTES:,} bytes" in stderr.getvalue()
 
 
 def test_a_bad_config_keeps_the_mail(sendmail: Sendmail, tmp_path: Path) -> None:
