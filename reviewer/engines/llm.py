@@ -97,6 +97,13 @@ def _check_base_url(url: str) -> None:
         raise ConfigError(f"base_url: {mask_url(url)!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"base_url: expected an http(s) URL such as http://127.0.0.1:8080/v1, got {mask_url(url)!r}")
+    if parts.query or parts.fragment:
+        # The SDK appends "chat/completions" after the query ("/v1?api-version=1chat/completions"): every call would
+        # fail with a confusing 404, so say it here.
+        raise ConfigError(
+            f"base_url: {mask_url(url)!r} has a query or fragment ('?...', '#...'); give the bare endpoint, such as "
+            "http://127.0.0.1:8080/v1 (the key goes in CANDOR_API_KEY)"
+        )
 
 
 def _slug(text: str) -> str:

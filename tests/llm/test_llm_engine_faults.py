@@ -340,6 +340,14 @@ def test_a_bad_base_url_is_a_config_error(url: str) -> None:
         llm_engine(Settings(model=MODEL, base_url=url))
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/v1?api-version=2024-06-01", "http://h/v1?api_key=sk-SECRET1#x"])
+def test_a_base_url_with_a_query_is_refused_and_its_key_never_shown(url: str) -> None:
+    # The SDK would call "/v1?api-version=...chat/completions": every request a confusing 404.
+    with pytest.raises(ConfigError, match="has a query or fragment") as raised:
+        llm_engine(Settings(model=MODEL, base_url=url))
+    assert "SECRET1" not in str(raised.value)
+
+
 def test_no_model_or_endpoint_is_a_config_error_with_a_how_to() -> None:
     for settings in (Settings(base_url="http://127.0.0.1:8080/v1"), Settings(model=MODEL)):
         with pytest.raises(ConfigError, match="set CANDOR_MODEL and CANDOR_BASE_URL"):
