@@ -62,6 +62,16 @@ class RulesPlusModelEngine:
                 f"{judged.verdict} ({judged.overall:.1f}): read the findings before sending."
             )
             judged = judged.model_copy(update={"notes": (*judged.notes, note)})
+        critical = [f for f in rules.findings if f.severity == "critical"]
+        if critical and model.verdict != "block" and judged.verdict == "block":
+            # The model's dimensions (all 4, say) stay on screen beside an overall of 2.0: say where it comes from.
+            first = critical[0]
+            note = (
+                f"Blocked by the rules' critical finding {first.rule} (“{first.quote}”), whatever the model's scores "
+                f"(it gave {model.overall:.1f}, {model.verdict}): a critical finding caps the overall at "
+                f"{judged.overall:.1f}."
+            )
+            judged = judged.model_copy(update={"notes": (*judged.notes, note)})
         return judged
 
     def close(self) -> None:

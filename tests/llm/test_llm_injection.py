@@ -39,6 +39,11 @@ def test_an_obedient_model_cannot_pass_a_blocked_draft_silently(
     server.default = Reply(json.dumps(obeyed))
     combined = llm_engine(settings, rules=True, cache=None, sleep=lambda s: None).review(Message(text=draft), rubric)
     assert combined.verdict == "block"  # the rules' findings are judged again with the model's scores
+    # The model's 5s stay on screen beside an overall of 2.0: the review says where the block comes from.
+    assert any(
+        n.startswith("Blocked by the rules' critical finding blame-client") and "caps the overall" in n
+        for n in combined.notes
+    ), combined.notes
 
 
 class BlockingByScoreRules(RulesEngine):
