@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from reviewer.inputs import parse_email, read_file_bytes
     from reviewer.mail import MAX_MAIL_BYTES
     from reviewer.patchmail import patch_prose
-    from reviewer.report import judge, render_report, source_text_of
+    from reviewer.report import decision_line, judge, render_report, source_text_of
     from reviewer.sources import ReadOptions, Refused, message_from_text
 
     reviewer = reviewer_from_args(args)
@@ -114,6 +114,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise item.error
     review = reviewer.review(item.message)
     judged = judge(where, review, settings.gate, policy)
+    if judged.passed and args.format == "text":
+        # A series of ten patches that pass would print ten whole reviews into send-email's output: one line each,
+        # as the sendmail wrapper prints nothing on a pass.
+        sys.stdout.write(decision_line(judged) + "\n")
+        return policy.exit_code(review)
     sys.stdout.write(
         render_report(
             judged,

@@ -85,6 +85,8 @@ def test_a_good_cover_letter_and_message_go_through_though_the_diff_is_poor(repo
     assert done.returncode == 0, output
     assert output.count("Dry-OK") == len(files) == 2
     assert "blame-client" not in output  # the poor text in the diff was never reviewed
+    # A pass is one line per mail, not a whole review each (a long series would bury send-email's own output).
+    assert output.count("passes the gate") == 2 and "Transparency" not in output, output
 
 
 @needs_send_email
