@@ -178,15 +178,18 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None, lex
             fix = f" (fix: {finding.replacement!r})" if finding.replacement else " (fix: delete it)"
         message = _clean(f"“{finding.quote}”: {finding.message}{fix}")
         out.append(f"{judged.path}:{line}:{col}: {level} {finding.rule}: {message}")
+    # What belongs to the whole message sits at its first line: for an .eml, the body's, not the From: header's.
+    top_line, top_col = where.position(0) if review.text else (1, 1)
+    top = f"{judged.path}:{top_line}:{top_col}"
     for missing in review.missing:
         level = "warning" if missing.severity in ("major", "critical") else "note"
-        out.append(f"{judged.path}:1:1: {level} missing-{missing.id}: {_clean(missing.message)}")
+        out.append(f"{top}: {level} missing-{missing.id}: {_clean(missing.message)}")
     for note in review.notes:
-        out.append(f"{judged.path}:1:1: note candor: {_clean(note)}")
+        out.append(f"{top}: note candor: {_clean(note)}")
     level = "note" if judged.passed else "error"
     if judged.passed and review.verdict == "revise":
         level = "warning"
-    out.append(f"{judged.path}:1:1: {level} verdict: {decision(judged)}")
+    out.append(f"{top}: {level} verdict: {decision(judged)}")
     # File names, quotes and notes come from the user's files: no control character reaches the terminal.
     return terminal_safe("\n".join(out), keep_color=False) + "\n"
 

@@ -56,8 +56,12 @@ def test_line_positions_in_an_email_point_at_the_body_in_the_file(
     mail = "From: sam@example.com\nTo: ana@example.com\nSubject: launch\n\n" + POOR
     draft = write(tmp_path, "reply.eml", mail)
     assert main(["check", str(draft), "--format", "line"]) == ExitCode.BLOCKED
-    blame = next(m for m in lines(capsys.readouterr().out) if m["rule"] == "blame-client")
+    found = lines(capsys.readouterr().out)
+    blame = next(m for m in found if m["rule"] == "blame-client")
     assert mail.split("\n")[int(blame["line"]) - 1][int(blame["col"]) - 1 :].startswith(POOR_QUOTE)
+    # What is about the whole message (missing elements, the verdict) sits at the body's first line, not a header's.
+    verdict = found[-1]
+    assert verdict["rule"] == "verdict" and mail.split("\n")[int(verdict["line"]) - 1] == POOR.split("\n")[0]
 
 
 def test_the_text_report_names_the_same_email_lines_as_the_line_format(

@@ -66,7 +66,8 @@ def test_notes_appear_in_line_output(tmp_path: Path, capsys: pytest.CaptureFixtu
     draft.write_text("<!-- candor: ignore blame-client -->\n" + POOR)
     main(["check", str(draft), "--format", "line"])
     out = capsys.readouterr().out
-    assert f"{draft}:1:1: note candor: Ignored as asked (blame-client)" in out
+    # At the message's first line, below the suppression comment (what the note is about is the whole message).
+    assert f"{draft}:2:1: note candor: Ignored as asked (blame-client)" in out
 
 
 def test_the_project_config_ignores_rules_and_allows_phrases(
