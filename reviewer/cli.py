@@ -231,7 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("candor: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return ExitCode.OK
+        # The reader went away before the whole review was written (`| head -1`): a block must not become a pass.
+        # Python would complain again when it flushes stdout at exit, so stdout goes to /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        print("candor: error: the output was closed before the review was written (broken pipe)", file=sys.stderr)
+        return ExitCode.ENGINE
     except OSError as err:  # a full disk or a closed terminal while writing: say so plainly, without a class name
         if os.environ.get("CANDOR_DEBUG"):
             import traceback

@@ -159,3 +159,21 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     assert piped.returncode == 0 and "SEND" in piped.stdout and "\x1b[" not in piped.stdout
     empty = subprocess.run([str(script), "check", "-"], input="", capture_output=True, text=True, check=False)
     assert empty.returncode == 2 and empty.stderr.count("\n") == 1 and "Traceback" not in empty.stderr
+
+
+def test_a_reader_that_goes_away_never_turns_a_block_into_a_pass(tmp_path: Path) -> None:
+    """`candor check draft | head -1`-style: the review could not be written whole, so it is exit 3 with one line,
+    not 0 (a blocked draft passed a gate that reads only the exit code)."""
+    import os
+
+    draft = tmp_path / "blaming.txt"
+    draft.write_text(BLAMING, encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)  # nobody will read: the first write fails
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("candor")), "check", str(draft)],
+        stdout=write, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(write)
+    assert done.returncode == ExitCode.ENGINE
+    assert done.stderr.strip() == "candor: error: the output was closed before the review was written (broken pipe)"
