@@ -33,6 +33,7 @@ from reviewer.errors import CandorError, ExitCode
 
 if TYPE_CHECKING:
     from reviewer.report import Format
+    from reviewer.sources import ReadOptions, SourceMessage
 
 OVERRIDE_HEADER = "X-Candor"
 """`X-Candor: send-anyway` sends a mail the review would hold back (logged on stderr); X-Candor* headers are removed
@@ -123,6 +124,13 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
         return Handoff(None, EX_TEMPFAIL, f"candor: not sent: {item.error}\n")
     if broken := mime_defects(raw):
         return Handoff(None, EX_TEMPFAIL, f"candor: not sent: the mail's MIME structure is broken ({broken})\n")
+    patch = _patch_prose(raw, options)
+    if patch is not None:
+        # git send-email through this wrapper (its smtpServer): a patch's diff, diffstat and trailers are not prose,
+        # as in the sendemail-validate hook: only the commit message or the cover letter's blurb is reviewed.
+        if isinstance(patch, Handoff):
+            return patch
+        item = patch
     try:
         review = reviewer.review(item.message)
     except CandorError as err:
@@ -134,6 +142,25 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
         report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite, lexicon=lexicon)
         return Handoff(None, EX_TEMPFAIL, report + _KEPT)
     return Handoff(raw, ExitCode.OK, "")
+
+
+def _patch_prose(raw: bytes, options: ReadOptions) -> SourceMessage | Handoff | None:
+    """A `git format-patch` mail's own prose as the message to review; a Handoff when there is none to review (a
+    patch with no commit message body passes, an unfinished cover letter is held back); None for any other mail."""
+    from reviewer.inputs import parse_email
+    from reviewer.patchmail import patch_prose
+    from reviewer.sources import SourceMessage, message_from_text
+
+    mail = parse_email(raw, "mail")
+    prose = patch_prose(mail.text, mail.subject)
+    if not (prose.is_patch or prose.is_cover_letter):
+        return None
+    if prose.is_cover_letter and prose.has_placeholder:
+        return Handoff(None, EX_TEMPFAIL, "candor: not sent: the cover letter still has git's *** BLURB HERE ***\n")
+    if not prose.text:
+        return Handoff(raw, ExitCode.OK, "")  # a patch whose commit message has no body: nothing of its own to review
+    item = message_from_text(prose.text, "mail", options, raw=raw)
+    return item if isinstance(item, SourceMessage) else Handoff(None, EX_TEMPFAIL, f"candor: not sent: {item.error}\n")
 
 
 _BROKEN = frozenset(

@@ -221,3 +221,19 @@ def test_an_unreachable_model_holds_the_mail_unless_fail_open(sendmail: Sendmail
     passed = sendmail.run(plain_mail(GOOD), *model, "--fail-open")
     assert passed.returncode == 0 and sendmail.received == plain_mail(GOOD)
     assert b"fail_open" in passed.stderr  # the fallback is said, not silent
+
+
+def test_a_git_patch_sent_through_the_wrapper_is_reviewed_for_its_message_not_its_diff(sendmail: Sendmail) -> None:
+    """git send-email with the wrapper as its smtpServer: the diff's own words ("your team failed...") are code, not
+    prose; the commit message is what is reviewed, as by the sendemail-validate hook."""
+    diff = (
+        "---\n launch.sh | 1 +\n 1 file changed, 1 insertion(+)\n\n"
+        "diff --git a/launch.sh b/launch.sh\n--- a/launch.sh\n+++ b/launch.sh\n@@ -1 +1,2 @@\n"
+        " echo start\n+echo 'It slipped because your team failed to send the content. ASAP.'\n-- \n2.39.5\n"
+    )
+    head = "From: Sam <sam@example.com>\nTo: Ana <ana@example.com>\nSubject: [PATCH] Say when the launch starts\n\n"
+    bodiless = (head + diff).encode()
+    assert sendmail.run(bodiless).returncode == 0 and sendmail.received == bodiless
+    poor_message = (head + "It slipped because your team failed to send the content. ASAP.\n\n" + diff).encode()
+    held = sendmail.run(poor_message)
+    assert held.returncode == 75 and b"blame-client" in held.stderr
