@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from reviewer.commands import CommandRegistry, reviewer_from_args, settings_from_args
 from reviewer.errors import CandorError, ExitCode
+from reviewer.sources import MAX_MAIL_BYTES  # one limit for a mail, wherever it is read
 
 if TYPE_CHECKING:
     from reviewer.report import Format
@@ -41,10 +42,6 @@ before the mail is handed on."""
 
 EX_TEMPFAIL = 75
 """sysexits.h: a temporary failure; mail clients keep the message and report the send as failed."""
-
-MAX_MAIL_BYTES = 50_000_000
-"""The wrapper reads whole mails (attachments count), so its byte limit is far above `max_input_bytes`; the text
-body is still held to `max_input_chars`. A mail over this is not reviewed, and not sent."""
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def message_from_bytes(raw: bytes, where: str, options: ReadOptions, *, suffix: 
     except InputError as err:
         return Refused(where, err, raw)
     item = _message(parsed, where, raw, options)
-    if suffix in EMAIL_SUFFIXES or (suffix not in TEXT_SUFFIXES - {""} and looks_like_email(raw)):
+    if _is_mail(raw, suffix):
         return _with_email_headers(item, raw)
     return item
 
@@ -203,14 +203,29 @@ def _message(parsed: ParsedInput, where: str, raw: bytes, options: ReadOptions) 
     return SourceMessage(where=where, message=message, raw=raw, subject=parsed.subject)
 
 
+MAX_MAIL_BYTES = 50_000_000
+"""A mail is read whole, attachments and all, so its byte limit is far above `max_input_bytes` (2 MB): a Sent folder's
+mail with a 3 MB attachment is an ordinary message, and what is reviewed, its text, is still held to
+`max_input_chars`."""
+
+
+def _is_mail(raw: bytes, suffix: str) -> bool:
+    return suffix in EMAIL_SUFFIXES or (suffix not in TEXT_SUFFIXES - {""} and looks_like_email(raw))
+
+
 def read_single_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
-    """The reader of .txt, .md and .eml files (and of any explicitly named file no reader claims)."""
+    """The reader of .txt, .md and .eml files (and of any explicitly named file no reader claims, a Maildir's)."""
+    suffix = path.suffix.lower()
+    limit = max(options.max_bytes, MAX_MAIL_BYTES) if suffix not in TEXT_SUFFIXES - {""} else options.max_bytes
     try:
-        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where)
+        raw = read_file_bytes(path, max_bytes=limit, where=where)
     except InputError as err:
         yield Refused(where, err)
         return
-    yield message_from_bytes(raw, where, options, suffix=path.suffix.lower())
+    if len(raw) > options.max_bytes and not _is_mail(raw, suffix):
+        yield Refused(where, over_limit(where, options.max_bytes))  # the higher limit is a mail's only
+        return
+    yield message_from_bytes(raw, where, options, suffix=suffix)
 
 
 _READERS: dict[str, Reader] = {suffix: read_single_file for suffix in (TEXT_SUFFIXES - {""}) | EMAIL_SUFFIXES}
@@ -375,7 +390,7 @@ def read_mbox(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
                 continue
             previous_blank = line in (b"\n", b"\r\n")
             size += len(line)
-            if size <= options.max_bytes:
+            if size <= max(options.max_bytes, MAX_MAIL_BYTES):
                 lines.append(line[1:] if line.lstrip(b">").startswith(b"From ") and line.startswith(b">") else line)
             else:
                 lines = []
@@ -383,8 +398,8 @@ def read_mbox(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
 
 
 def _mbox_message(lines: list[bytes], size: int, where: str, options: ReadOptions) -> Item:
-    if size > options.max_bytes:
-        return _too_large(where, options.max_bytes)
+    if size > max(options.max_bytes, MAX_MAIL_BYTES):
+        return _too_large(where, max(options.max_bytes, MAX_MAIL_BYTES))
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines = lines[:-1]  # the blank line that separates it from the next "From "
     return message_from_bytes(b"".join(lines), where, options, suffix=".eml")

@@ -130,6 +130,26 @@ def test_a_csv_row_that_cannot_be_read_for_sure_is_refused_not_reviewed_from_the
     assert isinstance(refused, Refused) and "a quoted field is never closed" in str(refused.error)
 
 
+def test_a_mail_with_a_large_attachment_is_reviewed_but_a_large_text_file_is_not(tmp_path: Path) -> None:
+    """Attachments count against a mail's own limit (50 MB), not `max_input_bytes` (2 MB): a Sent folder's mail
+    with a 3 MB PDF is an ordinary message, in a folder and in an mbox alike."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "sam@example.com", "ana@example.com", "The report"
+    message.set_content(GOOD)
+    message.add_attachment(b"%PDF" + bytes(range(256)) * 12_000, maintype="application", subtype="pdf")
+    raw = bytes(message)
+    assert len(raw) > ReadOptions().max_bytes
+    (tmp_path / "sent.eml").write_bytes(raw)
+    (tmp_path / "sent.mbox").write_bytes(b"From sam@example.com Mon Jun  2 10:00:00 2025\n" + raw + b"\n")
+    (tmp_path / "notes.txt").write_bytes(b"a" * (ReadOptions().max_bytes + 1))
+    mbox_item, eml_item, text_item = items([tmp_path / "sent.mbox", tmp_path / "sent.eml", tmp_path / "notes.txt"])
+    for item in (mbox_item, eml_item):
+        assert isinstance(item, SourceMessage) and "17 June" in item.message.text
+    assert isinstance(text_item, Refused) and "max_input_bytes" in str(text_item.error)
+
+
 def test_a_malformed_eml_and_a_non_utf8_text_file_are_refused_and_the_folder_goes_on(tmp_path: Path) -> None:
     (tmp_path / "a.eml").write_bytes(b"Subject: broken\nContent-Type: text/plain; charset=nonsense-8\n\nHi\xff there\n")
     (tmp_path / "b.txt").write_bytes("Bonjour René".encode("latin-1"))
