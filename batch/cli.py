@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell script's `candor batch ... &` starts with SIGINT ignored (POSIX shells do that to background jobs),
+        # so a later `kill -INT` did nothing and the batch ran to its end. A batch always stops on SIGINT, with 130.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     from batch.progress import Progress
     from batch.runner import default_jobs, run_batch
     from batch.sinks import format_for, open_sink

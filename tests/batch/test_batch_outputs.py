@@ -203,6 +203,28 @@ def test_an_interrupt_sent_to_the_parent_alone_ends_the_batch_promptly(tmp_path:
     assert orphans(str(out)) == []
 
 
+def test_a_background_batch_started_with_sigint_ignored_still_stops_on_sigint(tmp_path: Path) -> None:
+    """`candor batch ... &` in a shell script starts with SIGINT ignored (as POSIX shells start background jobs):
+    a later `kill -INT` must still end it with 130, not let it run to the end."""
+    archive(tmp_path / "archive.jsonl", 20000)
+    out = tmp_path / "results.jsonl"
+    command = candor_batch(str(tmp_path / "archive.jsonl"), "-o", str(out), "--jobs", "2", "-q")
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - what a shell does
+    )
+    started = time.monotonic()
+    while not (out.exists() and out.stat().st_size) and time.monotonic() - started < 60:
+        time.sleep(0.02)
+    assert process.poll() is None, "finished before it could be interrupted: make the archive larger"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.INTERRUPTED, err.decode()[-500:]
+    assert len(out.read_text(encoding="utf-8").splitlines()) < 20000
+
+
 @pytest.mark.parametrize("name", ["results.jsonl", "results.db", "results.csv"])
 def test_a_batch_killed_at_random_moments_and_restarted_finishes_with_each_message_once(
     tmp_path: Path, name: str
