@@ -49,7 +49,13 @@ def format_for(path: Path, given: str | None) -> Format:
         if given not in ("jsonl", "csv", "sqlite"):
             raise ConfigError(f"--format must be jsonl, csv or sqlite, not {given!r}")
         return given  # type: ignore[return-value]
-    return SUFFIX_FORMATS.get(path.suffix.lower(), "jsonl")
+    suffix = path.suffix.lower()
+    if suffix and suffix not in SUFFIX_FORMATS:
+        # `--out results.parquet` wrote JSON Lines under a Parquet name: a reader expecting Parquet then fails far
+        # from here. An unknown suffix is refused; no suffix at all is JSON Lines.
+        known = ", ".join(sorted(SUFFIX_FORMATS))
+        raise ConfigError(f"--out {path.name}: unknown results format {suffix!r} (use {known}, or --format)")
+    return SUFFIX_FORMATS.get(suffix, "jsonl")
 
 
 class Sink(Protocol):

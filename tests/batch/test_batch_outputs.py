@@ -367,3 +367,11 @@ def test_a_log_s_last_progress_line_agrees_with_the_summary() -> None:
     assert lines[-1].startswith("candor batch: so far 8 reviewed, 3 failed, 0 skipped") and len(lines) == 2
     progress.close()  # nothing new to say: nothing written
     assert len(log.getvalue().splitlines()) == 2
+
+
+def test_an_unknown_results_suffix_is_refused_not_written_as_json_lines(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "results.parquet"
+    done = subprocess.run(candor_batch(str(tmp_path / "a.txt"), "-o", str(out)), capture_output=True, text=True)
+    assert done.returncode == ExitCode.USAGE and "unknown results format '.parquet'" in done.stderr
+    assert not out.exists()
