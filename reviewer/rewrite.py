@@ -208,6 +208,19 @@ def _removable(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return opens and closes
 
 
+def _with_its_commas(text: str, start: int, end: int) -> tuple[int, int]:
+    """A phrase set off by commas goes with one of them: "The report[, needless to say,] is late." -> "The report is
+    late.", not "The report, is late."."""
+    before, after = start, end
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if before > 0 and text[before - 1] == "," and after < len(text) and text[after] == ",":
+        return before - 1, after + 1
+    return start, end
+
+
 def plan_edit(
     text: str, finding: Finding, lexicon: Lexicon, flagged: int | None = None
 ) -> tuple[_Edit | None, str | None]:
@@ -256,7 +269,7 @@ def plan_edit(
         facts = _facts_in(text, start, end)
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
-        return _Edit(start, end, "", finding), None
+        return _Edit(*_with_its_commas(text, start, end), "", finding), None
     sentence = sentence_at(text, start)
     if finding.family not in _WHOLE_SENTENCE_FAMILIES or end > sentence.end:
         return None, "no automatic fix for this one: rephrase it in your own words"

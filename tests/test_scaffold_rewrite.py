@@ -337,6 +337,12 @@ def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
     assert any("already asks for a date" in u.reason for u in review.rewrite.unapplied)
 
 
+def test_a_phrase_set_off_by_commas_goes_with_one_of_them(reviewer: Reviewer) -> None:
+    draft = "Hi Dana,\n\nThe report, frankly, is late. I will send it on Friday 14 June.\n\nSam"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None and "The report is late." in rewrite.text, rewrite.text  # not "The report, is late."
+
+
 def test_a_vague_time_made_into_the_new_date_is_not_asked_for_again_in_the_steps(reviewer: Reviewer) -> None:
     late = reviewer.review_text("Hi Dana,\n\nThe launch slipped. It will be ready ASAP.\n\nSam")
     assert late.rewrite is not None and "new_date" in {m.id for m in late.missing}
