@@ -53,6 +53,8 @@ class Summary:
     """Each dimension's score distribution (score 1..5 -> count)."""
     months: dict[str, Group] = field(default_factory=dict)
     authors: dict[str, Group] = field(default_factory=dict)
+    ungrouped: Counter[str] = field(default_factory=Counter)
+    """Reviewed messages with no date / author / client, so in no month / author / client group: said beside them."""
     clients: dict[str, Group] = field(default_factory=dict)
     findings: Counter[str] = field(default_factory=Counter)
     """Problems (not positive findings), by rule: how many messages have it."""
@@ -89,7 +91,9 @@ def summarize(results: Iterable[Result]) -> Summary:
             summary.dimensions.setdefault(dimension, Counter())[int(score)] += 1
         keys = {"month": (result.get("date") or "")[:7], "author": result.get("author"), "client": result.get("client")}
         for kind, key in keys.items():
-            if key:
+            if not key:
+                summary.ungrouped[kind] += 1
+            else:
                 group = groups[kind].setdefault(str(key), Group())
                 group.count += 1
                 group.overall.append(float(result["overall"]))
@@ -108,6 +112,19 @@ def summarize(results: Iterable[Result]) -> Summary:
     summary.authors = _top(groups["author"])
     summary.clients = _top(groups["client"])
     return summary
+
+
+_GROUP_KIND = {"By month": ("month", "date"), "By author": ("author", "author"), "By client": ("client", "client")}
+
+
+def _ungrouped_note(summary: Summary, title: str) -> str:
+    """"12 messages have no date and are in no month above." (so a chart's totals are not read as the batch's)."""
+    kind, what = _GROUP_KIND[title]
+    n = summary.ungrouped[kind]
+    if not n:
+        return ""
+    have, are = ("s have", "are") if n != 1 else (" has", "is")
+    return f"{n:,} message{have} no {what} and {are} in no {kind} above."
 
 
 def _top(groups: dict[str, Group]) -> dict[str, Group]:
@@ -180,6 +197,8 @@ def render_markdown(summary: Summary, old: Summary | None = None) -> str:
         for name, group in groups.items():
             counts = " | ".join(f"{group.verdicts[v]:,}" for v in VERDICTS)
             lines.append(f"| {_md_cell(name)} | {group.count:,} | {group.mean:.2f} | {counts} |")
+        if note := _ungrouped_note(summary, title):
+            lines += ["", note]
     lines += ["", "## Most frequent problems", "", "| finding | messages | what it means |", "|---|---:|---|"]
     lines += [f"| {r} | {n:,} | {_md_cell(summary.finding_text[r])} |" for r, n in summary.findings.most_common(TOP)]
     lines += ["", "## Most often missing", "", "| missing | messages | what it means |", "|---|---:|---|"]
@@ -302,6 +321,7 @@ def render_html(summary: Summary, old: Summary | None = None, *, title: str = "C
     )
     groups = "".join(
         f'<h2>{label}</h2><div class="grid" id="{key}"></div>'
+        + (f'<p class="lead">{_e(note)}</p>' if (note := _ungrouped_note(summary, label)) else "")
         for key, label, groups in (
             ("months", "By month", summary.months),
             ("authors", "By author", summary.authors),

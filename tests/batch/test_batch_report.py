@@ -74,6 +74,13 @@ def test_the_figures_follow_the_results(runs: tuple[Path, Path]) -> None:
     assert old.findings["blame-client"] == 2 and new.findings["blame-client"] == 1
     worst = new.worst[0]
     assert worst["author"] == "Tom" and worst["date"] == "2026-08-02"  # the blaming one, lowest first
+    # A message with no date is in no month: the report says so beside the months, so totals are not misread.
+    from batch.report import render_markdown
+
+    undated = [{**r, "date": None} if n == 0 else r for n, r in enumerate(read_results(runs[0]))]
+    shown = render_markdown(summarize(undated))
+    assert "1 message has no date and is in no month above." in shown
+    assert "no author" not in shown and "no date" not in render_markdown(new)
     assert [float(r["overall"]) for r in new.worst] == sorted(float(r["overall"]) for r in new.worst)
 
 
