@@ -515,7 +515,7 @@ def load_rubric(
             content.update(str(path).encode() + b"\0" + raw + b"\0")
         prepared_file = cache_dir / f"patterns-{content.hexdigest()[:24]}.json"
         # The regex engine's programs of the same patterns, for this exact interpreter (`patterns.compile_regex`).
-        programs_file = cache_dir / f"programs-{content.hexdigest()[:24]}-{programs_key()[:12]}.json"
+        programs_file = cache_dir / f"programs-{content.hexdigest()[:24]}-{programs_key()[:12]}.marshal"
         record_programs()
     try:
         restored = prepared_file is not None and prepared_file.is_file() and load_prepared(prepared_file)
