@@ -10,6 +10,7 @@ reviews only what is left. Its exit code is `ExitPolicy.run_exit_code` over the 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -56,9 +57,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from reviewer.hook import ExitPolicy
     from reviewer.sources import Columns, ReadOptions
 
-    settings = settings_from_args(args)
-    # The rubric and the engine are checked here, before anything is read; the workers reuse what is built.
-    reviewer = prepare(settings, rewrite=args.rewrite)
+    # The rubric and the engine are checked here, before anything is read; the workers reuse what is built. All
+    # that start-up makes lives on, so the collector's passes meanwhile would find nothing to free (and it is then
+    # frozen out of its way: `batch.runner._executor`).
+    gc.disable()
+    try:
+        settings = settings_from_args(args)
+        reviewer = prepare(settings, rewrite=args.rewrite)
+    finally:
+        gc.enable()
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("batch: --jobs must be at least 1")
     columns = Columns(
