@@ -58,14 +58,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from reviewer.sources import Columns, ReadOptions
 
     # The rubric and the engine are checked here, before anything is read; the workers reuse what is built. All
-    # that start-up makes lives on, so the collector's passes meanwhile would find nothing to free (and it is then
-    # frozen out of its way: `batch.runner._executor`).
+    # that start-up makes (modules, the rubric, its compiled patterns) lives until this process ends with the
+    # batch, so the collector's passes meanwhile would find nothing to free, and it is then frozen out of the
+    # collector's sight (`gc.freeze`, before the workers fork): later full collections, here and in every worker,
+    # and the last one at exit no longer walk it, and the workers keep sharing those pages instead of copying them.
     gc.disable()
     try:
         settings = settings_from_args(args)
         reviewer = prepare(settings, rewrite=args.rewrite)
     finally:
         gc.enable()
+    gc.freeze()
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("batch: --jobs must be at least 1")
     columns = Columns(

@@ -14,7 +14,6 @@ Ctrl-C stops reading, lets nothing half-written through (a chunk is recorded who
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import threading
@@ -162,16 +161,10 @@ def default_jobs(settings: Settings) -> int:
 def _executor(settings: Settings, options: ReadOptions, jobs: int, rewrite: bool) -> Executor | None:
     """Processes for the rules engine (CPU-bound Python), threads for an engine that waits on a server. Either
     way the reviewer is built here first (rubric, engine, HTTP client, tokenizer), so that forked workers inherit
-    it and threads share it instead of each building their own on a first call.
-
-    What is built by then (modules, the rubric, its compiled patterns: some hundred thousand objects) lives until
-    the batch ends, so it is frozen out of the garbage collector's sight (`gc.freeze`): its full collections, in
-    this process and in every worker, no longer walk it all, nor does the last one at exit, and forked workers
-    keep sharing those pages instead of each copying the ones the collector would have written to."""
-    prepare(settings, rewrite=rewrite)
-    gc.freeze()
+    it and threads share it instead of each building their own on a first call."""
     if jobs <= 1:
         return None
+    prepare(settings, rewrite=rewrite)
     if settings.engine == "rules":
         return ProcessPoolExecutor(
             max_workers=jobs, initializer=_init_worker, initargs=(settings, options, rewrite, os.getpid())
