@@ -10,6 +10,7 @@ reviews only what is left. Its exit code is `ExitPolicy.run_exit_code` over the 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -61,9 +62,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from reviewer.hook import ExitPolicy
     from reviewer.sources import Columns, ReadOptions
 
-    settings = settings_from_args(args)
-    # The rubric and the engine are checked here, before anything is read; the workers reuse what is built.
-    reviewer = prepare(settings, rewrite=args.rewrite)
+    # The rubric and the engine are checked here, before anything is read; the workers reuse what is built. All
+    # that start-up makes (modules, the rubric, its compiled patterns) lives until this process ends with the
+    # batch, so the collector's passes meanwhile would find nothing to free, and it is then frozen out of the
+    # collector's sight (`gc.freeze`, before the workers fork): later full collections, here and in every worker,
+    # and the last one at exit no longer walk it, and the workers keep sharing those pages instead of copying them.
+    gc.disable()
+    try:
+        settings = settings_from_args(args)
+        reviewer = prepare(settings, rewrite=args.rewrite)
+    finally:
+        gc.enable()
+    gc.freeze()
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("batch: --jobs must be at least 1")
     columns = Columns(

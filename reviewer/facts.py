@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from reviewer.models import ChangedFact
-from reviewer.text import DATE_PATTERN, lowered, sentences
+from reviewer.text import DATE_PATTERN, MONTH_NAMES, common_words, lowered, sentences
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,80}\]")
 _UNITS = (
@@ -67,13 +66,6 @@ not names: a rewrite that cuts "because your team never sent the API keys" has d
 
 _NEVER_NAMES = frozenset("i we you our your it if in while the this that these those they he she".split())
 """Words that are never a name wherever they stand (a sentence start the splitter missed, a heading)."""
-
-
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Ordinary English words (lower case): a capitalised one opening a sentence is not a name."""
-    listed = (Path(__file__).with_name("common_words.txt")).read_text(encoding="utf-8").split()
-    return frozenset(listed)
 
 
 @dataclass(frozen=True)
@@ -161,7 +153,6 @@ _WORD_NUMBERS = {
         "seventeen eighteen nineteen twenty".split()
     )
 }
-MONTH_NAMES = tuple("january february march april may june july august september october november december".split())
 _MONTHS = {m[:3]: i for i, m in enumerate(MONTH_NAMES, 1)}
 _DAYS = {d[:3]: d for d in "monday tuesday wednesday thursday friday saturday sunday".split()}
 _PREPOSITION = re.compile(r"^(?:next|this|on|by|until|before|from|coming|within|in|the)\s+")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import _sre  # type: ignore[import-not-found]  # the regex engine's constructor, for programs saved in the cache
 import hashlib
 import json
+import marshal
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -533,11 +534,15 @@ def program(source: str, flags: int = 0, *, guard: bool = False) -> list[Any]:
 
 
 def load_programs(path: Path) -> bool:
-    """Restore the programs saved in `path` (for `compile_regex`); False if there is nothing usable."""
+    """Restore the programs saved in `path` (for `compile_regex`); False if there is nothing usable.
+
+    The file is in `marshal`'s format, which this interpreter reads in C several times faster than JSON (a few
+    hundred programs, 190,000 integers: 5 ms against 20 ms of every start). It is this interpreter's own format,
+    as the programs are its regex engine's: the file's name holds both (`programs_key`)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = marshal.loads(path.read_bytes())
         restored = {(str(source), int(flags), bool(guard)): list(entry) for source, flags, guard, entry in data}
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, EOFError):
         return False
     for key, entry in restored.items():
         _PROGRAMS.setdefault(key, entry)
@@ -548,13 +553,20 @@ def save_programs(path: Path) -> None:
     """Save every program known in this process, if any is not saved yet, readable by the user only; best effort."""
     if not _UNSAVED:
         return
-    data = [[source, flags, guard, entry] for (source, flags, guard), entry in _PROGRAMS.items()]
+    data = [[source, flags, guard, _plain(entry)] for (source, flags, guard), entry in _PROGRAMS.items()]
     try:
         private_folder(path.parent)
-        write_atomic(path, json.dumps(data), tighten=True)
+        write_atomic(path, marshal.dumps(data), tighten=True)
         _UNSAVED.clear()
     except OSError:
         pass  # a cache that cannot be written only costs speed
+
+
+def _plain(entry: list[Any]) -> list[Any]:
+    """A program with plain ints: the regex compiler's opcodes are an int subclass, which `marshal` refuses."""
+    text, flags, code, groups, groupindex, indexgroup = entry
+    return [text, int(flags), list(map(int, code)), int(groups), {str(k): int(v) for k, v in groupindex.items()},
+            list(indexgroup)]  # fmt: skip
 
 
 def check_pattern(pattern: str) -> str | None:

@@ -146,6 +146,21 @@ Reader = Callable[[Path, str, ReadOptions], Iterator[Item]]
 """Turns one file into messages: (path, where as the user named it, options) -> messages or refusals."""
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A file of one message (a .txt, .md or .eml, a Maildir's mail), found but not read yet (`iter_work`): whoever
+    reviews it reads it (`read`), so `candor batch`'s worker processes read and parse their own files while the
+    process that walks the folders only lists them. Its `where` is the name its message or refusal gets."""
+
+    path: str
+    where: str
+    reader: Reader
+
+    def read(self, options: ReadOptions) -> Item:
+        """Its message, or its refusal, exactly as `iter_messages` would have yielded it in its place."""
+        return next(self.reader(Path(self.path), self.where, options))
+
+
 def message_from_bytes(raw: bytes, where: str, options: ReadOptions, *, suffix: str = "") -> Item:
     """Parse one message's bytes (text, Markdown or RFC 822) under the options; a bad one is `Refused`."""
     try:
@@ -295,7 +310,7 @@ def read_maildir_file(path: Path, where: str, options: ReadOptions) -> Iterator[
     yield message_from_bytes(raw, where, options, suffix=".eml")
 
 
-def _read_folder(folder: Path, where: str, options: ReadOptions) -> Iterator[Item]:
+def _read_folder(folder: Path, where: str, options: ReadOptions, *, defer: bool) -> Iterator[Item | Unread]:
     files = _folder_files(folder)
     if not files:
         suffixes = ", ".join(sorted(_READERS))
@@ -303,10 +318,21 @@ def _read_folder(folder: Path, where: str, options: ReadOptions) -> Iterator[Ite
         return
     for path, reader in files:
         name = os.path.join(where, os.path.relpath(path, folder))
-        yield from reader(path, name, options)
+        yield from _read(path, name, reader, options, defer=defer)
 
 
-def _items(sources: Iterable[str | Path], options: ReadOptions) -> Iterator[Item]:
+ONE_MESSAGE_READERS: frozenset[Reader] = frozenset({read_single_file, read_maildir_file})
+"""Readers that turn a file into exactly one message, so its reading can be left to whoever reviews it."""
+
+
+def _read(path: Path, where: str, reader: Reader, options: ReadOptions, *, defer: bool) -> Iterator[Item | Unread]:
+    if defer and reader in ONE_MESSAGE_READERS and where != STDIN_NAME:  # stdin's name is keyed by its content
+        yield Unread(str(path), where, reader)
+    else:
+        yield from reader(path, where, options)
+
+
+def _items(sources: Iterable[str | Path], options: ReadOptions, *, defer: bool = False) -> Iterator[Item | Unread]:
     for source in sources:
         where = str(source)
         if where == STDIN:
@@ -314,9 +340,9 @@ def _items(sources: Iterable[str | Path], options: ReadOptions) -> Iterator[Item
             continue
         path = Path(source)
         if path.is_dir():
-            yield from _read_folder(path, where, options)
+            yield from _read_folder(path, where, options, defer=defer)
             continue
-        yield from _READERS.get(path.suffix.lower(), read_single_file)(path, where, options)
+        yield from _read(path, where, _READERS.get(path.suffix.lower(), read_single_file), options, defer=defer)
 
 
 @overload
@@ -332,9 +358,16 @@ def iter_messages(
 ) -> Iterator[Item]:
     """Every message in `sources`, in order, read lazily (one at a time: a long folder never sits in memory)."""
     for item in _items(sources, options):
+        assert not isinstance(item, Unread)
         if isinstance(item, Refused) and refused == "raise":
             raise item.error
         yield item
+
+
+def iter_work(sources: Iterable[str | Path], options: ReadOptions) -> Iterator[Item | Unread]:
+    """What `iter_messages(sources, options, refused="yield")` yields, in the same order, except that a file of
+    one message is an `Unread` in its place: its reading (`Unread.read`) is left to whoever reviews it."""
+    return _items(sources, options, defer=True)
 
 
 # Container readers: one file, many messages, read as a stream (an archive larger than memory is fine), with

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 _MONTH = (
@@ -50,6 +51,17 @@ another letter must add it here."""
 _DATE_LOWER = re.compile(f"(?={_DATE_FIRST})(?:{DATE_PATTERN.pattern})")
 """The same pattern without IGNORECASE, run on lower-cased text: Python's `re` is several times faster so. The
 look-ahead only skips offsets where no alternative can start, sooner than trying each of the twenty there."""
+
+
+MONTH_NAMES = tuple("january february march april may june july august september october november december".split())
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Ordinary English words (lower case): a capitalised one opening a sentence is not a name. Here rather than
+    in `reviewer.facts`, which the rules engine then need not import (57 million instructions of every start)."""
+    listed = (Path(__file__).with_name("common_words.txt")).read_text(encoding="utf-8").split()
+    return frozenset(listed)
 
 
 def lowered(text: str) -> str:

@@ -257,7 +257,7 @@ def test_saved_regex_programs_find_exactly_what_compiling_finds(
     monkeypatch.setattr(patterns, "_UNSAVED", set())
     first = Reviewer(Settings(cache_dir=tmp_path))
     rules.warm(first.rubric)
-    (saved,) = tmp_path.glob("programs-*.json")
+    (saved,) = tmp_path.glob("programs-*.marshal")
     assert (saved.stat().st_mode & 0o777) == 0o600
     monkeypatch.setattr(patterns, "_PROGRAMS", {})  # a new process: only the saved file knows the programs
     assert patterns.load_programs(saved)
@@ -294,7 +294,7 @@ def test_regex_programs_are_saved_per_interpreter(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(patterns, "_PROGRAMS", {})
     monkeypatch.setattr(patterns, "_UNSAVED", set())
     Reviewer(Settings(cache_dir=tmp_path))
-    assert len(list(tmp_path.glob("programs-*.json"))) == 2
+    assert len(list(tmp_path.glob("programs-*.marshal"))) == 2
 
 
 def test_a_damaged_or_foreign_regex_program_falls_back_to_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -307,3 +307,22 @@ def test_a_damaged_or_foreign_regex_program_falls_back_to_compiling(monkeypatch:
     regex = patterns.compile_regex(r"\bsorry\b")
     assert regex.findall("so sorry, sorryish") == ["sorry"]
     assert (r"\bsorry\b", 0, False) not in patterns._PROGRAMS  # dropped, so it is made again to be saved
+
+
+def test_a_damaged_saved_programs_file_is_left_unused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A programs file cut short (a full disk, a crash mid-copy) or holding something else restores nothing, and
+    # the patterns are compiled as if it were not there.
+    from reviewer import patterns
+    from reviewer.config import Settings
+
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
+    monkeypatch.setattr(patterns, "_UNSAVED", set())
+    rules.warm(Reviewer(Settings(cache_dir=tmp_path)).rubric)
+    (saved,) = tmp_path.glob("programs-*.marshal")
+    whole = saved.read_bytes()
+    for damaged in (whole[: len(whole) // 2], b"not a programs file", b""):
+        saved.write_bytes(damaged)
+        monkeypatch.setattr(patterns, "_PROGRAMS", {})
+        assert not patterns.load_programs(saved)
+        assert patterns._PROGRAMS == {}
+    assert patterns.compile_regex(r"\bsorry\b").findall("so sorry, sorryish") == ["sorry"]

@@ -286,3 +286,32 @@ def test_a_replacement_keeping_a_group_no_pattern_has_is_caught_at_load(tmp_path
     assert fixed != BREVITY
     (tmp_path / "brevity.toml").write_text(fixed + cue, encoding="utf-8")
     assert "brevity" in load_rubric([BUILTIN, tmp_path]).ids
+
+
+def test_the_parsed_toml_is_saved_and_a_rubric_restored_from_it_is_the_one_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second load reads the saved tables instead of parsing (tomllib is not called), and loads the same
+    # rubric; a damaged file is parsed again; a broken rubric saves nothing and fails as it did.
+    import tomllib
+
+    copy, cache = tmp_path / "rubric", tmp_path / "cache"
+    shutil.copytree(rubric_dir(), copy)
+    parsed = load_rubric([copy], cache_dir=cache)
+    (saved,) = cache.glob("toml-*.marshal")
+    assert (saved.stat().st_mode & 0o777) == 0o600
+
+    def no_parsing(text: str) -> object:
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tomllib, "loads", no_parsing)
+        restored = load_rubric([copy], cache_dir=cache)
+    assert restored == parsed and restored.hash == parsed.hash and restored.lexicon == parsed.lexicon
+    saved.write_bytes(saved.read_bytes()[:100])
+    assert load_rubric([copy], cache_dir=cache) == parsed
+    path = copy / "empathy.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[[broken\n", encoding="utf-8")
+    with pytest.raises(RubricError, match="not valid TOML"):
+        load_rubric([copy], cache_dir=cache)
+    assert len(list(cache.glob("toml-*.marshal"))) == 1  # the broken content's tables were not saved

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import get_args
 
-from reviewer.facts import MONTH_NAMES, common_words
 from reviewer.models import (
     SEVERITY_ORDER,
     DimensionScore,
@@ -34,7 +33,17 @@ from reviewer.scorer import review_features
 from reviewer.scoring import Gate, judged_review
 from reviewer.suppress import Suppressions
 from reviewer.suppress import apply as apply_suppressions
-from reviewer.text import AnalysedText, Profile, analysed, date_spans, lowered, profile, words
+from reviewer.text import (
+    MONTH_NAMES,
+    AnalysedText,
+    Profile,
+    analysed,
+    common_words,
+    date_spans,
+    lowered,
+    profile,
+    words,
+)
 
 
 @dataclass(frozen=True)
