@@ -36,6 +36,7 @@ from reviewer.rewrite import preview_fix
 from reviewer.rubric import Lexicon
 from reviewer.service import Reviewer
 from reviewer.sources import ReadOptions, Refused, message_from_bytes
+from reviewer.text import clip
 from reviewer.version import __version__
 
 DEEP_REVIEW = "candor.deepReview"
@@ -147,8 +148,7 @@ def _quick_fix(
     if start is None or end is None or buffer[start:end] != old:
         return None  # a CRLF buffer or a line the map could not place: no edit rather than a wrong one
     if not preview.inserted:
-        shown = preview.removed if len(preview.removed) <= 70 else preview.removed[:69].rstrip() + "…"
-        return f"Candor: delete “{shown}”", (start, end, preview.new)
+        return f"Candor: delete “{clip(preview.removed, 70)}”", (start, end, preview.new)
     return f"Candor: replace “{preview.removed}” with “{preview.inserted}”", (start, end, preview.new)
 
 

@@ -7,6 +7,9 @@ import textwrap
 from collections.abc import Callable
 
 from reviewer.models import Finding, Review
+from reviewer.text import clip
+
+__all__ = ["clip", "line_col", "render_text", "rewrite_score_lines", "terminal_safe"]
 
 _COLORS = {
     "send": "32",
@@ -43,15 +46,6 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, col
-
-
-def clip(quote: str, width: int) -> str:
-    """The quote whole if it fits, else cut at a word boundary and marked with an ellipsis (never "12:0")."""
-    quote = " ".join(quote.split())
-    if len(quote) <= width:
-        return quote
-    cut = quote.rfind(" ", 0, width)
-    return quote[: cut if cut > width // 2 else width].rstrip(" ,;:") + "…"
 
 
 def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:

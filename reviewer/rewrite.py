@@ -21,7 +21,7 @@ from functools import lru_cache
 from reviewer.facts import common_words, extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
 from reviewer.rubric import Lexicon
-from reviewer.text import diff_window, lowered, sentence_at
+from reviewer.text import clip, diff_window, lowered, sentence_at
 
 _BARE_NAME = re.compile(
     r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}(?:[ \t]+(?:team|support|crew|folks|group))?"
@@ -523,15 +523,10 @@ def fix_label(finding: Finding, preview: FixPreview | None) -> str:
         return "no automatic fix: reword it"
     if not preview.inserted:
         same = preview.removed.strip(" ,.;:!?") == finding.quote.strip(" ,.;:!?")
-        return "delete" if same else f"delete “{_clipped(preview.removed)}”"
+        return "delete" if same else f"delete “{clip(preview.removed, 60)}”"
     if preview.removed.strip(" ,.;:!?") == finding.quote.strip(" ,.;:!?"):
         return repr(preview.inserted)
-    return f"“{_clipped(preview.removed)}” → “{_clipped(preview.inserted)}”"
-
-
-def _clipped(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return f"“{clip(preview.removed, 60)}” → “{clip(preview.inserted, 60)}”"
 
 
 def _inside_word(text: str, fixed: str, index: int, fixed_index: int) -> bool:

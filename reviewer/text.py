@@ -268,3 +268,12 @@ def diff_window(old: str, new: str) -> tuple[int, int, int]:
         else:
             high = mid - 1
     return start, len(old) - low, len(new) - low
+
+
+def clip(quote: str, width: int) -> str:
+    """The quote whole if it fits, else cut at a word boundary and marked with an ellipsis (never "12:0")."""
+    quote = " ".join(quote.split())
+    if len(quote) <= width:
+        return quote
+    cut = quote.rfind(" ", 0, width)
+    return quote[: cut if cut > width // 2 else width].rstrip(" ,;:") + "…"

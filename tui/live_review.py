@@ -18,6 +18,7 @@ from reviewer.models import Message as ReviewRequest
 from reviewer.rewrite import preview_fix
 from reviewer.rubric import Lexicon
 from reviewer.service import Reviewer
+from reviewer.text import clip
 
 REVIEW_DELAY = 0.3
 """Seconds of quiet after the last keystroke before the draft is re-reviewed."""
@@ -161,12 +162,7 @@ def fix_hint(text: str, finding: Finding, lexicon: Lexicon) -> str:
         return "(no automatic fix: reword it yourself)"
     same_phrase = _words(preview.removed) == _words(finding.quote)
     if not preview.inserted:
-        return "Ctrl+F: remove it" if same_phrase else f"Ctrl+F: remove “{_shorten(preview.removed)}”"
+        return "Ctrl+F: remove it" if same_phrase else f"Ctrl+F: remove “{clip(preview.removed, 60)}”"
     if same_phrase and _words(preview.inserted) == _words(finding.replacement or ""):
         return f"Ctrl+F: replace with “{finding.replacement}”"
-    return f"Ctrl+F: replace “{_shorten(preview.removed)}” with “{_shorten(preview.inserted)}”"
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return f"Ctrl+F: replace “{clip(preview.removed, 60)}” with “{clip(preview.inserted, 60)}”"
