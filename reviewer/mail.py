@@ -138,7 +138,11 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
         lexicon = reviewer.rubric.lexicon
         report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite, lexicon=lexicon)
         return Handoff(None, EX_TEMPFAIL, report + _KEPT)
-    return Handoff(raw, ExitCode.OK, "")
+    # A pass prints nothing, except what the review was told to ignore: a suppression is never silent.
+    from reviewer.suppress import NOTE_PREFIXES
+
+    ignored = [n for n in review.notes if n.startswith(NOTE_PREFIXES)]
+    return Handoff(raw, ExitCode.OK, "".join(f"candor: note: {n}\n" for n in ignored))
 
 
 def _patch_prose(raw: bytes, options: ReadOptions) -> SourceMessage | Handoff | None:

@@ -47,6 +47,11 @@ def extract_directives(text: str) -> tuple[str, tuple[str, ...]]:
     return DIRECTIVE.sub(drop, text), tuple(dict.fromkeys(names))
 
 
+IGNORED = "Ignored as asked"
+UNMATCHED = "Ignore"
+NOTE_PREFIXES = (f"{IGNORED} (", f"{UNMATCHED} ")
+"""How the notes about suppressions begin: a front end that shows nothing else (a passing mail) still shows them."""
+
 @dataclass(frozen=True)
 class Suppressions:
     """The rules and phrases to ignore for one message."""
@@ -115,8 +120,8 @@ def apply(suppressions: Suppressions, text: str, findings: Sequence[Finding], mi
             kept_missing.append(item)
         else:
             ignored.setdefault(reason, []).append(f"missing-{item.id}")
-    notes = [f"Ignored as asked ({reason}): {', '.join(what)}." for reason, what in ignored.items()]
+    notes = [f"{IGNORED} ({reason}): {', '.join(what)}." for reason, what in ignored.items()]
     for name in suppressions.rules:
         if name not in ignored:
-            notes.append(f"Ignore {name} matched nothing in this draft (is the rule name right?).")
+            notes.append(f"{UNMATCHED} {name} matched nothing in this draft (is the rule name right?).")
     return Filtered(tuple(kept), tuple(kept_missing), tuple(notes))

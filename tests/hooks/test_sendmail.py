@@ -237,3 +237,13 @@ def test_a_git_patch_sent_through_the_wrapper_is_reviewed_for_its_message_not_it
     poor_message = (head + "It slipped because your team failed to send the content. ASAP.\n\n" + diff).encode()
     held = sendmail.run(poor_message)
     assert held.returncode == 75 and b"blame-client" in held.stderr
+
+
+def test_a_mail_that_passes_because_of_a_suppression_says_what_was_ignored(sendmail: Sendmail) -> None:
+    """A pass prints nothing, but what the review was told to ignore is never silent."""
+    text = plain_mail(GOOD).decode().replace("Subject:", "X-Candor-Ignore: vague_timing, blame-typo\nSubject:", 1)
+    done = sendmail.run(text.encode())
+    assert done.returncode == 0 and sendmail.received is not None
+    said = done.stderr.decode()
+    assert "candor: note: Ignore blame-typo matched nothing" in said, said
+    assert sendmail.run(plain_mail(GOOD)).stderr == b""  # no suppression: silent as ever
