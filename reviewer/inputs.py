@@ -409,10 +409,14 @@ def parse_bytes(
     return ParsedInput(text=text, subject=parsed.subject, source=where, ignore=ignore, notes=notes)
 
 
-def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> bytes:
+def read_file_bytes(
+    path: Path, *, max_bytes: int, where: str | None = None, mail_max_bytes: int | None = None
+) -> bytes:
     """The bytes of one file, refused before reading when it is a folder, missing, unreadable or over `max_bytes`.
 
-    `where` names the file in error messages (default: the path), e.g. as the user typed it.
+    `where` names the file in error messages (default: the path), e.g. as the user typed it. With `mail_max_bytes`,
+    a file over `max_bytes` that starts as an email may be up to that size: its attachments count, its text is
+    still held to `max_input_chars` (only a file that big is peeked at, so reading others costs nothing more).
     """
     where = where or str(path)
     try:
@@ -420,6 +424,10 @@ def read_file_bytes(path: Path, *, max_bytes: int, where: str | None = None) -> 
         if stat.S_ISDIR(status.st_mode):
             raise InputError(f"{where}: is a directory; give a file (batch review takes folders)")
         size = status.st_size
+        if size > max_bytes and mail_max_bytes is not None and size <= mail_max_bytes:
+            with open(path, "rb") as handle:
+                if looks_like_email(handle.read(65536)):
+                    max_bytes = mail_max_bytes
         if size > max_bytes:
             raise InputError(f"{where}: file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_input_bytes)")
         with open(path, "rb") as handle:

@@ -231,14 +231,11 @@ def _is_mail(raw: bytes, suffix: str) -> bool:
 def read_single_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
     """The reader of .txt, .md and .eml files (and of any explicitly named file no reader claims, a Maildir's)."""
     suffix = path.suffix.lower()
-    limit = max(options.max_bytes, MAX_MAIL_BYTES) if suffix not in TEXT_SUFFIXES - {""} else options.max_bytes
+    mail_limit = max(options.max_bytes, MAX_MAIL_BYTES) if suffix not in TEXT_SUFFIXES - {""} else None
     try:
-        raw = read_file_bytes(path, max_bytes=limit, where=where)
+        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where, mail_max_bytes=mail_limit)
     except InputError as err:
         yield Refused(where, err)
-        return
-    if len(raw) > options.max_bytes and not _is_mail(raw, suffix):
-        yield Refused(where, over_limit(where, options.max_bytes))  # the higher limit is a mail's only
         return
     yield message_from_bytes(raw, where, options, suffix=suffix)
 
@@ -301,9 +298,11 @@ def _folder_files(folder: Path) -> list[tuple[Path, Reader]]:
 
 
 def read_maildir_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
-    """One mail of a Maildir's `cur` or `new`, read as an .eml whatever its name."""
+    """One mail of a Maildir's `cur` or `new`, read as an .eml whatever its name (and held to a mail's limit)."""
     try:
-        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where)
+        raw = read_file_bytes(
+            path, max_bytes=options.max_bytes, where=where, mail_max_bytes=max(options.max_bytes, MAX_MAIL_BYTES)
+        )
     except InputError as err:
         yield Refused(where, err)
         return

@@ -142,6 +142,12 @@ def test_a_mail_with_a_large_attachment_is_reviewed_but_a_large_text_file_is_not
     raw = bytes(message)
     assert len(raw) > ReadOptions().max_bytes
     (tmp_path / "sent.eml").write_bytes(raw)
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1700000000.M1P1.host:2,S").write_bytes(raw)
+    (in_maildir,) = items([maildir])
+    assert isinstance(in_maildir, SourceMessage) and "17 June" in in_maildir.message.text
     (tmp_path / "sent.mbox").write_bytes(b"From sam@example.com Mon Jun  2 10:00:00 2025\n" + raw + b"\n")
     (tmp_path / "notes.txt").write_bytes(b"a" * (ReadOptions().max_bytes + 1))
     mbox_item, eml_item, text_item = items([tmp_path / "sent.mbox", tmp_path / "sent.eml", tmp_path / "notes.txt"])
