@@ -88,21 +88,20 @@ def cmd_install(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from reviewer.hook import ExitPolicy
     from reviewer.inputs import parse_email, read_file_bytes
-    from reviewer.mail import MAX_MAIL_BYTES
-    from reviewer.patchmail import patch_prose
+    from reviewer.patchmail import UNFINISHED_COVER_LETTER, patch_prose
     from reviewer.report import decision_line, judge, render_report, source_text_of
-    from reviewer.sources import ReadOptions, Refused, message_from_text
+    from reviewer.sources import ReadOptions, Refused, mail_limit, message_from_text
 
     reviewer = reviewer_from_args(args)
     settings = reviewer.settings
     policy = ExitPolicy.from_settings(settings)
     where = args.file
     # A patch's diff can be large; only its prose is reviewed (and held to max_input_chars), as in the mail wrapper.
-    raw = read_file_bytes(Path(where), max_bytes=max(settings.max_input_bytes, MAX_MAIL_BYTES), where=where)
+    raw = read_file_bytes(Path(where), max_bytes=mail_limit(settings.max_input_bytes), where=where)
     mail = parse_email(raw, where)
     prose = patch_prose(mail.text, mail.subject)
     if prose.has_placeholder and prose.is_cover_letter:
-        raise InputError(f"{where}: the cover letter still has git's *** SUBJECT HERE *** or *** BLURB HERE ***")
+        raise InputError(f"{where}: {UNFINISHED_COVER_LETTER}")
     if not prose.text:
         if prose.is_patch:
             print(f"candor: {where}: the commit message has no body: nothing to review", file=sys.stderr)

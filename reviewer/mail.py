@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from reviewer.commands import CommandRegistry, reviewer_from_args, settings_from_args
 from reviewer.errors import CandorError, ExitCode
-from reviewer.sources import MAX_MAIL_BYTES  # one limit for a mail, wherever it is read
+from reviewer.sources import MAX_MAIL_BYTES, mail_limit  # one limit for a mail, wherever it is read
 
 if TYPE_CHECKING:
     from reviewer.report import Format
@@ -112,7 +112,7 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
     except CandorError as err:
         return Handoff(None, EX_TEMPFAIL, f"candor: not sent: {err}\n")
     settings = reviewer.settings
-    limit = max(settings.max_input_bytes, MAX_MAIL_BYTES)
+    limit = mail_limit(settings.max_input_bytes)
     if len(raw) > limit:
         return Handoff(None, EX_TEMPFAIL, f"candor: not sent: the mail is {len(raw):,} bytes, over {limit:,}\n")
     options = ReadOptions.from_settings(settings, client=getattr(args, "client", None))
@@ -149,7 +149,7 @@ def _patch_prose(raw: bytes, options: ReadOptions) -> SourceMessage | Handoff | 
     """A `git format-patch` mail's own prose as the message to review; a Handoff when there is none to review (a
     patch with no commit message body passes, an unfinished cover letter is held back); None for any other mail."""
     from reviewer.inputs import parse_email
-    from reviewer.patchmail import patch_prose
+    from reviewer.patchmail import UNFINISHED_COVER_LETTER, patch_prose
     from reviewer.sources import SourceMessage, message_from_text
 
     mail = parse_email(raw, "mail")
@@ -157,7 +157,7 @@ def _patch_prose(raw: bytes, options: ReadOptions) -> SourceMessage | Handoff | 
     if not (prose.is_patch or prose.is_cover_letter):
         return None
     if prose.is_cover_letter and prose.has_placeholder:
-        return Handoff(None, EX_TEMPFAIL, "candor: not sent: the cover letter still has git's *** BLURB HERE ***\n")
+        return Handoff(None, EX_TEMPFAIL, f"candor: not sent: {UNFINISHED_COVER_LETTER}\n")
     if not prose.text:
         return Handoff(raw, ExitCode.OK, "")  # a patch whose commit message has no body: nothing of its own to review
     item = message_from_text(prose.text, "mail", options, raw=raw)
@@ -227,7 +227,7 @@ def run_wrapper(args: argparse.Namespace, stdin: BinaryIO, stderr: TextIO) -> in
     # took gigabytes of memory to say no.
     limit = MAX_MAIL_BYTES
     try:
-        limit = max(limit, settings_from_args(args).max_input_bytes)
+        limit = mail_limit(settings_from_args(args).max_input_bytes)
     except CandorError:
         pass  # the review below reports the bad configuration
     raw = stdin.read(limit + 1)

@@ -16,6 +16,8 @@ _END_OF_PROSE = re.compile(
 )
 _TRAILER = re.compile(r"^(?:[A-Z][A-Za-z]*(?:-[A-Za-z]+)*-by|Cc|Link|Fixes|Closes|Change-Id|Bug): .*$")
 _PLACEHOLDERS = ("*** BLURB HERE ***", "*** SUBJECT HERE ***")
+UNFINISHED_COVER_LETTER = "the cover letter still has git's *** SUBJECT HERE *** or *** BLURB HERE ***"
+"""What the git hook and the sendmail wrapper both say of a cover letter git's template text is still in."""
 _COVER_SUBJECT = re.compile(r"\[[^\]]*\b0+/\d+\]")
 
 

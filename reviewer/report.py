@@ -25,7 +25,7 @@ from reviewer.gate import Gate, blocking_reasons
 from reviewer.hook import ExitPolicy
 from reviewer.models import Finding, Review
 from reviewer.render import line_col, render_text, terminal_safe
-from reviewer.rewrite import fix_label, preview_fix
+from reviewer.rewrite import NO_AUTOMATIC_FIX, fix_label, preview_fix
 from reviewer.rubric import Lexicon
 
 Format = Literal["text", "json", "line"]
@@ -171,9 +171,10 @@ def render_lines(judged: Judged, gate: Gate, source_text: str | None = None, lex
         fix = ""
         if fix_of is not None:
             label = fix_of(finding)
-            if label:
-                said = "delete it" if label == "delete" else label.replace("no automatic fix: ", "none: ")
-                fix = f" (fix: {said})"
+            if label == NO_AUTOMATIC_FIX:
+                fix = f" ({label})"
+            elif label:
+                fix = f" (fix: {'delete it' if label == 'delete' else label})"
         elif finding.replacement is not None:
             fix = f" (fix: {finding.replacement!r})" if finding.replacement else " (fix: delete it)"
         message = _clean(f"“{finding.quote}”: {finding.message}{fix}")

@@ -516,11 +516,14 @@ def preview_fix(text: str, finding: Finding, lexicon: Lexicon) -> FixPreview | N
     return FixPreview(fixed, removed, inserted, start, old_end, fixed[start:new_end])
 
 
+NO_AUTOMATIC_FIX = "no automatic fix: reword it"
+
+
 def fix_label(finding: Finding, preview: FixPreview | None) -> str:
     """The fix in a few words for a report line: "delete", "delete “<wider clause>”", "'by [date]'", or that there
     is no automatic fix (for a finding that has a suggested replacement the safe fix cannot make)."""
     if preview is None:
-        return "no automatic fix: reword it"
+        return NO_AUTOMATIC_FIX
     if not preview.inserted:
         same = preview.removed.strip(" ,.;:!?") == finding.quote.strip(" ,.;:!?")
         return "delete" if same else f"delete “{clip(preview.removed, 60)}”"

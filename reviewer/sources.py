@@ -224,6 +224,12 @@ mail with a 3 MB attachment is an ordinary message, and what is reviewed, its te
 `max_input_chars`."""
 
 
+def mail_limit(max_bytes: int) -> int:
+    """The byte limit of a whole mail, given `max_input_bytes`: the one limit every mail reader uses (check, batch,
+    the git hook and the sendmail wrapper)."""
+    return max(max_bytes, MAX_MAIL_BYTES)
+
+
 def _is_mail(raw: bytes, suffix: str) -> bool:
     return suffix in EMAIL_SUFFIXES or (suffix not in TEXT_SUFFIXES - {""} and looks_like_email(raw))
 
@@ -231,9 +237,9 @@ def _is_mail(raw: bytes, suffix: str) -> bool:
 def read_single_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
     """The reader of .txt, .md and .eml files (and of any explicitly named file no reader claims, a Maildir's)."""
     suffix = path.suffix.lower()
-    mail_limit = max(options.max_bytes, MAX_MAIL_BYTES) if suffix not in TEXT_SUFFIXES - {""} else None
+    limit = mail_limit(options.max_bytes) if suffix not in TEXT_SUFFIXES - {""} else None
     try:
-        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where, mail_max_bytes=mail_limit)
+        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where, mail_max_bytes=limit)
     except InputError as err:
         yield Refused(where, err)
         return
@@ -300,9 +306,8 @@ def _folder_files(folder: Path) -> list[tuple[Path, Reader]]:
 def read_maildir_file(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
     """One mail of a Maildir's `cur` or `new`, read as an .eml whatever its name (and held to a mail's limit)."""
     try:
-        raw = read_file_bytes(
-            path, max_bytes=options.max_bytes, where=where, mail_max_bytes=max(options.max_bytes, MAX_MAIL_BYTES)
-        )
+        limit = mail_limit(options.max_bytes)
+        raw = read_file_bytes(path, max_bytes=options.max_bytes, where=where, mail_max_bytes=limit)
     except InputError as err:
         yield Refused(where, err)
         return
@@ -422,7 +427,7 @@ def read_mbox(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
                 continue
             previous_blank = line in (b"\n", b"\r\n")
             size += len(line)
-            if size <= max(options.max_bytes, MAX_MAIL_BYTES):
+            if size <= mail_limit(options.max_bytes):
                 lines.append(line[1:] if line.lstrip(b">").startswith(b"From ") and line.startswith(b">") else line)
             else:
                 lines = []
@@ -430,8 +435,8 @@ def read_mbox(path: Path, where: str, options: ReadOptions) -> Iterator[Item]:
 
 
 def _mbox_message(lines: list[bytes], size: int, where: str, options: ReadOptions) -> Item:
-    if size > max(options.max_bytes, MAX_MAIL_BYTES):
-        return _too_large(where, max(options.max_bytes, MAX_MAIL_BYTES))
+    if size > mail_limit(options.max_bytes):
+        return _too_large(where, mail_limit(options.max_bytes))
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines = lines[:-1]  # the blank line that separates it from the next "From "
     return message_from_bytes(b"".join(lines), where, options, suffix=".eml")

@@ -165,3 +165,20 @@ def test_fail_on_revise_blocks_revise_in_every_format(tmp_path: Path, capsys: py
     assert main(["check", draft, "--format", "line", "--fail-on", "revise"]) == ExitCode.BLOCKED
     verdict = lines(capsys.readouterr().out)[-1]
     assert verdict["level"] == "error" and "fail_on = revise" in verdict.group(0)
+
+
+def test_the_fix_a_line_names_is_the_safe_fix_the_editor_and_the_tui_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Deleting only "because your team failed to send the content" would leave "...delayed  on time.": the line
+    # names the whole clause; a blame whose sentence says more than it has no automatic fix, and says so.
+    text = (
+        "Hi Dana,\n\nThe launch is delayed because your team failed to send the content on time. "
+        "We will ship it ASAP.\n\nYour team failed to send the figures, so the report is late and that is on "
+        "you.\n\nSam\n"
+    )
+    main(["check", str(write(tmp_path, "late.txt", text)), "--format", "line"])
+    out = capsys.readouterr().out
+    assert "(fix: delete “because your team failed to send the content on time”)" in out, out
+    assert "“Your team failed to send the figures”" in out and "(no automatic fix: reword it)" in out, out
+    assert "(fix: 'by [date]')" in out
