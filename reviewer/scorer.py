@@ -99,6 +99,36 @@ class FittedScorer:
         base, slopes = self._linear[dimension]
         return self._finish(weights, base + sum([slopes[n] * v for n, v in values.items() if v and n in slopes]))
 
+    @cached_property
+    def _nameable(self) -> dict[str, tuple[tuple[tuple[str, float, float], ...], dict[str, float]]]:
+        """Per dimension, what a rationale could name: every weighted feature that is not a word (named present or
+        absent, "no date"), as (name, slope, mean), and the single words whose weight alone can move the score by
+        `PUSH_WORTH_NAMING` (the others never reach a rationale, so a review need not visit them)."""
+        out = {}
+        for dim, (_, slopes) in self._linear.items():
+            structural = tuple(
+                (n, s, self.means.get(n, 0.0)) for n, s in slopes.items() if not n.startswith(WORD_PREFIX)
+            )
+            words = {
+                n: s * (1.0 - self.means.get(n, 0.0))
+                for n, s in slopes.items()
+                if n.startswith(WORD_PREFIX)
+                and "_" not in n
+                and abs(s * (1.0 - self.means.get(n, 0.0))) >= PUSH_WORTH_NAMING
+            }
+            out[dim] = (structural, words)
+        return out
+
+    def pushes(self, dimension: str, values: Mapping[str, float]) -> list[tuple[str, float]]:
+        """How far each feature a rationale could name moved this dimension's linear score away from the fit's
+        average message (the intercept), those of at least `PUSH_WORTH_NAMING`, largest first. With every other
+        feature's push (a word absent moves it by a sliver of the average; a pair of words, or a rare word, tells a
+        writer nothing) they add up to the score."""
+        structural, words = self._nameable[dimension]
+        pushed = [(n, s * (values.get(n, 0.0) - mean)) for n, s, mean in structural]
+        pushed.extend((n, push) for n, push in words.items() if n in values)
+        return sorted(((n, p) for n, p in pushed if abs(p) >= PUSH_WORTH_NAMING), key=lambda p: (-abs(p[1]), p[0]))
+
     @staticmethod
     def _finish(weights: DimensionWeights, total: float) -> float:
         if weights.calibration:
@@ -147,6 +177,101 @@ class FittedScorer:
             },
         }
         return json.dumps(data, indent=1, sort_keys=False) + "\n"
+
+
+PUSH_WORTH_NAMING = 0.08
+"""In score points: a feature that moves a dimension's score less than this is not named in its rationale."""
+
+_FAMILY_PRESENT = {
+    "acknowledge": "acknowledging the impact",
+    "appreciation": "stock thanks",
+    "client_focus": "the reader's side",
+    "invite": "an invitation to talk",
+    "next_step": "a next step",
+    "options": "a choice offered",
+    "owner": "a named owner",
+    "prevention": "steps against a repeat",
+    "update": "a next update",
+}
+_FAMILY_ABSENT = {
+    "acknowledge": "nothing on what it means for the reader",
+    "apology": "no apology",
+    "client_focus": "little on the reader's side",
+    "invite": "no invitation to talk",
+    "next_step": "no next step",
+    "options": "no choice offered",
+    "owner": "no named owner",
+    "ownership": "no ownership",
+    "prevention": "nothing against a repeat",
+    "update": "no next update",
+}
+"""Only strengths are named by their absence: "no blame" is never what held a score down."""
+_TEXT_MEASURE = {
+    "log_words": ("short ({words} words)", "long ({words} words)"),
+    "second_person": ("little “you”", "much “you”"),
+    "first_plural": ("little “we”", "much “we”"),
+    "first_singular": ("no “I”", "much “I”"),
+    "negation": ("few negatives", "many negatives (not, no, never, can't)"),
+    "hedges": ("no hedging", "hedging"),
+    "causes": ("no cause given", "much of it about the cause"),
+    "thanks": ("no thanks", "thanks"),
+    "apology_words": ("no apology", "apologising"),
+    "questions": ("no questions", "questions"),
+    "exclamations": ("no exclamation marks", "exclamation marks"),
+    "shouting": ("no capitals", "words in capitals"),
+    "greeting": ("no greeting", "a greeting"),
+    "bullets": ("no list", "a list"),
+    "lines": ("one block of text", "many lines"),
+    "dates": ("no date or time", "dates or times"),
+}
+"""What a text measure reads as below and above the fit's average message."""
+
+
+def describe_feature(name: str, value: float, mean: float) -> str | None:
+    """A feature as a writer reads it ("no date or time", "short (24 words)", "“busy”"), or None when it is not
+    something the writer wrote (what kind of news the engine took it for)."""
+    kind, _, what = name.partition(":")
+    above = value > mean
+    if kind == "word":
+        return f"“{what.replace('_', ' ')}”"
+    if kind == "family":
+        return _FAMILY_PRESENT.get(what, what.replace("_", " ")) if value else _FAMILY_ABSENT.get(what)
+    if kind == "missing":
+        return f"no {what.replace('_', ' ')}"
+    if kind == "severity":
+        return "a critical finding"
+    if kind == "text" and what in _TEXT_MEASURE:
+        return _TEXT_MEASURE[what][above].format(words=round(math.expm1(value)))
+    return None
+
+
+def explain_score(scorer: FittedScorer, dimension: str, values: Mapping[str, float]) -> tuple[str, str]:
+    """What held a fitted score down and what lifted it, the largest pushes first ("many negatives, “busy”", "a
+    next step"): empty when nothing moved it by `PUSH_WORTH_NAMING`. Only what the text has can lift a score
+    (its having no negatives is the average message's lot, not an achievement); words are named together, and
+    word pairs not at all ("me if" weighs in the fit, but it tells a writer nothing)."""
+    named: dict[bool, list[str]] = {False: [], True: []}  # by whether it lifted the score
+    words: dict[bool, list[str]] = {False: [], True: []}
+    for name, push in scorer.pushes(dimension, values):
+        lifted = push > 0
+        value, mean = values.get(name, 0.0), scorer.means.get(name, 0.0)
+        if lifted and value <= mean:
+            continue
+        label = describe_feature(name, value, mean)
+        is_word = name.startswith(WORD_PREFIX)
+        if label is None or (is_word and len(words[lifted]) == 3):
+            continue
+        if is_word and words[lifted]:
+            words[lifted].append(label)  # beside the first word, in its one slot
+        elif len(named[lifted]) < (2 if lifted else 3):
+            named[lifted].append("" if is_word else label)
+            if is_word:
+                words[lifted].append(label)
+    for lifted, side in named.items():
+        if words[lifted]:
+            side[side.index("")] = ("the words " if len(words[lifted]) > 1 else "the word ") + ", ".join(words[lifted])
+    down, up = named[False], named[True]
+    return ", ".join(down), ", ".join(up)
 
 
 def _calibration(weights: DimensionWeights) -> dict[str, list[list[float]]]:

@@ -181,8 +181,9 @@ def test_a_filled_line_keeps_its_heading_and_the_drafts_own_blanks_stay() -> Non
 
 
 def test_a_draft_with_nothing_to_fix_is_told_what_its_low_scores_mean(tmp_path: Path) -> None:
-    """Its scores come from the fitted scorer, not from any phrase: each rationale says so and what the level means,
-    and the suggestions name the lowest dimensions with the rubric's description of a 4 (also in the text output)."""
+    """Its scores come from the fitted scorer, not from any phrase: each low one's rationale says what held it down
+    (its length, no date), or what the level means when no one thing did, and the suggestions name the lowest
+    dimensions with the rubric's description of a 4 (also in the text output)."""
     from reviewer.engines.rules import AIM
 
     draft = (
@@ -194,10 +195,14 @@ def test_a_draft_with_nothing_to_fix_is_told_what_its_low_scores_mean(tmp_path: 
     assert review.verdict != "send" and not review.problems and not review.missing
     scales = {dim.id: dim.scale for dim in reviewer.rubric.dimensions}
     for dim in review.dimensions:
-        assert (
-            dim.rationale
-            == f"{dim.score}/5: No single phrase decides it; a {dim.score} is: {scales[dim.id][str(dim.score)]}"
-        )
+        said = dim.rationale.removeprefix(f"{dim.score}/5: ")
+        if dim.score < AIM:  # what held it down, or (when no one thing did) what the level means
+            assert (
+                said.startswith("Held down by")
+                or said == f"No one thing holds it down; a {dim.score} is: {scales[dim.id][str(dim.score)]}"
+            )
+    transparency = next(d for d in review.dimensions if d.id == "transparency")
+    assert "short (30 words)" in transparency.rationale and "no date or time" in transparency.rationale
     lowest = min(review.dimensions, key=lambda d: d.score)
     assert review.suggestions[0] == f"{lowest.title} {lowest.score}/5; a {AIM} reads: {scales[lowest.id][str(AIM)]}"
     assert all(int(line.split("/5")[0].split()[-1]) < AIM for line in review.suggestions)

@@ -190,3 +190,59 @@ def test_scoring_every_dimension_in_one_pass_gives_each_dimensions_own_score_exa
         assert together == {dim: scorer.predict(dim, features) for dim in scorer.dimensions}
         seen.add(together["overall"])
     assert len(seen) > 100
+
+
+def test_a_features_pushes_are_exactly_what_moved_the_score_from_the_average_message() -> None:
+    """The rationale's "held down by" is read off `pushes`: every feature's push (slope times its distance from the
+    fit's average message) adds up to the very score the scorer gives, and `pushes` names each one big enough, but
+    no absent word and no word pair (nothing a writer can act on)."""
+    from reviewer.engines.rules import analyse
+    from reviewer.scorer import PUSH_WORTH_NAMING, WORD_PREFIX
+
+    rubric = Reviewer().rubric
+    scorer = rubric.scorer
+    assert scorer is not None
+    for text in (HOSTILE, GOOD, "Your subscription has lapsed. Buy a new one."):
+        features = analyse(Message(text=text), rubric, scored_only=True).features
+        for dim in rubric.ids:
+            weights = scorer.dimensions[dim]
+            assert not weights.calibration
+            every = {
+                n: c / scorer.scales[n] * (features.get(n, 0.0) - scorer.means[n])
+                for n, c in weights.coefficients.items()
+            }
+            linear = weights.intercept + sum(every.values())
+            assert scorer.predict(dim, features) == pytest.approx(max(1.0, min(5.0, linear)))
+            nameable = {
+                n: p
+                for n, p in every.items()
+                if abs(p) >= PUSH_WORTH_NAMING and (not n.startswith(WORD_PREFIX) or (n in features and "_" not in n))
+            }
+            pushes = scorer.pushes(dim, features)
+            assert dict(pushes) == pytest.approx(nameable)
+            assert [abs(p) for _, p in pushes] == sorted((abs(p) for _, p in pushes), reverse=True)
+
+
+def test_a_fitted_rationale_names_what_held_the_score_down_and_lifts_only_with_what_the_text_has() -> None:
+    reviewer = Reviewer()
+    curt = reviewer.review_text(
+        "If we have not replied, it means we are very busy. Pinging us everywhere will not help. "
+        "We will reply once we have enough time."
+    )
+    solutions = next(d for d in curt.dimensions if d.id == "solutions")
+    assert solutions.rationale.startswith(f"{solutions.score}/5: Held down by ")
+    assert "many negatives" in solutions.rationale and "short (25 words)" in solutions.rationale
+    good = reviewer.review_text(GOOD)
+    for dim in good.dimensions:
+        assert "no apology" not in dim.rationale and "no date or time" not in dim.rationale
+    empathy = next(d for d in good.dimensions if d.id == "empathy")
+    assert "Lifted by" in empathy.rationale or "lifted by" in empathy.rationale
+    hostile = reviewer.review_text(HOSTILE)
+    assert any("hostile tone" in d.rationale for d in hostile.dimensions)
+
+
+def test_a_dimension_without_fitted_weights_keeps_its_cue_rationale(tmp_path: Path) -> None:
+    folder = _copy_rubric(tmp_path)
+    (folder / SCORER_FILE).unlink()
+    review = RulesEngine().review(Message(text=HOSTILE), load_rubric([folder]))
+    assert all(d.rationale.split(": ", 1)[1].startswith(("Hurt by", "Helped by", "No cues")) for d in review.dimensions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import get_args
@@ -29,7 +29,7 @@ from reviewer.models import (
 )
 from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, program, save_programs
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
-from reviewer.scorer import review_features
+from reviewer.scorer import explain_score, review_features
 from reviewer.scoring import Gate, judged_review
 from reviewer.suppress import Suppressions
 from reviewer.suppress import apply as apply_suppressions
@@ -562,9 +562,8 @@ def _round_half_up(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
-def _rationale(score: int, parts: list[_Contribution], news: Profile, anchor: str | None = None) -> str:
-    """What moved the score. `anchor`: the rubric's description of the score, given when a fitted scorer set it, so a
-    score no phrase explains still says what it means ("2/5: Formulaic or cold; ...")."""
+def _rationale(score: int, parts: list[_Contribution], news: Profile) -> str:
+    """What moved a score set by cue weights (a dimension the fitted scorer does not know)."""
     hurt = sorted((p for p in parts if p.weight < 0), key=lambda p: p.weight)
     helped = sorted((p for p in parts if p.weight > 0), key=lambda p: -p.weight)
     pieces = []
@@ -572,10 +571,21 @@ def _rationale(score: int, parts: list[_Contribution], news: Profile, anchor: st
         pieces.append("hurt by " + ", ".join(dict.fromkeys(p.label for p in hurt)))
     if helped:
         pieces.append("helped by " + ", ".join(dict.fromkeys(p.label for p in helped)))
-    if not pieces and anchor:
-        return f"{score}/5: No single phrase decides it; a {score} is: {anchor}"
     if not pieces:
         pieces.append("no cues either way" if news.problem != "none" else "nothing here to own or excuse")
+    text = "; ".join(pieces)
+    return f"{score}/5: {text[0].upper()}{text[1:]}."
+
+
+def _fitted_rationale(score: int, held_down: str, lifted: str, scale: Mapping[str, str]) -> str:
+    """What moved a fitted score, from the fitted weights themselves (the cue weights did not set it), so the
+    rationale names what really weighed, phrase or not ("Held down by many negatives, short (24 words)"). A low
+    score that no one thing holds down says what the level means, from the dimension's `[scale]`."""
+    if not held_down and (score < AIM or not lifted):
+        return f"{score}/5: No one thing holds it down; a {score} is: {scale[str(score)]}"
+    pieces = [f"held down by {held_down}"] if held_down else []
+    if lifted:
+        pieces.append(f"lifted by {lifted}")
     text = "; ".join(pieces)
     return f"{score}/5: {text[0].upper()}{text[1:]}."
 
@@ -708,12 +718,12 @@ class RulesEngine:
         dimensions: list[DimensionScore] = []
         for dim in rubric.dimensions:
             own = [p for p in parts if p.dimension == dim.id]
-            anchor = None
             if fitted is not None and fitted.knows(dim.id):
                 score = _round_half_up(predicted[dim.id])
-                anchor = dim.scale[str(score)]
+                rationale = _fitted_rationale(score, *explain_score(fitted, dim.id, found.features), dim.scale)
             else:
                 score = score_dimension(dim, news, own)
+                rationale = _rationale(score, own, news)
             # Evidence and scores built from valid findings and a clamped score: no validation for each.
             evidence_spans = tuple(
                 trusted(Evidence, start=f.start, end=f.end, quote=f.quote) for f in by_dimension.get(dim.id, ())
@@ -724,7 +734,7 @@ class RulesEngine:
                     id=dim.id,
                     title=dim.title,
                     score=score,
-                    rationale=_rationale(score, own, news, anchor),
+                    rationale=rationale,
                     evidence=evidence_spans,
                 )
             )
