@@ -83,6 +83,14 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
         if rewrites.get("below_send_not_higher"):
             why = ", ".join(f"{reason} {count}" for reason, count in sorted(rewrites["below_send_not_higher"].items()))
             out.append(f"drafts below send whose rewrite does not score higher: {why}")
+        if "below_send_higher_once_filled" in rewrites:
+            filled = rewrites.get("below_send_not_higher_but_higher_once_filled", {})
+            of_them = ", ".join(f"{reason} {count}" for reason, count in sorted(filled.items()) if count)
+            out.append(
+                f"projected with sample values in their blanks: {rewrites['below_send_higher_once_filled']} of "
+                f"{rewrites['below_send']} score higher once filled in"
+                + (f" (of the others: {of_them})" if of_them else "")
+            )
     facts = figures.get("fact_check")
     if facts:
         out.append(

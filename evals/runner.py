@@ -235,8 +235,9 @@ def measure(outcomes: Sequence[Outcome], *, resamples: int = 1000) -> dict[str, 
 
 def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Are the suggested rewrites better than their drafts: how many drafts below `send` get a rewrite that the
-    same engine scores higher (placeholders left unfilled), how many rewrites score lower anywhere, and how many
-    keep every fact of their draft."""
+    same engine scores higher (placeholders left unfilled), how many of the others would once their blanks are
+    filled (the projection with sample values), how many rewrites score lower anywhere, and how many keep every
+    fact of their draft."""
     below_send = [o for o in outcomes if o.review.verdict != "send"]
     rewritten = [o for o in outcomes if o.review.rewrite is not None]
     rescored = [o for o in rewritten if o.review.rewrite and o.review.rewrite.overall is not None]
@@ -262,11 +263,17 @@ def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             return "placeholders only"  # nothing written yet: it can only score higher once filled in
         return "written changes, not scored higher"
 
+    def higher_once_filled(o: Outcome) -> bool:
+        rewrite = o.review.rewrite
+        return rewrite is not None and (rewrite.filled_overall or 0.0) > rewrite.baseline(o.review)[1]
+
     not_higher: dict[str, int] = {}
+    filled_higher: dict[str, int] = {}
     for o in below_send:
         if not higher(o):
             reason = why_not_higher(o)
             not_higher[reason] = not_higher.get(reason, 0) + 1
+            filled_higher[reason] = filled_higher.get(reason, 0) + higher_once_filled(o)
     return {
         "drafts": len(outcomes),
         "below_send": len(below_send),
@@ -276,6 +283,8 @@ def rewrite_figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "below_send_higher": sum(higher(o) for o in below_send),
         "share_below_send_higher": sum(higher(o) for o in below_send) / len(below_send) if below_send else 1.0,
         "below_send_not_higher": not_higher,
+        "below_send_not_higher_but_higher_once_filled": filled_higher,
+        "below_send_higher_once_filled": sum(higher(o) or higher_once_filled(o) for o in below_send),
         "lower_somewhere": sum(lower_somewhere(o) for o in rescored),
         "facts_kept": len(kept),
         "share_facts_kept": len(kept) / len(rewritten) if rewritten else 1.0,

@@ -171,6 +171,11 @@ class Rewrite(_Frozen):
     `rules`, which then scores the draft too (`draft_dimensions`, `draft_overall`), so the two compare like for like."""
     draft_dimensions: tuple[DimensionScore, ...] | None = None
     draft_overall: float | None = Field(default=None, ge=1, le=5)
+    filled_overall: float | None = Field(default=None, ge=1, le=5)
+    """A projection: the rewrite's overall score had its writer filled every blank it left with a plain sample value
+    ("Friday at 10:00", "Priya Shah"), by the same scorer; None when it leaves no blank or was not re-reviewed.
+    `overall` stays the score of the rewrite as it stands: blanks are never credited there."""
+    filled_verdict: Verdict | None = None
 
     def baseline(self, review: Review) -> tuple[tuple[DimensionScore, ...], float]:
         """The draft's scores to compare this rewrite's with: from the same scorer as the rewrite's."""

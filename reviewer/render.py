@@ -68,7 +68,25 @@ def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
         line += ". It would still be blocked" + (
             ": what it could not fix is below (“not fixed”)." if rewrite.unapplied else "."
         )
-    return textwrap.wrap(line, width, subsequent_indent="    ")
+    lines = textwrap.wrap(line, width, subsequent_indent="    ")
+    filled = filled_projection(review)
+    if filled:
+        lines += textwrap.wrap(f"  {filled}", width, subsequent_indent="    ")
+    return lines
+
+
+def filled_projection(review: Review) -> str:
+    """What filling in the rewrite's blanks is worth, projected with plain sample values ("Friday at 10:00"), or ""
+    when it leaves none: the blanks are never credited in the rewrite's own score, so without this a scaffold that
+    only adds them looks like no progress at all."""
+    rewrite = review.rewrite
+    if rewrite is None or rewrite.filled_overall is None or rewrite.overall is None:
+        return ""
+    verdict = f" ({rewrite.filled_verdict})" if rewrite.filled_verdict else ""
+    return (
+        f"Once its blanks are filled in (projected with sample values such as “Friday at 10:00”): "
+        f"overall {rewrite.overall:.1f}→{rewrite.filled_overall:.1f}{verdict}."
+    )
 
 
 def render_text(

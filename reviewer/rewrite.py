@@ -684,6 +684,10 @@ _PLACEHOLDER = re.compile(r"(?:\b(?:by|on|at|before|until|within|from|in)[ \t]+)
 """A placeholder, with the preposition that would make it a time ("by [day]"): a blank time is no time."""
 
 
+_BLANK = re.compile(r"\[[^\[\]\n]{1,80}\]")
+"""A blank alone, without the preposition `_PLACEHOLDER` takes with it."""
+
+
 def _bracketed(m: re.Match[str]) -> str:
     return m.group(0)[m.group(0).index("[") :]
 
@@ -716,6 +720,42 @@ def unfilled(text: str, draft: str = "") -> str:
         bare = rf"(?m)^{heading}[ \t]*(?:\n(?:[ \t]*\n)?(?![ \t]*[-*•])|\Z)"
         blanked = re.sub(bare, "", blanked, count=extra_headings)
     return blanked.replace(ours, "___").rstrip() + ("\n" if text.endswith("\n") else "")
+
+
+SAMPLE_VALUES = (
+    ("day and time", "Friday at 10:00"),
+    ("day", "Friday"),
+    ("date", "14 March"),
+    ("cadence", "every Friday"),
+    ("name", "Priya Shah"),
+    ("what we will do", "send you the corrected version"),
+    ("what went wrong", "we missed the date we promised you"),
+    ("what this changes for you", "this holds up your own plans"),
+    ("what the client complained about", "the delay"),
+    ("what happened", "the outage"),
+)
+"""What a blank the scaffold left is filled with to project what filling it in is worth (`with_sample_values`),
+by how the blank begins; any other blank reads "the details". Plain and factual, so the projection credits the
+structure a writer completes, not eloquence the writer would have to supply."""
+
+
+def with_sample_values(text: str, draft: str = "") -> str:
+    """The rewrite as if its writer had filled in every blank it added, each with a plain sample value: a
+    projection, shown beside (never instead of) the scores of the rewrite as it stands. The draft's own blanks stay,
+    as `unfilled` keeps them."""
+    kept: dict[str, int] = {}
+    for m in _BLANK.finditer(draft):
+        kept[m.group(0)] = kept.get(m.group(0), 0) + 1
+
+    def fill(m: re.Match[str]) -> str:
+        left = kept.get(m.group(0), 0)
+        if left:
+            kept[m.group(0)] = left - 1
+            return m.group(0)
+        inside = m.group(0)[1:-1].lower()
+        return next((value for start, value in SAMPLE_VALUES if inside.startswith(start)), "the details")
+
+    return _BLANK.sub(fill, text)
 
 
 def _compose(
@@ -902,6 +942,9 @@ def scaffold_rewrite(
     # (a test compares every scaffold of the labelled drafts with its draft in full).
     added = extract_facts(strip_placeholders("\n".join([*(e.new for e in edits), *opening, *steps, *pieces.closing])))
     changed = tuple(ChangedFact(kind=f.kind, change="added", value=f.value) for f in added)
+    filled = None
+    if rescored is not None and scores is not None and unfilled(text, draft) != text:
+        filled = scores(with_sample_values(text, draft))
     return Rewrite(
         text=text,
         source="scaffold",
@@ -911,4 +954,6 @@ def scaffold_rewrite(
         overall=rescored.overall if rescored else None,
         verdict=rescored.verdict if rescored else None,
         dropped_edits=tuple(dropped),
+        filled_overall=filled.overall if filled else None,
+        filled_verdict=filled.verdict if filled else None,
     )

@@ -52,6 +52,7 @@ UNMATCHED = "Ignore"
 NOTE_PREFIXES = (f"{IGNORED} (", f"{UNMATCHED} ")
 """How the notes about suppressions begin: a front end that shows nothing else (a passing mail) still shows them."""
 
+
 @dataclass(frozen=True)
 class Suppressions:
     """The rules and phrases to ignore for one message."""

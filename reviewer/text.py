@@ -246,6 +246,7 @@ def profile(text: str, lists: NewsWords, situation: str | None = None) -> Profil
 def words(text: str) -> int:
     return len(text.split())
 
+
 def diff_window(old: str, new: str) -> tuple[int, int, int]:
     """(start, old_end, new_end): outside old[start:old_end] and new[start:new_end] the two texts are equal.
 

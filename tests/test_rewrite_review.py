@@ -13,7 +13,8 @@ import pytest
 from reviewer import Reviewer
 from reviewer.engines.rules import RulesEngine
 from reviewer.models import Message, Review
-from reviewer.rewrite import RESCORE_BUDGET, no_rewrite_reason, scaffold_rewrite, unfilled
+from reviewer.render import rewrite_score_lines
+from reviewer.rewrite import RESCORE_BUDGET, no_rewrite_reason, scaffold_rewrite, unfilled, with_sample_values
 from tests.conftest import ROOT
 
 REALISTIC = [
@@ -230,3 +231,51 @@ def test_a_rewrite_that_would_still_be_blocked_says_so_beside_its_scores(reviewe
     fixed = reviewer.review_text(LATE)
     assert fixed.rewrite is not None and fixed.rewrite.verdict != "block"
     assert "still be blocked" not in " ".join(rewrite_score_lines(fixed, width=10_000))
+
+
+def test_blanks_are_never_credited_but_what_filling_them_is_worth_is_projected(tmp_path: Path) -> None:
+    """A rewrite that only adds blanks scores as the draft does (nothing is written yet), and beside that score
+    the review projects it with plain sample values in the blanks, by the same engine: in the JSON and the CLI."""
+    draft = "Hi Dana,\n\nThe export job failed last night and the report will be late. We are looking into it.\n\nSam\n"
+    reviewer = Reviewer()
+    review = reviewer.review_text(draft)
+    rewrite = review.rewrite
+    assert rewrite is not None and rewrite.overall is not None and rewrite.filled_overall is not None
+    projected = reviewer.engine.judge(Message(text=with_sample_values(rewrite.text, draft)), reviewer.rubric)
+    assert (rewrite.filled_overall, rewrite.filled_verdict) == (projected.overall, projected.verdict)
+    assert rewrite.filled_overall > rewrite.overall >= review.overall
+    assert Review.from_json(review.to_json()).rewrite == rewrite
+    path = tmp_path / "draft.txt"
+    path.write_text(draft, encoding="utf-8")
+    script = Path(sys.executable).with_name("candor")
+    shown = subprocess.run([str(script), "check", str(path)], capture_output=True, text=True, check=False).stdout
+    shown = " ".join(shown.split())  # as one line, however it was wrapped
+    assert f"overall {rewrite.overall:.1f}→{rewrite.filled_overall:.1f} ({rewrite.filled_verdict})" in shown
+    assert "Once its blanks are filled in" in shown
+
+
+def test_sample_values_fill_only_the_blanks_the_rewrite_added() -> None:
+    draft = "The new date is [new date]. Sorry."
+    rewrite = (
+        "The new date is [new date]. Sorry.\n\nNext steps:\n- Next update: [day and time], then [cadence]\n"
+        "- Owner: [name]"
+    )
+    filled = with_sample_values(rewrite, draft)
+    assert filled.startswith("The new date is [new date].")
+    assert "[" not in filled.split("Next steps:")[1]
+    assert "Friday at 10:00, then every Friday" in filled and "Owner: Priya Shah" in filled
+    assert with_sample_values(draft, draft) == draft
+    assert with_sample_values("Call us [whenever works]", "") == "Call us the details"
+
+
+def test_a_rewrite_with_no_blank_has_no_projection() -> None:
+    draft = (
+        "I am sorry: we missed the 3 June handover. I know your team planned training around it. That is on us. "
+        "The new date is 17 June; Priya owns the cutover and I will update you every Friday. Frankly, it was a hard "
+        "month."
+    )
+    review = Reviewer().review_text(draft)
+    assert review.rewrite is not None and review.rewrite.overall is not None
+    assert "[" not in review.rewrite.text and review.rewrite.filled_overall is None
+    assert review.rewrite.text.endswith("It was a hard month.")
+    assert not [line for line in rewrite_score_lines(review) if "Once its blanks" in line]

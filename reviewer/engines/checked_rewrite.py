@@ -19,10 +19,10 @@ from reviewer.engines import areview
 from reviewer.engines.cached import CacheableEngine
 from reviewer.engines.rules import RulesEngine
 from reviewer.models import Message, Review
-from reviewer.rewrite import draft_scores_of, scores_lowered, unfilled
+from reviewer.rewrite import draft_scores_of, scores_lowered, unfilled, with_sample_values
 from reviewer.rubric import Rubric
 
-CHECK_VERSION = 1
+CHECK_VERSION = 2
 """Part of the cache key: a review cached before the check (or under another one) is not served as checked."""
 
 
@@ -71,6 +71,11 @@ def checked_rewrite(review: Review, message: Message, rubric: Rubric, rules: Rul
             f"rules engine), so {instead}."
         )
         return review.model_copy(update={"rewrite": fallback, "notes": (*review.notes, note)})
+    filled = None
+    if unfilled(rewrite.text, message.text) != rewrite.text:
+        filled = rules.judge(
+            message.model_copy(update={"text": with_sample_values(rewrite.text, message.text)}), rubric
+        )
     scored = rewrite.model_copy(
         update={
             "dimensions": after.dimensions,
@@ -79,6 +84,8 @@ def checked_rewrite(review: Review, message: Message, rubric: Rubric, rules: Rul
             "scored_by": rules.name,
             "draft_dimensions": draft.dimensions,
             "draft_overall": draft.overall,
+            "filled_overall": filled.overall if filled else None,
+            "filled_verdict": filled.verdict if filled else None,
         }
     )
     return review.model_copy(update={"rewrite": scored})

@@ -15,7 +15,7 @@ from reviewer.engines.llm_stack import llm_engine
 from reviewer.engines.rules import RulesEngine
 from reviewer.errors import EngineError
 from reviewer.models import Message
-from reviewer.rewrite import unfilled
+from reviewer.rewrite import unfilled, with_sample_values
 from reviewer.rubric import Rubric
 
 BLAMING_REWRITE = (
@@ -92,6 +92,10 @@ def test_the_models_rewrite_carries_scores_from_the_rules_engine(
     # Placeholders the model added ([new date], [owner], [day]) are blank when the rewrite is scored.
     after = rules.judge(Message(text=unfilled(rewrite.text, DRAFT)), rubric)
     assert rewrite.dimensions == after.dimensions and rewrite.overall == after.overall
+    # Beside it, the projection with those blanks filled in, by the same rules engine.
+    filled = rules.judge(Message(text=with_sample_values(rewrite.text, DRAFT)), rubric)
+    assert "[" not in with_sample_values(rewrite.text, DRAFT)
+    assert rewrite.filled_overall == filled.overall and rewrite.filled_verdict == filled.verdict
     assert rewrite.draft_dimensions == draft.dimensions and rewrite.draft_overall == draft.overall
     assert rewrite.baseline(review) == (draft.dimensions, draft.overall)
     assert all(a.score >= b.score for a, b in zip(rewrite.dimensions, draft.dimensions, strict=True))
