@@ -844,23 +844,17 @@ def no_rewrite_reason(
     return "No rewrite is suggested: each fix the review lists would have lowered a score."
 
 
-_ABOUT_HEARING_FROM_US = re.compile(
-    r"\b(?:update|hear|reply|respond|answer|get back|let you know|call|e-?mail|write)", re.IGNORECASE
-)
-"""A sentence about when the client hears from us ("We'll update you ASAP"): its date is the next update's, not the
-new delivery date."""
-
-
 def _asks_for_the_new_date(draft: str, edits: Sequence[_Edit], lexicon: Lexicon) -> bool:
     """Whether a vague time the rewrite turns into "by [date]" sits in a sentence that, filled in, gives the new date
-    (forward-looking, as the new_date check reads it, and not about the next update): "It will be ready by [date]."
-    Then a "New date: [date]" step would ask for the same date twice."""
+    (forward-looking, as the new_date check reads it, and not about the next update, the rubric's
+    `about_hearing_from_us` list): "It will be ready by [date]." Then a "New date: [date]" step would ask for the
+    same date twice."""
     for edit in edits:
         if edit.finding.family == "vague_timing" and "[date]" in edit.new:
             sentence = sentence_at(draft, edit.start)
             words = draft[sentence.start : sentence.end]
             forward = lexicon.date_forward.search(words) or not lexicon.date_backward.search(words)
-            if forward and not _ABOUT_HEARING_FROM_US.search(words):
+            if forward and not lexicon.about_hearing_from_us.search(words):
                 return True
     return False
 

@@ -256,6 +256,9 @@ CODE_LISTS: dict[str, CodeList] = {
         source="sign_off",
     ),
     "what_went_wrong": CodeList(_WORDS, 0, "the rewrite, to keep the news", lowered=True),
+    "about_hearing_from_us": CodeList(
+        r"\b(?:{})", re.IGNORECASE, "the rewrite, to tell the next update's date from the new date"
+    ),
     "apology": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to add one apology at most"),
     "apology_word": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to mend a stock apology"),
     "adverb": CodeList("(?:{})", re.IGNORECASE, "the rewrite, to delete an adverb"),
@@ -286,6 +289,7 @@ class Lexicon:
     sign_off: re.Pattern[str]
     sign_off_inline: re.Pattern[str]
     what_went_wrong: re.Pattern[str]
+    about_hearing_from_us: re.Pattern[str]
     apology: re.Pattern[str]
     apology_word: re.Pattern[str]
     adverb: re.Pattern[str]
