@@ -133,7 +133,7 @@ def _review(raw: bytes, args: argparse.Namespace, fmt: Format) -> Handoff:
     except CandorError as err:
         return Handoff(None, EX_TEMPFAIL, f"candor: not sent: {err}\n")
     policy = ExitPolicy.from_settings(settings)
-    judged = judge(_name(item.subject), review, settings.gate, policy)
+    judged = judge(_name(item.subject, fmt), review, settings.gate, policy)
     if not judged.passed:
         lexicon = reviewer.rubric.lexicon
         report = render_report(judged, settings.gate, fmt, show_rewrite=not args.no_rewrite, lexicon=lexicon)
@@ -196,7 +196,12 @@ def mime_defects(raw: bytes) -> str:
     return ", ".join(found)
 
 
-def _name(subject: str | None) -> str:
+def _name(subject: str | None, fmt: str) -> str:
+    """How the report names the mail: by its subject for a person; in `--format line`, whose `path:line:col:` a
+    tool splits at colons, as "<stdin>" (the mail came on stdin; "Re: launch" would cut the line in the wrong place),
+    as `candor check -` names it."""
+    if fmt == "line":
+        return "<stdin>"
     return f"mail “{subject}”" if subject else "mail"
 
 

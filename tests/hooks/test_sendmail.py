@@ -106,9 +106,18 @@ def test_a_poor_mail_is_held_back_with_the_review_on_stderr(sendmail: Sendmail) 
 
 
 def test_line_format_on_stderr(sendmail: Sendmail) -> None:
-    done = sendmail.run(plain_mail(POOR), "--format", "line")
+    """Every problem line parses as `path:line:col: severity rule: message`, even when the subject has a colon."""
+    import re
+
+    done = sendmail.run(
+        plain_mail(POOR).replace(b"Subject: The launch", b"Subject: Re: launch \xe2\x80\x9cv2\xe2\x80\x9d"),
+        "--format",
+        "line",
+    )
     assert done.returncode == 75
-    assert any(" error blame-client: " in line for line in done.stderr.decode().splitlines())
+    lines = [line for line in done.stderr.decode().splitlines() if not line.startswith("candor: ")]
+    assert any(" error blame-client: " in line for line in lines)
+    assert lines and all(re.match(r"<stdin>:\d+:\d+: (?:error|warning|note) [\w-]+: ", line) for line in lines), lines
 
 
 def test_multipart_html_quotes_signature_and_attachment(sendmail: Sendmail) -> None:
