@@ -6,7 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from reviewer.models import Finding, Review
+from reviewer.models import Finding, Review, Rewrite
 from reviewer.text import clip
 
 __all__ = ["clip", "line_col", "render_text", "rewrite_score_lines", "terminal_safe"]
@@ -72,6 +72,14 @@ def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
     filled = filled_projection(review)
     if filled:
         lines += textwrap.wrap(f"  {filled}", width, subsequent_indent="    ")
+    return lines
+
+
+def left_to_the_writer(rewrite: Rewrite) -> list[str]:
+    """What the rewrite did not change, one line each with the reason ("not fixed: “slipped a bit”: ..."): the
+    terminal report and the terminal UI's rewrite screen show the same lines, since both say they are there."""
+    lines = [f"kept as written: {edit}" for edit in rewrite.dropped_edits]
+    lines += [f"not fixed: “{clip(unfixed.quote, 50)}”: {unfixed.reason}" for unfixed in rewrite.unapplied]
     return lines
 
 
@@ -153,10 +161,7 @@ def render_text(
         out.append(paint(f"Suggested rewrite ({review.rewrite.source}; fill in the [brackets])", "bold"))
         out.append(textwrap.indent(review.rewrite.text, "  │ "))
         out.extend(rewrite_score_lines(review))
-        for edit in review.rewrite.dropped_edits:
-            out.append(paint(f"  kept as written: {edit}", "dim"))
-        for unfixed in review.rewrite.unapplied:
-            out.append(paint(f"  not fixed: “{clip(unfixed.quote, 50)}”: {unfixed.reason}", "dim"))
+        out.extend(paint(f"  {line}", "dim") for line in left_to_the_writer(review.rewrite))
         for fact in review.rewrite.changed_facts:
             out.append(paint(f"  ! rewrite {fact.change} a {fact.kind}: {fact.value}", "major"))
     return terminal_safe("\n".join(out) + "\n", keep_color=color)

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from reviewer.facts import common_words, extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
-from reviewer.rubric import Lexicon
+from reviewer.rubric import TEMPLATE_BLANKS, Lexicon
 from reviewer.text import clip, diff_window, lowered, sentence_at
 
 _BARE_NAME = re.compile(
@@ -571,7 +571,7 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
     if headers and headers.end() < len(text):
         # "Subject: Delay\n\nHi Dana,...": the acknowledgement goes after the greeting, below the subject line.
         return text[: headers.end()] + _insert_opening(text[headers.end() :], lines, lexicon)
-    greeting = lexicon.greeting.match(text)
+    greeting = lexicon.greeting.match(text) or _NAME_AS_GREETING.match(text)
     # A greeting run into its sentence with no comma ("Hi there Karina Thanks for your review...") ends where a
     # word that only opens a sentence begins, so the acknowledgement still goes after it, not above it.
     run_on = None if greeting else lexicon.greeting_run_on.match(text)
@@ -631,11 +631,11 @@ _INLINE_NAME = re.compile(r"(?<=[.!?])[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'�
 pasted as one paragraph (ordinary words, "...as planned. Enjoy", are not names)."""
 
 
-CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [day]."
+CLOSING_LINE = "If you have any questions about this, reply to this message and I'll get back to you by [reply day]."
 """What the scaffold adds before the sign-off of a draft that neither says what happens next nor offers any way to
 follow up: the reader is told how to answer and when they will hear back (the writer fills in the day)."""
 NOTICE_CLOSING_LINE = (
-    "If you have any questions about this, contact us at [how to reach us] and we'll get back to you by [day]."
+    "If you have any questions about this, contact us at [how to reach us] and we'll get back to you by [reply day]."
 )
 """The same for a draft that greets no one (a notice, a letter to all customers, a status post): "reply to this
 message" would not fit where the reader cannot reply."""
@@ -660,16 +660,36 @@ def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str],
     already says what happens next or how to follow up (a second offer would read as a template)."""
     if steps or any(f.family in _FOLLOW_UP_FAMILIES for f in findings) or _OFFERS_CONTACT.search(draft):
         return []
-    return [CLOSING_LINE if lexicon.greeting.match(draft) else NOTICE_CLOSING_LINE]
+    greets = lexicon.greeting.match(draft) or _NAME_AS_GREETING.match(draft)
+    return [CLOSING_LINE if greets else NOTICE_CLOSING_LINE]
+
+
+_NAME_AS_GREETING = re.compile(
+    r"[ \t]*(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?[ \t]+)?[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’.-]*){0,3}[ \t]*,[ \t]*(?=\n)"
+)
+"""A first line that is only a name and a comma ("Mr. Harris,", "Dana,", "Team,"): a greeting without a greeting
+word, so the acknowledgement goes below it and the closing line answers a person."""
 
 
 NEXT_STEPS_HEADING = "Next steps:"
 """The heading of the block of missing elements the scaffold adds before the sign-off."""
 
 
+_NEXT_STEPS_BLOCK = re.compile(rf"(?m)^[ \t]*{re.escape(NEXT_STEPS_HEADING)}[ \t]*\n(?:[ \t]*[-*•][^\n]*(?:\n|\Z))+")
+"""A "Next steps:" heading and the list under it: a draft that has one (an accepted scaffold) gets its new steps
+there, not in a second block."""
+
+
 def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon, closing: Sequence[str] = ()) -> str:
     if not lines and not closing:
         return text
+    existing = _NEXT_STEPS_BLOCK.search(text) if lines else None
+    if existing is not None:
+        end = existing.end() - (1 if existing.group(0).endswith("\n") else 0)
+        text = text[:end] + "".join(f"\n- {line}" for line in lines) + text[end:]
+        lines = []
+        if not closing:
+            return text
     blocks = [NEXT_STEPS_HEADING + "\n" + "\n".join(f"- {line}" for line in lines)] if lines else []
     block = "\n\n".join([*blocks, *closing])
     cut = _sign_off_start(text, lexicon)
@@ -725,6 +745,8 @@ def unfilled(text: str, draft: str = "") -> str:
 SAMPLE_VALUES = (
     ("day and time", "Friday at 10:00"),
     ("day", "Friday"),
+    ("reply day", "Friday"),
+    ("how to reach us", "help@example.com"),
     ("date", "14 March"),
     ("cadence", "every Friday"),
     ("name", "Priya Shah"),
@@ -825,6 +847,8 @@ def no_rewrite_reason(
     """Why `scaffold_rewrite` offered nothing, in one sentence for the review's notes (a draft below `send` with no
     rewrite must say why, or the writer is left guessing). `close` as given to `scaffold_rewrite`."""
     edits, unapplied = _planned(message.text, findings, lexicon)
+    left_blank = [m for m in missing if m.placeholder and _already_left_blank(m.placeholder, message.text)]
+    missing = [m for m in missing if m not in left_blank]
     steps = [m.placeholder for m in missing if m.placeholder and m.placement == "next_steps"]
     closing = closing_lines(message.text, findings, steps, lexicon) if close else []
     if len(edits) > RESCORE_BUDGET:
@@ -837,6 +861,11 @@ def no_rewrite_reason(
             # Each fix the review lists is made or said why not, with or without a rewrite to carry the reasons.
             reasons = "; ".join(f"“{u.quote}”: {u.reason}" for u in unapplied)
             return f"No rewrite is suggested: no flagged phrase can be fixed without rewording it ({reasons})."
+        if left_blank:
+            return (
+                "No rewrite is suggested: the blanks already in the draft ask for what is missing "
+                f"({', '.join(m.id.replace('_', ' ') for m in left_blank)}); fill them in and it is reviewed again."
+            )
         return (
             "No rewrite is suggested: no phrase or missing element has a fix; the score reflects the message as a "
             "whole, so the suggestions and the dimension rationales say what to change."
@@ -850,13 +879,22 @@ def _asks_for_the_new_date(draft: str, edits: Sequence[_Edit], lexicon: Lexicon)
     `about_hearing_from_us` list): "It will be ready by [date]." Then a "New date: [date]" step would ask for the
     same date twice."""
     for edit in edits:
-        if edit.finding.family == "vague_timing" and "[date]" in edit.new:
+        if edit.finding.family == "vague_timing" and "[date" in edit.new:
             sentence = sentence_at(draft, edit.start)
             words = draft[sentence.start : sentence.end]
             forward = lexicon.date_forward.search(words) or not lexicon.date_backward.search(words)
             if forward and not lexicon.about_hearing_from_us.search(words):
                 return True
     return False
+
+
+def _already_left_blank(placeholder: str, draft: str) -> bool:
+    """Whether the draft already holds this placeholder, whole or by one of its own blanks ("[day and time]"), as
+    an accepted scaffold does until the writer fills it in; blanks a template also uses ("[date]") do not count."""
+    if placeholder in draft:
+        return True
+    own = [b for b in _BLANK.findall(placeholder) if b not in TEMPLATE_BLANKS]
+    return any(b in draft for b in own)
 
 
 RESCORE_BUDGET = 60
@@ -883,6 +921,8 @@ def scaffold_rewrite(
     """
     draft = message.text
     edits, unapplied = _planned(draft, findings, lexicon)
+    # A blank the draft already holds (a scaffold accepted and not yet filled in) is not asked for a second time.
+    missing = [m for m in missing if not (m.placeholder and _already_left_blank(m.placeholder, draft))]
     opening = [m.placeholder for m in missing if m.placeholder and m.placement == "opening"]
     asks_for_date = _asks_for_the_new_date(draft, edits, lexicon)
     steps = [

@@ -350,6 +350,12 @@ def _lexicon(lists: dict[str, tuple[str, ...]], sources: dict[str, str], folders
     return Lexicon(news=news, features=features, **compiled)
 
 
+TEMPLATE_BLANKS = frozenset({"[date]", "[day]", "[name]"})
+CLOSING_BLANKS = frozenset({"[how to reach us]", "[reply day]"})
+"""The blanks of the scaffold's closing lines (`reviewer.rewrite.CLOSING_LINE`), which are code, not rubric."""
+"""Blanks a writer's own template uses as much as the scaffold does: a template's blanks are judged as written."""
+
+
 @dataclass(frozen=True, eq=False)
 class Rubric:
     """The dimensions in force, with a hash of their source so caches and recordings know when it changed."""
@@ -393,6 +399,31 @@ class Rubric:
     def ref(self) -> RubricRef:
         """Made once per rubric (it is immutable), not once per review."""
         return RubricRef(name=self.name, hash=self.hash, dimensions=self.ids)
+
+    @cached_property
+    def scaffold_blanks(self) -> re.Pattern[str] | None:
+        """The blanks of the checks' placeholders, the cues' replacements and the closing lines, exactly as the
+        scaffold writes them ("[day and time]", "[what this changes for you: ...]"), found anywhere in a text: they
+        are instructions to the writer, never read as written text (`reviewer.engines.rules.analyse`). The blanks a
+        writer's own template also uses (`TEMPLATE_BLANKS`: "[date]", "[name]") are left out, so a template's
+        "Owner: [name]" reads as before."""
+        written = [
+            getattr(check, "placeholder", None) or "" for dim in self.evidence_dimensions for check in dim.checks
+        ]
+        written += [cue.replacement or "" for dim in self.evidence_dimensions for cue in dim.cues]
+        found = {blank for text in written for blank in re.findall(r"\[[^\[\]\n]{1,80}\]", text)}
+        blanks = sorted((found | CLOSING_BLANKS) - TEMPLATE_BLANKS, key=lambda b: (-len(b), b))
+        return re.compile("|".join(re.escape(b) for b in blanks)) if blanks else None
+
+    @cached_property
+    def scaffold_lines(self) -> re.Pattern[str] | None:
+        """What marks a line as the scaffold's own unfilled step: one of its blanks, or a whole placeholder of the
+        checks ("Owner: [name], who will keep you informed", whose blank alone a template also uses)."""
+        whole = sorted(
+            {p for dim in self.evidence_dimensions for c in dim.checks if (p := getattr(c, "placeholder", None))}
+        )
+        parts = [re.escape(p) for p in whole] + ([self.scaffold_blanks.pattern] if self.scaffold_blanks else [])
+        return re.compile("|".join(parts)) if parts else None
 
 
 def _field_path(error: ValidationError) -> str:

@@ -100,33 +100,20 @@ class FittedScorer:
         return self._finish(weights, base + sum([slopes[n] * v for n, v in values.items() if v and n in slopes]))
 
     @cached_property
-    def _nameable(self) -> dict[str, tuple[tuple[tuple[str, float, float], ...], dict[str, float]]]:
-        """Per dimension, what a rationale could name: every weighted feature that is not a word (named present or
-        absent, "no date"), as (name, slope, mean), and the single words whose weight alone can move the score by
-        `PUSH_WORTH_NAMING` (the others never reach a rationale, so a review need not visit them)."""
-        out = {}
-        for dim, (_, slopes) in self._linear.items():
-            structural = tuple(
-                (n, s, self.means.get(n, 0.0)) for n, s in slopes.items() if not n.startswith(WORD_PREFIX)
-            )
-            words = {
-                n: s * (1.0 - self.means.get(n, 0.0))
-                for n, s in slopes.items()
-                if n.startswith(WORD_PREFIX)
-                and "_" not in n
-                and abs(s * (1.0 - self.means.get(n, 0.0))) >= PUSH_WORTH_NAMING
-            }
-            out[dim] = (structural, words)
-        return out
+    def _nameable(self) -> dict[str, tuple[tuple[str, float, float], ...]]:
+        """Per dimension, what a rationale can name, as (name, slope, mean): every weighted feature that is not a
+        word. A word's weight is real but reads as noise to a writer ("held down by the word 'room'": the fit's
+        topics, not advice), so words are never named."""
+        return {
+            dim: tuple((n, s, self.means.get(n, 0.0)) for n, s in slopes.items() if not n.startswith(WORD_PREFIX))
+            for dim, (_, slopes) in self._linear.items()
+        }
 
     def pushes(self, dimension: str, values: Mapping[str, float]) -> list[tuple[str, float]]:
-        """How far each feature a rationale could name moved this dimension's linear score away from the fit's
-        average message (the intercept), those of at least `PUSH_WORTH_NAMING`, largest first. With every other
-        feature's push (a word absent moves it by a sliver of the average; a pair of words, or a rare word, tells a
-        writer nothing) they add up to the score."""
-        structural, words = self._nameable[dimension]
-        pushed = [(n, s * (values.get(n, 0.0) - mean)) for n, s, mean in structural]
-        pushed.extend((n, push) for n, push in words.items() if n in values)
+        """How far each feature a rationale can name moved this dimension's linear score away from the fit's
+        average message (the intercept), those of at least `PUSH_WORTH_NAMING`, largest first. With the words'
+        pushes and the smaller ones they add up to the score."""
+        pushed = [(n, s * (values.get(n, 0.0) - mean)) for n, s, mean in self._nameable[dimension]]
         return sorted(((n, p) for n, p in pushed if abs(p) >= PUSH_WORTH_NAMING), key=lambda p: (-abs(p[1]), p[0]))
 
     @staticmethod
@@ -227,13 +214,19 @@ _TEXT_MEASURE = {
 """What a text measure reads as below and above the fit's average message."""
 
 
+_NEVER_A_LIFT = frozenset({"text:shouting", "text:exclamations"})
+"""Measures the fit weighs up (product names in capitals, cheerful notices) but no writer should be told lift a
+score: capitals read as shouting, and exclamation marks as a pose."""
+_NEVER_A_WEIGHT = frozenset(f"family:{f}" for f in (*_FAMILY_ABSENT, "appreciation"))
+"""Strengths the review lists under "Working well": one the fit happens to weigh down (stock thanks) is not also
+named as what held the score down, which would contradict the same review."""
+
+
 def describe_feature(name: str, value: float, mean: float) -> str | None:
-    """A feature as a writer reads it ("no date or time", "short (24 words)", "“busy”"), or None when it is not
-    something the writer wrote (what kind of news the engine took it for)."""
+    """A feature as a writer reads it ("no date or time", "short (24 words)"), or None when it is not something to
+    name (what kind of news the engine took it for; a word)."""
     kind, _, what = name.partition(":")
     above = value > mean
-    if kind == "word":
-        return f"“{what.replace('_', ' ')}”"
     if kind == "family":
         return _FAMILY_PRESENT.get(what, what.replace("_", " ")) if value else _FAMILY_ABSENT.get(what)
     if kind == "missing":
@@ -246,32 +239,20 @@ def describe_feature(name: str, value: float, mean: float) -> str | None:
 
 
 def explain_score(scorer: FittedScorer, dimension: str, values: Mapping[str, float]) -> tuple[str, str]:
-    """What held a fitted score down and what lifted it, the largest pushes first ("many negatives, “busy”", "a
-    next step"): empty when nothing moved it by `PUSH_WORTH_NAMING`. Only what the text has can lift a score
-    (its having no negatives is the average message's lot, not an achievement); words are named together, and
-    word pairs not at all ("me if" weighs in the fit, but it tells a writer nothing)."""
+    """What held a fitted score down and what lifted it, the largest pushes first ("many negatives, no date or
+    time", "a next step"): empty when nothing moved it by `PUSH_WORTH_NAMING`. Only what the text has can lift a
+    score (its having no negatives is the average message's lot, not an achievement)."""
     named: dict[bool, list[str]] = {False: [], True: []}  # by whether it lifted the score
-    words: dict[bool, list[str]] = {False: [], True: []}
     for name, push in scorer.pushes(dimension, values):
         lifted = push > 0
         value, mean = values.get(name, 0.0), scorer.means.get(name, 0.0)
-        if lifted and value <= mean:
-            continue
         label = describe_feature(name, value, mean)
-        is_word = name.startswith(WORD_PREFIX)
-        if label is None or (is_word and len(words[lifted]) == 3):
+        if label is None or (lifted and value <= mean) or len(named[lifted]) == (2 if lifted else 3):
             continue
-        if is_word and words[lifted]:
-            words[lifted].append(label)  # beside the first word, in its one slot
-        elif len(named[lifted]) < (2 if lifted else 3):
-            named[lifted].append("" if is_word else label)
-            if is_word:
-                words[lifted].append(label)
-    for lifted, side in named.items():
-        if words[lifted]:
-            side[side.index("")] = ("the words " if len(words[lifted]) > 1 else "the word ") + ", ".join(words[lifted])
-    down, up = named[False], named[True]
-    return ", ".join(down), ", ".join(up)
+        if (lifted and name in _NEVER_A_LIFT) or (not lifted and value and name in _NEVER_A_WEIGHT):
+            continue
+        named[lifted].append(label)
+    return ", ".join(named[False]), ", ".join(named[True])
 
 
 def _calibration(weights: DimensionWeights) -> dict[str, list[list[float]]]:

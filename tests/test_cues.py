@@ -60,7 +60,7 @@ def test_every_finding_has_id_dimension_severity_span_and_message(reviewer: Revi
 def test_replacements_where_they_make_sense(reviewer: Reviewer) -> None:
     review = reviewer.review_text("Sorry, there has been a slight delay. We will ship it ASAP.")
     by_family = {f.family: f for f in review.findings}
-    assert by_family["vague_timing"].replacement == "by [date]"
+    assert by_family["vague_timing"].replacement == "by [date we can commit to]"
     assert by_family["minimising"].replacement == "delay"
 
 

@@ -61,7 +61,7 @@ def test_the_closing_lines_blank_day_is_no_next_update(reviewer: Reviewer) -> No
     assert not [f for f in again.findings if f.family == "update"], "a blank day was read as a time"
     assert rewrite.dimensions == again.dimensions
     # Filled in, the same line is a dated promise and is credited as one.
-    filled = RulesEngine().judge(Message(text=rewrite.text.replace("[day]", "Friday")), reviewer.rubric)
+    filled = RulesEngine().judge(Message(text=rewrite.text.replace("[reply day]", "Friday")), reviewer.rubric)
     assert [f for f in filled.findings if f.family == "update"]
 
 

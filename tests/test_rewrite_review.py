@@ -53,8 +53,15 @@ def test_the_rewrite_scores_are_the_engines_review_of_the_unfilled_rewrite(revie
     assert review.rewrite.dimensions == again.dimensions and review.rewrite.verdict == again.verdict
     # A blank is not a date or a next update: both are still owed until the writer fills them in.
     assert {"new_date", "next_update"} <= {m.id for m in again.missing}
-    filled_in_full = RulesEngine().judge(Message(text=review.rewrite.text), reviewer.rubric)
-    assert "next_update" not in {m.id for m in filled_in_full.missing}, "a draft's own template is still credited"
+    # The scaffold's own blanks are blanks wherever they sit: the rewrite reviewed as a draft of its own (accepted
+    # in the editor, saved to a file) owes them too, and scores as its re-review said.
+    as_a_draft = RulesEngine().judge(Message(text=review.rewrite.text), reviewer.rubric)
+    assert {"new_date", "next_update"} <= {m.id for m in as_a_draft.missing}
+    assert [d.score for d in as_a_draft.dimensions] == [d.score for d in again.dimensions]
+    assert not [f for f in as_a_draft.findings if f.severity == "positive" and "[" in f.quote]
+    # A template's own blanks still read as its structure: "[new date]" is where its new date goes.
+    template = RulesEngine().judge(Message(text="The launch slips. New date: [new date]."), reviewer.rubric)
+    assert "new_date" not in {m.id for m in template.missing}
 
 
 def test_a_template_drafts_own_placeholders_are_judged_as_in_the_draft() -> None:
@@ -69,7 +76,7 @@ def test_an_edit_that_would_lower_a_score_is_dropped(reviewer: Reviewer) -> None
     worse = tuple(d.model_copy(update={"score": 1}) if d.id == "transparency" else d for d in draft.dimensions)
 
     def scores(text: str) -> Review:
-        # A stand-in engine that dislikes one edit: any rewrite with "ready by [date]" (read as "ready ___": a blank
+        # A stand-in engine that dislikes one edit: any rewrite with "ready by [date...]" (read as "ready ___": a blank
         # time is no time) loses transparency.
         return draft.model_copy(update={"dimensions": worse if "ready ___" in text else draft.dimensions})
 

@@ -47,7 +47,7 @@ def test_scaffold_fixes_phrases_and_adds_placeholders(reviewer: Reviewer) -> Non
     assert rewrite is not None
     body = rewrite.text
     assert "slight" not in body and "ASAP" not in body and "any inconvenience" not in body
-    assert "ready by [date]" in body
+    assert "ready by [date we can commit to]" in body
     # The date is asked for once, where the draft promised it, not again as a "New date:" step.
     assert "Next steps:" in body and "New date: [" not in body and "Owner: [" in body
     # The acknowledgement goes after the greeting, the next steps before the sign-off.
@@ -154,7 +154,9 @@ def test_rewrites_read_as_one_message(reviewer: Reviewer) -> None:
         text = review.rewrite.text
         assert len(_SORRY.findall(text)) <= max(1, len(_SORRY.findall(review.text))), message["id"]
         assert not re.search(r"by \[date\][^.\n]*by \[date\]", text), message["id"]
-        assert "hopefully by [date]" not in text and "by [date], hopefully" not in text, message["id"]
+        assert (
+            "hopefully by [date we can commit to]" not in text and "by [date we can commit to], hopefully" not in text
+        ), message["id"]
         # No sentence left as bare punctuation, and an ellipsis stays an ellipsis.
         assert not re.search(r"(?m)^[ \t]*[.,;:!?]+[ \t]*$", text), message["id"]
         assert text.count("...") >= review.text.count("...") - sum(f.quote.count("...") for f in review.problems), (
@@ -174,7 +176,7 @@ def test_flagged_phrases_go_and_next_steps_come_before_a_bare_name(reviewer: Rev
     assert rewrite is not None
     for phrase in ("because of the vendor", "only a slight", "nothing to worry about", "guarantee"):
         assert phrase not in rewrite.text, rewrite.text
-    assert "The launch is delayed." in rewrite.text and "live by [date]." in rewrite.text
+    assert "The launch is delayed." in rewrite.text and "live by [date we can commit to]." in rewrite.text
     assert rewrite.text.rstrip().endswith("\n\nSam") and rewrite.text.index("Next steps:") < rewrite.text.index("Sam")
     assert len(_SORRY.findall(rewrite.text)) == 1
 
@@ -331,8 +333,8 @@ def test_one_sentence_asks_for_one_date(reviewer: Reviewer) -> None:
     review = reviewer.review_text(draft)
     assert review.rewrite is not None
     text = review.rewrite.text
-    assert text.count("by [date]") == 1, text
-    assert "shipping by [date]" in text, text
+    assert text.count("by [date we can commit to]") == 1, text
+    assert "shipping by [date we can commit to]" in text, text
     # The vague time it did not replace is left to the writer, and the rewrite says so.
     assert any("already asks for a date" in u.reason for u in review.rewrite.unapplied)
 
@@ -347,7 +349,7 @@ def test_a_vague_time_made_into_the_new_date_is_not_asked_for_again_in_the_steps
     late = reviewer.review_text("Hi Dana,\n\nThe launch slipped. It will be ready ASAP.\n\nSam")
     assert late.rewrite is not None and "new_date" in {m.id for m in late.missing}
     text = late.rewrite.text
-    assert "It will be ready by [date]." in text and "New date:" not in text, text
+    assert "It will be ready by [date we can commit to]." in text and "New date:" not in text, text
     # A vague time for the next update is not the delivery date: the step that asks for that one stays.
     update = reviewer.review_text("Hi Dana,\n\nThe launch slipped. We will update you ASAP.\n\nSam")
     assert update.rewrite is not None and "New date:" in update.rewrite.text, update.rewrite.text
@@ -369,7 +371,7 @@ def test_a_second_stock_apology_is_cut_not_turned_into_another_sorry(reviewer: R
 def test_a_degree_word_goes_with_the_vague_time_it_qualifies(reviewer: Reviewer) -> None:
     review = reviewer.review_text("Hi Ana,\n\nYour replacement will ship fairly soon.\n\nThanks,\nBo")
     assert review.rewrite is not None
-    assert "ship by [date]" in review.rewrite.text, review.rewrite.text
+    assert "ship by [date we can commit to]" in review.rewrite.text, review.rewrite.text
     assert "fairly" not in review.rewrite.text
 
 
@@ -396,3 +398,18 @@ def test_a_sentence_that_says_more_than_its_flagged_words_is_kept(reviewer: Revi
     assert "That invoice is a forgery" in review.rewrite.text
     reasons = {u.quote: u.reason for u in review.rewrite.unapplied}
     assert "says more than the flagged words" in reasons["has nothing to do with us"]
+
+
+@pytest.mark.parametrize("greeting", ["Mr. Harris,", "Dana,", "Dr Patel,", "Team,"])
+def test_a_bare_name_on_the_first_line_is_the_greeting(reviewer: Reviewer, greeting: str) -> None:
+    """ "Mr. Harris," greets as "Dear Mr. Harris," does: the acknowledgement goes below it, never above it."""
+    draft = f"{greeting}\n\nThe unit arrived late because the courier lost it. We are looking into it.\n\nOlivia"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None and "I know [" in rewrite.text
+    assert rewrite.text.startswith(f"{greeting}\n\nI know [")
+
+
+def test_a_first_line_that_is_a_sentence_is_not_taken_for_a_greeting(reviewer: Reviewer) -> None:
+    draft = "The unit arrived late, and we are looking into it.\n\nOlivia"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None and rewrite.text.startswith("I know [")

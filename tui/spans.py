@@ -24,8 +24,6 @@ class Mark:
     severity: str
 
 
-
-
 def carry_marks(marks: Sequence[Mark], old: str, new: str) -> list[Mark]:
     """Marks moved from `old` to `new`: kept before the change, shifted after it, dropped where it touched them."""
     if old == new:

@@ -634,12 +634,50 @@ def _without_credit_inside_accusations(cues: list[Finding]) -> list[Finding]:
     return [f for f in cues if f.severity != "positive" or not inside_one(f)]
 
 
+_BULLET_LINE = re.compile(r"(?m)^[ \t]*[-*•][^\n]*")
+
+
+def _with_scaffold_blanks_emptied(text: str, rubric: Rubric) -> str:
+    """`text` read as the rewrite's re-review reads the scaffold's blanks (`reviewer.rewrite.unfilled`), at the same
+    offsets: the inside of every blank the scaffold writes ("[what this changes for you: your launch...]") turns to
+    spaces, since an instruction to the writer is not the writer's words ("your launch" there acknowledges nothing);
+    a list line holding one ("- Next update: [day and time], then [cadence]") is read as not there, and so is a
+    "Next steps:" heading with nothing filled in under it. Wherever the blank sits: the rewrite, the editor after
+    accepting it, a saved file. The text itself when it holds none (the usual case: no copy)."""
+    blanks, lines = rubric.scaffold_blanks, rubric.scaffold_lines
+    if lines is None or "[" not in text or not lines.search(text):
+        return text
+    from reviewer.rewrite import NEXT_STEPS_HEADING
+
+    def spaces(m: re.Match[str]) -> str:
+        return " " * len(m.group(0))
+
+    emptied = _BULLET_LINE.sub(lambda m: spaces(m) if lines.search(m.group(0)) else m.group(0), text)
+    if blanks is not None:
+        emptied = blanks.sub(lambda m: "[" + " " * (len(m.group(0)) - 2) + "]", emptied)
+    heading = re.escape(NEXT_STEPS_HEADING)
+    # A heading followed only by emptied lines (or nothing) before the next paragraph or the end.
+    return re.sub(rf"(?m)^[ \t]*{heading}[ \t]*(?=(?:\n[ \t]*)*(?:\Z|\n[^-*•\s]))", spaces, emptied)
+
+
+def _without_credit_touching_blanks(cues: list[Finding], written: str, rubric: Rubric) -> list[Finding]:
+    """A strength whose match reaches into a scaffold's blank is not one yet ("Next update: [day and time], then
+    [cadence]" promises no time until it is filled in), as the rewrite's own re-review reads it."""
+    if rubric.scaffold_blanks is None:
+        return cues
+    spans = [(m.start(), m.end()) for m in rubric.scaffold_blanks.finditer(written)]
+    return [f for f in cues if f.severity != "positive" or not any(f.start < j and i < f.end for i, j in spans)]
+
+
 def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> Analysis:
     """With `scored_only`, the word features are only those the rubric's fitted scorer weighs (enough to score;
     the fit wants them all)."""
-    text = message.text
+    written = message.text
+    text = _with_scaffold_blanks_emptied(written, rubric)
     news = profile(text, rubric.lexicon.news, message.situation)
     cues = _without_credit_inside_accusations(find_cues(text, rubric, news))
+    if text is not written:
+        cues = _without_credit_touching_blanks(cues, written, rubric)
     suppressions = Suppressions(rules=message.ignore, phrases=message.allow)
     kept = list(apply_suppressions(suppressions, text, cues, ()).findings) if suppressions else cues
     check_findings, missing, check_parts = run_checks(text, rubric, news, kept)
@@ -650,6 +688,8 @@ def analyse(message: Message, rubric: Rubric, *, scored_only: bool = False) -> A
         final = apply_suppressions(suppressions, text, cues + check_findings, missing)
         kept, check_findings, missing, notes = list(final.findings), [], list(final.missing), final.notes
     evidence = sorted(kept + check_findings, key=lambda f: (f.start, -SEVERITY_ORDER[f.severity]))
+    if text is not written:  # quotes as the writer wrote them
+        evidence = [f.model_copy(update={"quote": written[f.start : f.end]}) for f in evidence]
     analysis = analysed(text)
     features = review_features(
         text=text,

@@ -181,4 +181,4 @@ def test_the_fix_a_line_names_is_the_safe_fix_the_editor_and_the_tui_make(
     out = capsys.readouterr().out
     assert "(fix: delete “because your team failed to send the content on time”)" in out, out
     assert "“Your team failed to send the figures”" in out and "(no automatic fix: reword it)" in out, out
-    assert "(fix: 'by [date]')" in out
+    assert "(fix: 'by [date we can commit to]')" in out

@@ -164,7 +164,9 @@ def test_the_fix_hint_says_what_ctrl_f_really_does(reviewer: Reviewer) -> None:
     )
     lexicon = reviewer.rubric.lexicon
     later = next(f for f in review.findings if f.quote == "later this week")
-    assert later.replacement == "by [date]" and apply_finding(text, later, lexicon) is None  # it would drop a date
+    assert (
+        later.replacement == "by [date we can commit to]" and apply_finding(text, later, lexicon) is None
+    )  # it would drop a date
     assert hints["later this week"] == "(no automatic fix: reword it yourself)"
     for finding in review.findings:
         preview = preview_fix(text, finding, lexicon)

@@ -113,3 +113,43 @@ def test_changes_with_three_unchanged_words_between_them_stay_apart() -> None:
     styled = [(content.plain[s.start : s.end].strip(), s.style) for s in content.spans]
     assert styled == [("ASAP", DELETED), ("by Friday", INSERTED), ("slight", DELETED)]
     assert "and fix the" in content.plain
+
+
+async def test_an_accepted_scaffold_scores_as_its_dialog_said_and_is_not_scaffolded_twice(reviewer: Reviewer) -> None:
+    """The blanks of an accepted scaffold are read as blanks in the editor too (no credit for the words inside
+    "[what this changes for you: your launch ...]"), so the live scores are the ones the dialog showed; and asking for
+    a rewrite again does not stack a second "Next steps:" block of the same blanks."""
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None and review.rewrite is not None and review.rewrite.overall is not None
+        assert "Next steps:" in review.rewrite.text
+        await pilot.press("ctrl+r")
+        await pilot.press("a")
+        await settle(pilot)
+        accepted = screen.review
+        assert accepted is not None and accepted.text == review.rewrite.text
+        # The same scores; the overall within a hair (the blank keeps its brackets and "by", a length measure).
+        assert [d.score for d in accepted.dimensions] == [d.score for d in review.rewrite.dimensions or ()]
+        assert abs(accepted.overall - review.rewrite.overall) < 0.05
+        assert not [f for f in accepted.findings if f.severity == "positive" and "[" in f.quote]
+        again = accepted.rewrite
+        assert again is None or again.text.count("Next steps:") == 1
+
+
+async def test_the_rewrite_screen_lists_what_it_could_not_fix(reviewer: Reviewer) -> None:
+    draft = (
+        "Hi Dana,\n\nThe launch slipped a bit on Friday because your team took a week to approve the designs.\n\nSam"
+    )
+    app = make_app(reviewer=reviewer, text=draft, review_delay=0.0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        review = screen.review
+        assert review is not None and review.rewrite is not None and review.rewrite.unapplied
+        await pilot.press("ctrl+r")
+        shown = str(app.screen.query_one("#rewrite-scores", Static).render())
+        for unfixed in review.rewrite.unapplied:
+            assert f"not fixed: “{unfixed.quote[:20]}" in shown and unfixed.reason in shown

@@ -26,7 +26,7 @@ from reviewer.errors import InputError
 from reviewer.facts import compare_facts
 from reviewer.models import Finding, Review
 from reviewer.models import Message as ReviewRequest
-from reviewer.render import rewrite_score_lines
+from reviewer.render import left_to_the_writer, rewrite_score_lines
 from reviewer.service import Reviewer
 from tui.deep_review import DeepReviewRunner
 from tui.files import AskForPath, ConfirmOverwrite, Draft, DraftFile, Refuse, SavePlan, Write
@@ -447,7 +447,10 @@ class ReviewScreen(Screen[None]):
         rewrite, stale = owner.rewrite, owner.text != draft
         assert rewrite is not None
         facts = compare_facts(draft, rewrite.text) if stale else rewrite.changed_facts
-        scores = " ".join(line.strip() for line in rewrite_score_lines(owner, width=10_000))
+        # One line each (unwrapped): the scores, what filling the blanks is worth, and what it could not fix with
+        # why (the score line may point at it: "what it could not fix is below").
+        lines = [line.strip() for line in rewrite_score_lines(owner, width=10_000)] + left_to_the_writer(rewrite)
+        scores = "\n".join(lines)
 
         def closed(accepted: bool | None) -> None:
             if accepted:
