@@ -11,12 +11,21 @@ what the verdict then means for an exit code is `reviewer.hook`'s business. In o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reviewer.models import Finding, Severity, Verdict
 
 BLOCKING_SEVERITIES: tuple[Severity, ...] = ("minor", "major", "critical")
+
+
+def shown_score(overall: float) -> str:
+    """An overall score for a person: one decimal, rounded down, so a shown score never reaches a threshold the
+    score itself misses (2.58 is "2.5", not a "2.6" that reads as not below block_below 2.6). JSON keeps two."""
+    return f"{math.floor(overall * 10 + 1e-9) / 10:.1f}"
+
+
 """The severities `block_on` may name (a positive finding never blocks)."""
 
 
@@ -44,7 +53,7 @@ def blocking_reasons(
         f"{f.severity} finding {f.rule}" for f in findings if f.severity in gate.block_on and f.severity != "positive"
     ]
     if overall < gate.block_below:
-        reasons.append(f"overall {overall:.1f} is below block_below {gate.block_below:g}")
+        reasons.append(f"overall {shown_score(overall)} is below block_below {gate.block_below:g}")
     for dimension, minimum in gate.dimension_block_below.items():
         score = (dimensions or {}).get(dimension)
         if score is not None and score < minimum:

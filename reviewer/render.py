@@ -6,6 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
+from reviewer.gate import shown_score
 from reviewer.models import Finding, Review, Rewrite
 from reviewer.text import clip
 
@@ -60,7 +61,7 @@ def rewrite_score_lines(review: Review, width: int = 110) -> list[str]:
     by = f", scored by the {rewrite.scored_by} engine" if rewrite.scored_by else ""
     line = f"  Rewrite as it stands (placeholders unfilled{by}): " + ", ".join(pairs)
     if rewrite.overall is not None:
-        line += f"; overall {draft_overall:.1f}→{rewrite.overall:.1f}"
+        line += f"; overall {shown_score(draft_overall)}→{shown_score(rewrite.overall)}"
     if rewrite.verdict is not None:
         line += f" ({rewrite.verdict})"
     if rewrite.verdict == "block":
@@ -93,7 +94,7 @@ def filled_projection(review: Review) -> str:
     verdict = f" ({rewrite.filled_verdict})" if rewrite.filled_verdict else ""
     return (
         f"Once its blanks are filled in (projected with sample values such as “Friday at 10:00”): "
-        f"overall {rewrite.overall:.1f}→{rewrite.filled_overall:.1f}{verdict}."
+        f"overall {shown_score(rewrite.overall)}→{shown_score(rewrite.filled_overall)}{verdict}."
     )
 
 
@@ -116,7 +117,7 @@ def render_text(
 
     out: list[str] = []
     verdict = paint(review.verdict.upper(), review.verdict)
-    out.append(f"{source}: {verdict}  overall {review.overall:.1f}/5  ({review.engine})")
+    out.append(f"{source}: {verdict}  overall {shown_score(review.overall)}/5  ({review.engine})")
     out.append("")
     width = max(len(d.title) for d in review.dimensions)
     for dim in review.dimensions:

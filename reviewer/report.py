@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from reviewer.gate import Gate, blocking_reasons
+from reviewer.gate import Gate, blocking_reasons, shown_score
 from reviewer.hook import ExitPolicy
 from reviewer.models import Finding, Review
 from reviewer.render import line_col, render_text, terminal_safe
@@ -128,7 +128,7 @@ def judge(path: str, review: Review, gate: Gate, policy: ExitPolicy) -> Judged:
 def decision(judged: Judged) -> str:
     """What the gate decided and why: `block (overall 2.0/5, rules): blocked: critical finding blame-client`."""
     review = judged.review
-    head = f"{review.verdict} (overall {review.overall:.1f}/5, {review.engine})"
+    head = f"{review.verdict} (overall {shown_score(review.overall)}/5, {review.engine})"
     if judged.passed:
         return f"{head}: passes the gate"
     return f"{head}: blocked: " + "; ".join(judged.reasons)

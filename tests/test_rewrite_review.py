@@ -12,6 +12,7 @@ import pytest
 
 from reviewer import Reviewer
 from reviewer.engines.rules import RulesEngine
+from reviewer.gate import shown_score
 from reviewer.models import Message, Review
 from reviewer.render import rewrite_score_lines
 from reviewer.rewrite import RESCORE_BUDGET, no_rewrite_reason, scaffold_rewrite, unfilled, with_sample_values
@@ -257,7 +258,10 @@ def test_blanks_are_never_credited_but_what_filling_them_is_worth_is_projected(t
     script = Path(sys.executable).with_name("candor")
     shown = subprocess.run([str(script), "check", str(path)], capture_output=True, text=True, check=False).stdout
     shown = " ".join(shown.split())  # as one line, however it was wrapped
-    assert f"overall {rewrite.overall:.1f}→{rewrite.filled_overall:.1f} ({rewrite.filled_verdict})" in shown
+    assert (
+        f"overall {shown_score(rewrite.overall)}→{shown_score(rewrite.filled_overall)} ({rewrite.filled_verdict})"
+        in shown
+    )
     assert "Once its blanks are filled in" in shown
 
 

@@ -182,3 +182,12 @@ def test_the_fix_a_line_names_is_the_safe_fix_the_editor_and_the_tui_make(
     assert "(fix: delete “because your team failed to send the content on time”)" in out, out
     assert "“Your team failed to send the figures”" in out and "(no automatic fix: reword it)" in out, out
     assert "(fix: 'by [date we can commit to]')" in out
+
+
+@pytest.mark.parametrize(("overall", "shown"), [(2.58, "2.5"), (3.79, "3.7"), (3.8, "3.8"), (2.6, "2.6"), (5.0, "5.0")])
+def test_a_shown_score_never_reaches_a_threshold_the_score_misses(overall: float, shown: str) -> None:
+    from reviewer.gate import Gate, blocking_reasons, shown_score
+
+    assert shown_score(overall) == shown
+    reasons = blocking_reasons(overall, [], Gate())
+    assert reasons == ([f"overall {shown} is below block_below 2.6"] if overall < 2.6 else [])

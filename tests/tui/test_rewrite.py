@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 from tui_helpers import DRAFT, ModelStyleEngine, deep_settled, fixed_engine, settle, top, until
 
+from reviewer.gate import shown_score
 from reviewer.service import Reviewer
 from tui.app import make_app
 from tui.screens.rewrite import RewriteScreen
@@ -51,7 +52,7 @@ async def test_the_rewrite_screen_shows_the_rewrites_scores_next_to_the_drafts(r
         assert "placeholders unfilled" in shown
         for before, after in zip(review.dimensions, review.rewrite.dimensions, strict=True):
             assert f"{before.title} {before.score}→{after.score}" in shown
-        assert review.rewrite.overall is not None and f"→{review.rewrite.overall:.1f}" in shown
+        assert review.rewrite.overall is not None and f"→{shown_score(review.rewrite.overall)}" in shown
 
 
 async def test_closing_the_rewrite_changes_nothing_and_copy_puts_it_on_the_clipboard(reviewer: Reviewer) -> None:

@@ -6,6 +6,8 @@ import re
 
 from textual.content import Content
 
+from reviewer.gate import shown_score
+
 SEVERITY_STYLE = {"critical": "bold $error", "major": "$error", "minor": "$warning", "positive": "$success"}
 SEVERITY_ICON = {"critical": "▲", "major": "●", "minor": "○", "positive": "✓"}
 VERDICT_STYLE = {"send": "bold reverse $success", "revise": "bold reverse $warning", "block": "bold reverse $error"}
@@ -24,7 +26,7 @@ def bar(score: int) -> Content:
 
 
 def verdict_badge(verdict: str, overall: float) -> Content:
-    return Content.assemble((f" {verdict.upper()} ", VERDICT_STYLE.get(verdict, "bold")), f" {overall:.1f}/5")
+    return Content.assemble((f" {verdict.upper()} ", VERDICT_STYLE.get(verdict, "bold")), f" {shown_score(overall)}/5")
 
 
 def reason(rationale: str) -> str:
