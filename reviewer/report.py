@@ -145,13 +145,11 @@ def _clean(message: str) -> str:
 
 def fix_labels(review: Review, lexicon: Lexicon) -> Callable[[Finding], str | None]:
     """What each finding's fix really does, in a few words: the safe fix (`rewrite.preview_fix`, the same as the
-    TUI's Ctrl+F and the editor's quick fix), not the bare suggestion; None for a finding with neither."""
+    TUI's Ctrl+F and the editor's quick fix), not the bare suggestion, or that there is none ("no automatic fix:
+    reword it"), for every problem, as the TUI says it for every one."""
 
     def label(finding: Finding) -> str | None:
-        preview = preview_fix(review.text, finding, lexicon)
-        if preview is None and finding.replacement is None:
-            return None
-        return fix_label(finding, preview)
+        return fix_label(finding, preview_fix(review.text, finding, lexicon))
 
     return label
 

@@ -191,3 +191,17 @@ def test_a_shown_score_never_reaches_a_threshold_the_score_misses(overall: float
     assert shown_score(overall) == shown
     reasons = blocking_reasons(overall, [], Gate())
     assert reasons == ([f"overall {shown} is below block_below 2.6"] if overall < 2.6 else [])
+
+
+def test_every_problem_line_says_its_fix_or_that_there_is_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A phrase with no suggested replacement ("Mistakes were made") is told "no automatic fix" too, as the TUI
+    says it, not left without a word."""
+    text = "Hi Dana,\n\nMistakes were made, and the report slipped a bit. Just a quick note: it ships ASAP.\n\nSam\n"
+    main(["check", str(write(tmp_path, "late.txt", text)), "--format", "line"])
+    problems = [
+        line for line in capsys.readouterr().out.splitlines() if not re.search(r" (missing-|verdict|candor:)", line)
+    ]
+    assert len(problems) >= 3, problems
+    assert all("(fix: " in line or "(no automatic fix: reword it)" in line for line in problems), problems
