@@ -194,7 +194,7 @@ _FAMILY_ABSENT = {
 }
 """Only strengths are named by their absence: "no blame" is never what held a score down."""
 _TEXT_MEASURE = {
-    "log_words": ("short ({words} words)", "long ({words} words)"),
+    "log_words": ("short ({words})", "long ({words})"),
     "second_person": ("little “you”", "much “you”"),
     "first_plural": ("little “we”", "much “we”"),
     "first_singular": ("no “I”", "much “I”"),
@@ -234,7 +234,8 @@ def describe_feature(name: str, value: float, mean: float) -> str | None:
     if kind == "severity":
         return "a critical finding"
     if kind == "text" and what in _TEXT_MEASURE:
-        return _TEXT_MEASURE[what][above].format(words=round(math.expm1(value)))
+        words = round(math.expm1(value))
+        return _TEXT_MEASURE[what][above].format(words=f"{words} word{'' if words == 1 else 's'}")
     return None
 
 

@@ -78,11 +78,11 @@ class CandorApp(App[None]):
             yield SystemCommand("Save as…", "Save the draft to a new file (F12)", review.action_save_as)
             yield SystemCommand("Open…", "Open a .txt, .md or .eml draft (Ctrl+O)", review.action_open)
             yield SystemCommand(
-                "Next finding", "Move the cursor to the next flagged phrase (Ctrl+N)", review.action_next_finding
+                "Next finding", "Move the cursor to the next flagged problem (Ctrl+N)", review.action_next_finding
             )
             yield SystemCommand(
                 "Previous finding",
-                "Move the cursor to the previous flagged phrase (Shift+F8)",
+                "Move the cursor to the previous flagged problem (Shift+F8)",
                 review.action_previous_finding,
             )
             yield SystemCommand("Fix phrase", "Apply the fix of the phrase at the cursor (Ctrl+F)", review.action_fix)

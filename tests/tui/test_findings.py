@@ -48,7 +48,7 @@ async def test_next_and_previous_finding_keys_walk_the_phrases_in_order(reviewer
         screen = app.review_screen
         await settle(pilot)
         assert screen.review is not None
-        starts = sorted({m.start for m in screen.editor.marks})
+        starts = sorted({m.start for m in screen.editor.marks if m.severity != "positive"})
         assert len(starts) >= 3
         editor = screen.editor
         seen = []
@@ -174,3 +174,19 @@ async def test_a_phrase_selected_by_ctrl_n_says_that_typing_replaces_it(reviewer
         await pilot.press("right")  # an arrow keeps the phrase: nothing selected, nothing to say
         assert not editor.selected_text and editor.text == DRAFT
         assert "typing replaces" not in str(editor.border_subtitle)
+
+
+async def test_the_next_finding_key_skips_what_already_works(reviewer: Reviewer) -> None:
+    """Ctrl+N walks the problems: a green "working well" phrase is not a stop on the way to the next fix."""
+    draft = "Hi Dana,\n\nI'm sorry: we missed the handover. Thanks for your patience. It ships ASAP.\n\nSam"
+    app = make_app(reviewer=reviewer, text=draft, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.review_screen
+        await settle(pilot)
+        marks = screen.editor.marks
+        assert any(m.severity == "positive" for m in marks) and any(m.severity != "positive" for m in marks)
+        editor = screen.editor
+        for _ in range(len(marks) + 1):
+            await pilot.press("ctrl+n")
+            here = editor.offset_of(editor.selection.start)
+            assert all(m.severity != "positive" for m in marks if m.start == here), here

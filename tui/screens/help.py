@@ -17,7 +17,7 @@ help or hurt.
 
 | Key | Does |
 |---|---|
-| Ctrl+N / F8, Shift+F8 | next / previous flagged phrase (moves the cursor, shows why) |
+| Ctrl+N / F8, Shift+F8 | next / previous flagged problem (moves the cursor, shows why; what works is skipped) |
 | Ctrl+F | apply the fix of the phrase at the cursor (Ctrl+Z undoes it) |
 | Ctrl+L | deep review with the model (runs in the background) |
 | Esc | cancel a running deep review |

@@ -204,7 +204,7 @@ class ReviewScreen(Screen[None]):
                 ("Candor", "bold $accent"),
                 f"  {self.file.name}",
                 (marker, "$warning"),
-                (f"  {words} words", "$text-muted"),
+                (f"  {words} word{'' if words == 1 else 's'}", "$text-muted"),
             )
         )
         verdict = self.query_one("#verdict", Static)
@@ -328,9 +328,11 @@ class ReviewScreen(Screen[None]):
         editor = self.editor
         selection = editor.selection
         here = editor.offset_of(min(selection.start, selection.end))
-        target = step_to(editor.marks, here, selected=selection.start != selection.end, direction=direction)
+        # Problems only: a writer stepping through what to fix need not stop on what already works (green).
+        problems = [m for m in editor.marks if m.severity != "positive"]
+        target = step_to(problems, here, selected=selection.start != selection.end, direction=direction)
         if target is None:
-            self.set_status("No flagged phrases.", "info")
+            self.set_status("No flagged phrases to fix.", "info")
             return
         self._go_to(target, focus=True)
 
