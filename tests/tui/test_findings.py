@@ -87,11 +87,14 @@ async def test_fix_key_applies_the_replacement_and_undo_restores_the_draft(revie
         assert screen.review is not None and screen.review.text == expected
         assert all((f.rule, f.start) != (finding.rule, finding.start) for f in screen.review.findings)
 
+        assert "Ctrl+Z undoes it" in status_text(app)
+
         await pilot.press("ctrl+z")
         assert screen.editor.text == DRAFT
         assert not screen.modified
         await settle(pilot)
         assert screen.review is not None and screen.review.text == DRAFT
+        assert "Fixed" not in status_text(app)  # undone: the status no longer says it is fixed
 
 
 async def test_fix_key_on_a_phrase_without_a_safe_fix_changes_nothing(reviewer: Reviewer) -> None:

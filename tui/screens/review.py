@@ -78,6 +78,8 @@ class ReviewScreen(Screen[None]):
         self.deep_engine_name = deep_engine_name
         self._initial = draft
         self._initial_context = (situation, client)
+        self._status_is_about: str | None = None
+        """The editor text an action's status line speaks of ("Fixed ..."), until the text changes."""
         self.file = DraftFile.of(draft)
         self.live = LiveReview(
             reviewer,
@@ -253,6 +255,11 @@ class ReviewScreen(Screen[None]):
 
     @on(TextArea.Changed, "#editor")
     def _draft_changed(self) -> None:
+        if self._status_is_about is not None and self._status_is_about != self.editor.text:
+            # "Fixed “ASAP”. Ctrl+Z undoes it." is about the text it made: once that changes (undone, typed over),
+            # it would say what is no longer so.
+            self._status_is_about = None
+            self.set_status("")
         self._update_title()
         self.live.schedule()
         self._check_deep_stale()
@@ -365,6 +372,7 @@ class ReviewScreen(Screen[None]):
             return
         self.editor.replace_text(preview.fixed)
         self.set_status(Content.assemble("Fixed ", (f"“{finding.quote}”", "bold"), ". Ctrl+Z undoes it."), "success")
+        self._status_is_about = self.editor.text
         self.live.schedule(0)
 
     # --- deep review -----------------------------------------------------------------------------------------------
@@ -459,6 +467,7 @@ class ReviewScreen(Screen[None]):
                 self.editor.replace_text(rewrite.text)
                 self.editor.focus()
                 self.set_status("Rewrite accepted into the editor. Ctrl+Z brings your draft back.", "success")
+                self._status_is_about = self.editor.text
                 self.live.schedule(0)
 
         self.app.push_screen(RewriteScreen(draft, rewrite, facts, stale=stale, scores=scores), closed)
