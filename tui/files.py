@@ -67,7 +67,8 @@ def load_draft(path: Path, settings: Settings) -> Draft:
         origin=path,
         save_path=None,
         stamp=None,
-        note=f"{path.name}: {what}; Ctrl+S saves to a new file so the original stays whole",
+        # What was left out, as `candor check` names it ("Left out the signature ..."), so the writer knows.
+        note=" ".join((f"{path.name}: {what}; Ctrl+S saves to a new file so the original stays whole.", *parsed.notes)),
     )
 
 

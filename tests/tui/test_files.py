@@ -194,3 +194,18 @@ async def test_save_as_onto_the_email_it_came_from_offers_a_new_file_instead(
         assert offered.read_text(encoding="utf-8").startswith("XHi Dana,")
         assert screen.save_path == offered and not screen.modified
     assert eml.read_bytes() == original
+
+
+def test_an_email_opened_says_what_was_left_out_as_candor_check_does(tmp_path: Path, reviewer: Reviewer) -> None:
+    from reviewer.inputs import read_source
+
+    eml = tmp_path / "reply.eml"
+    eml.write_text(
+        "From: sam@example.com\nTo: ana@example.com\nSubject: Re: launch\n\nHi Ana,\n\nThe launch slips to Friday. "
+        "I'm sorry.\n\nSam\n-- \nSam Lee, Acme\n\nOn Mon, 2 Jun 2025, Ana wrote:\n> Where is it?\n",
+        encoding="utf-8",
+    )
+    draft = load_draft(eml, reviewer.settings)
+    left_out = read_source(str(eml), max_bytes=10**6, max_chars=10**6).notes
+    assert left_out and all(note in (draft.note or "") for note in left_out)
+    assert "Left out" in (draft.note or "") and draft.save_path is None
