@@ -28,7 +28,9 @@ def _table(header: list[str], rows: list[list[str]], markdown: bool) -> list[str
 def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = False) -> str:
     h = "## " if markdown else ""
     out = []
-    title = f"Candor eval: engine {meta['engine']}, split {meta['split']}, {figures['n']} examples"
+    # A named set has splits; a file (--data FILE) is reviewed whole.
+    where = f"split {meta['split']}" if "/" in str(meta.get("data", "")) else f"set {meta.get('data', meta['split'])}"
+    title = f"Candor eval: engine {meta['engine']}, {where}, {figures['n']} examples"
     out.append(("# " if markdown else "") + title)
     out.append("")
     out.append(f"{h}Agreement with gold scores (95% bootstrap intervals)")
@@ -44,14 +46,19 @@ def render(meta: dict[str, Any], figures: dict[str, Any], *, markdown: bool = Fa
     )
     out.append("")
     out.append(f"{h}Phrase spans (overlap match)")
-    out += _table(
-        ["family", "gold", "predicted", "precision", "recall", "f1"],
-        [
-            [fam, str(v["gold"]), str(v["predicted"]), f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}"]
-            for fam, v in figures["spans"].items()
-        ],
-        markdown,
-    )
+    if not figures["spans"]["all"]["gold"]:
+        # A set labelled with scores only: every flag would read as wrong (precision 0.00), which measures nothing.
+        out.append("No problem phrases are labelled in this set: span figures not measured.")
+    else:
+        out += _table(
+            ["family", "gold", "predicted", "precision", "recall", "f1"],
+            [
+                [fam, str(v["gold"]), str(v["predicted"]), f"{v['precision']:.2f}", f"{v['recall']:.2f}"]
+                + [f"{v['f1']:.2f}"]
+                for fam, v in figures["spans"].items()
+            ],
+            markdown,
+        )
     out.append("")
     out.append(f"{h}Most wrong examples")
     out += _table(

@@ -205,3 +205,16 @@ def test_a_message_the_model_cannot_review_is_reported_and_left_out() -> None:
     assert failures == [(bad, "the model's reply was not a valid review after one repair: not JSON")]
     with pytest.raises(EngineError):
         runner.run_engine(review, examples)  # the rules engine's runs never swallow an error
+
+
+def test_a_set_labelled_with_scores_only_reports_no_span_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A team's own file with gold scores but no `spans`: the span table would show every flag as wrong."""
+    rows = [json.loads(line) for line in runner.REALISTIC_DEV.read_text(encoding="utf-8").splitlines()[:6]]
+    data = tmp_path / "my_team.jsonl"
+    data.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "spans"}) + "\n" for r in rows), "utf-8")
+    assert main(["eval", "--data", str(data), "--out", str(tmp_path / "runs"), "--resamples", "50"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert out.startswith("Candor eval: engine rules, set my_team.jsonl, 6 examples")
+    assert "No problem phrases are labelled in this set" in out and "| blame |" not in out and "blame  " not in out
