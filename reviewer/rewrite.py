@@ -440,20 +440,30 @@ def _one_placeholder_per_sentence(
     text: str, edits: list[_Edit], unapplied: list[UnappliedFix]
 ) -> tuple[list[_Edit], list[UnappliedFix]]:
     """Two vague times in one sentence both becoming "by [date]" read as a form to fill in twice: the last one
-    (usually the commitment the sentence ends on) asks for the date, the earlier ones are left to the writer."""
+    (usually the commitment the sentence ends on) asks for the date. An earlier one right beside it, with only a
+    comma or a space between ("in due course, once things settle"), goes into the same blank, since leaving it would
+    stack two timings ("in due course, by [date]"); other earlier ones are left to the writer."""
     kept: list[_Edit] = []
-    asked: set[int] = set()
+    asked: dict[int, int] = {}  # sentence start -> the index in `kept` of the edit that asks for its date
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
         if edit.new and "[" in edit.new and edit.finding.family == "vague_timing":
             sentence = sentence_at(text, edit.start).start
             if sentence in asked:
+                later = kept[asked[sentence]]
+                if edit.end <= later.start and _BESIDE.fullmatch(text, edit.end, later.start):
+                    kept[asked[sentence]] = _Edit(edit.start, later.end, later.new, later.finding)
+                    continue
                 unapplied.append(
                     _left_to_writer(edit.finding, "its sentence already asks for a date: reword this one yourself")
                 )
                 continue
-            asked.add(sentence)
+            asked[sentence] = len(kept)
         kept.append(edit)
     return kept, unapplied
+
+
+_BESIDE = re.compile(r"[ \t]*,?[ \t]*")
+"""What may separate two vague times that become one blank: nothing but a comma and spaces."""
 
 
 def _apply(text: str, edits: Sequence[_Edit]) -> str:

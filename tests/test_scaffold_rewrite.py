@@ -413,3 +413,15 @@ def test_a_first_line_that_is_a_sentence_is_not_taken_for_a_greeting(reviewer: R
     draft = "The unit arrived late, and we are looking into it.\n\nOlivia"
     rewrite = reviewer.review_text(draft).rewrite
     assert rewrite is not None and rewrite.text.startswith("I know [")
+
+
+def test_two_vague_times_side_by_side_become_one_blank(reviewer: Reviewer) -> None:
+    """ "in due course, once things settle" is one vague time said twice: it becomes one "by [...]", not "in due
+    course, by [...]" (two timings stacked)."""
+    draft = (
+        "Hello,\n\nThe migration is postponed. A new date will be communicated in due course, once things settle.\n\nIT"
+    )
+    review = reviewer.review_text(draft)
+    assert review.rewrite is not None
+    assert "A new date will be communicated by [date we can commit to]." in review.rewrite.text
+    assert not any(u.quote in ("in due course", "once things settle") for u in review.rewrite.unapplied)
