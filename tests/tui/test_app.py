@@ -141,3 +141,20 @@ def test_an_unknown_situation_is_refused_with_one_line_and_exit_2(
     assert "unknown situation" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="unknown situation"):
         make_app(text=DRAFT, situation="bogus")
+
+
+async def test_a_narrow_terminal_puts_the_side_panel_under_the_editor(reviewer: Reviewer) -> None:
+    """Side by side at 60 columns the draft kept a dozen; below 72 the scores go under it and the draft keeps the
+    width (acceptance pass: 'inconveni / ence')."""
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(60, 30)) as pilot:
+        await settle(pilot)
+        screen = app.review_screen
+        editor, side = screen.editor.region, screen.query_one("#side").region
+        assert editor.width >= 50 and side.y >= editor.bottom
+    app = make_app(reviewer=reviewer, text=DRAFT, review_delay=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.review_screen
+        editor, side = screen.editor.region, screen.query_one("#side").region
+        assert side.x >= editor.right and side.y == editor.y

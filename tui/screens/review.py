@@ -50,6 +50,8 @@ SELECTED = "selected: typing replaces it"
 
 
 class ReviewScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
+    """Below 72 columns the side panel goes under the editor (app.tcss): side by side, the editor kept a dozen."""
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f12", "save_as", "Save as", show=False),
