@@ -27,7 +27,7 @@ def finding_prompt(finding: Finding, *, fixable: bool) -> Content:
     style = SEVERITY_STYLE[finding.severity]
     fix = "  · Ctrl+F fixes" if fixable and finding.severity != "positive" else ""
     return Content.assemble(
-        (f"{SEVERITY_ICON[finding.severity]} {finding.severity:<8}", style),
+        (f"{SEVERITY_ICON[finding.severity]} {finding.severity:<9}", style),  # "positive " + quote, never run together
         (f"“{shorten(finding.quote, 60)}”", "bold"),
         (fix, "$accent"),
         "\n",
