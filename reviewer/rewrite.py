@@ -221,6 +221,46 @@ def _with_its_commas(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_GOES_ON = re.compile(r"[ \t]+(?!(?:and|but|so|or|to|for|if|when|while|because|as|with|at|on|in|once)\b)[a-z]")
+"""After a vague time, a word that carries its phrase on ("as soon as we can [manage]", "soon [slipped]"): the
+blank would leave that word stranded."""
+_REQUEST = re.compile(
+    r"\b(?:please(?! (?:rest|be) assured| note| be aware)|let (?:me|us) know|tell (?:me|us)|e-?mail (?:me|us)"
+    r"|contact (?:me|us)|if you)\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(r"\b(?:if|unless|whether|always)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[.!?,;:()]|\b(?:but|and|so|while|although|though|however)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|had|did)\b(?! (?:going|due|to)\b)", re.I)
+_FUTURE = re.compile(r"\b(?:will|we'll|i'll|going to|plan(?:s|ning)? to|aim to|expect to|intend to|hope to)\b", re.I)
+_QUOTED = re.compile(r"[\"“][^\"“”\n]{1,200}[\"”]")
+
+
+def _no_date_owed_here(text: str, start: int, end: int, lexicon: Lexicon) -> str | None:
+    """Why a vague time may not become "by [date]", or None when it may. The blank asks the writer for the date
+    of something they promise; it does not belong in a request to the reader ("please tell me asap"), a condition
+    or a standing rule ("if things change down the line", "always goes out asap"), a past event ("this was done
+    asap"), a negation ("not something we plan to build in the near future"), a quotation, or where the next word
+    carries the phrase on ("as soon as we can manage")."""
+    sentence = sentence_at(text, start)
+    words = text[sentence.start : sentence.end]
+    # Its own clause: "we have no further ETA, but will update you asap" is no negation of the update.
+    before = _CLAUSE_BREAK.split(text[sentence.start : start])[-1]
+    if _GOES_ON.match(text, end):
+        return "its sentence goes on from the vague time, so a date blank would not fit: reword it yourself"
+    if any(m.start() <= start - sentence.start and end - sentence.start <= m.end() for m in _QUOTED.finditer(words)):
+        return "it is inside a quotation: reword it yourself if the date is yours to give"
+    if _REQUEST.search(before):
+        return "it is what you ask of the reader, not a time you promise: reword it yourself"
+    if _CONDITION.search(text[sentence.start : start]):
+        return "it sits in a condition or a standing rule, not a time you promise: reword it yourself"
+    if set(re.findall(r"[a-z']+", before.lower())) & lexicon.features.negation or "n't " in before.lower():
+        return "it is negated, so a date blank would change what it says: reword it yourself"
+    if _PAST.search(words) and not _FUTURE.search(words):
+        return "it tells what already happened, not a time you promise: reword it yourself"
+    return None
+
+
 def plan_edit(
     text: str, finding: Finding, lexicon: Lexicon, flagged: int | None = None
 ) -> tuple[_Edit | None, str | None]:
@@ -241,6 +281,9 @@ def plan_edit(
         if facts:
             return None, f"it holds a fact ({facts[0]}): reword it around that yourself"
         if finding.family == "vague_timing":
+            unpromised = _no_date_owed_here(text, start, end, lexicon)
+            if unpromised is not None:
+                return None, unpromised
             # "fairly soon" -> "by [date]", not "fairly by [date]": the degree word goes with the vague time.
             degree = _DEGREE_BEFORE.search(text, max(0, start - 20), start)
             if degree is not None:

@@ -425,3 +425,32 @@ def test_two_vague_times_side_by_side_become_one_blank(reviewer: Reviewer) -> No
     assert review.rewrite is not None
     assert "A new date will be communicated by [date we can commit to]." in review.rewrite.text
     assert not any(u.quote in ("in due course", "once things settle") for u in review.rewrite.unapplied)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "why"),
+    [
+        ("If the figures look wrong, please tell me asap and I will fix them.", "asap", "ask of the reader"),
+        ("The fix was done asap.", "asap", "already happened"),
+        ("Honestly, it is not something we plan to build in the near future.", "in the near future", "negated"),
+        ("The sign said “Service will resume shortly” all morning.", "shortly", "quotation"),
+        ("The export will be fixed as soon as we can manage.", "as soon as we can", "goes on"),
+        ("If things change down the line, I am around.", "down the line", "condition"),
+    ],
+)
+def test_a_vague_time_that_is_no_promise_of_ours_gets_no_date_blank(
+    reviewer: Reviewer, sentence: str, phrase: str, why: str
+) -> None:
+    """The blank asks for the date of something the writer promises; elsewhere it changes what the draft says."""
+    draft = f"Hi Dana,\n\nThe report is late. {sentence}\n\nSam"
+    review = reviewer.review_text(draft)
+    flagged = [f for f in review.findings if f.family == "vague_timing" and phrase in f.quote]
+    assert flagged, [f.quote for f in review.findings]
+    assert review.rewrite is not None and sentence in review.rewrite.text
+    left = [u for u in review.rewrite.unapplied if phrase in u.quote]
+    assert left and why in left[0].reason
+
+
+def test_a_vague_time_we_promise_still_becomes_a_date_blank(reviewer: Reviewer) -> None:
+    review = reviewer.review_text("Hi Dana,\n\nThe report is late, and we will send it ASAP.\n\nSam")
+    assert review.rewrite is not None and "we will send it by [date we can commit to]." in review.rewrite.text
