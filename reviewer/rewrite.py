@@ -625,6 +625,12 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
         # "Subject: Delay\n\nHi Dana,...": the acknowledgement goes after the greeting, below the subject line.
         return text[: headers.end()] + _insert_opening(text[headers.end() :], lines, lexicon)
     greeting = lexicon.greeting.match(text) or _NAME_AS_GREETING.match(text)
+    if greeting is None:
+        below = _greeting_below_a_heading(text, lexicon)
+        if below is not None:
+            # "Fenwick & Daughters Ltd\n42 Harrowgate Lane\n\nDear Sirs,": the letterhead, a date or a title stays
+            # on top, and the acknowledgement goes after the greeting under it.
+            return text[:below] + _insert_opening(text[below:], lines, lexicon)
     # A greeting run into its sentence with no comma ("Hi there Karina Thanks for your review...") ends where a
     # word that only opens a sentence begins, so the acknowledgement still goes after it, not above it.
     run_on = None if greeting else lexicon.greeting_run_on.match(text)
@@ -637,8 +643,8 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
             body = rest.lstrip(" \t")
             body = body[:1].upper() + body[1:]
             head = text[:cut].rstrip()
-            if run_on or head[-1:] in "-–—":
-                head = head.rstrip("-–— \t") + ","  # "hi dana - sorry..." -> "hi dana,"
+            if run_on or head[-1:] in "-–—.":
+                head = head.rstrip("-–—. \t") + ","  # "hi dana - sorry..." / "Hi Poul. Sorry..." -> "hi dana,"
             return head + "\n\n" + block + "\n\n" + body
         return text[:cut] + "\n\n" + block + "\n\n" + rest.lstrip("\n")
     return block + "\n\n" + text
@@ -715,6 +721,19 @@ def closing_lines(draft: str, findings: Sequence[Finding], steps: Sequence[str],
         return []
     greets = lexicon.greeting.match(draft) or _NAME_AS_GREETING.match(draft)
     return [CLOSING_LINE if greets else NOTICE_CLOSING_LINE]
+
+
+def _greeting_below_a_heading(text: str, lexicon: Lexicon) -> int | None:
+    """Where a greeting starts when short lines come before it (a letterhead, an address, a date, a title: at most
+    six lines of at most eight words, none a sentence of the body), or None."""
+    offset = 0
+    for number, line in enumerate(text.split("\n")[:7]):
+        if number and line.strip() and (lexicon.greeting.match(line) or _NAME_AS_GREETING.match(line + "\n")):
+            return offset
+        if len(line.split()) > 8:
+            return None
+        offset += len(line) + 1
+    return None
 
 
 _NAME_AS_GREETING = re.compile(

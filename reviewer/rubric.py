@@ -232,10 +232,13 @@ CODE_LISTS: dict[str, CodeList] = {
     "date_backward": CodeList(_WORDS, re.IGNORECASE, "the new_date check"),
     "causal": CodeList(_WORDS, re.IGNORECASE, "the rewrite, to cut a blaming clause"),
     "greeting": CodeList(
-        r"^[ \t]*(?:{})\b(?:[ \t]+(?:mr|mrs|ms|mx|dr|prof|sir)\.)?(?:[^\n,!:.\[]|\[[^\[\]\n]{{1,30}}\]){{0,40}}?"
-        r"(?:[,!:]|[ \t]+[-–—](?=[ \t])|(?=\n)|$)",
+        r"^[ \t]*(?:{})\b(?:[ \t]+(?:mr|mrs|ms|mx|dr|prof|sir)\.)?"
+        r"(?:(?:[^\n,!:.\[{{$]|\[[^\[\]\n]{{1,30}}\]|\$?\{{\{{?[^{{}}\n]{{1,40}}\}}\}}?){{0,40}}?"
+        r"(?:[,!:]|[ \t]+[-–—](?=[ \t])|(?=\n)|$)"
+        r"|(?:[ \t]+[^\s,!:.]+){{0,3}}\.(?=[ \t]*(?:\n|$)|[ \t]+[A-Z]))",
         re.IGNORECASE,
-        "the rewrite, to find the greeting (a title's full stop, 'Dear Dr. Patel,', is part of it)",
+        "the rewrite, to find the greeting (a title's full stop, 'Dear Dr. Patel,', is part of it; a template's "
+        "'Dear ${order.name},' too; 'Hi Poul.' ends at its full stop)",
     ),
     "greeting_run_on": CodeList(
         r"^[ \t]*(?i:{})(?:[ \t]+(?i:there))?(?:[ \t]+[A-Z][\w'’-]*){{0,3}}?"

@@ -454,3 +454,30 @@ def test_a_vague_time_that_is_no_promise_of_ours_gets_no_date_blank(
 def test_a_vague_time_we_promise_still_becomes_a_date_blank(reviewer: Reviewer) -> None:
     review = reviewer.review_text("Hi Dana,\n\nThe report is late, and we will send it ASAP.\n\nSam")
     assert review.rewrite is not None and "we will send it by [date we can commit to]." in review.rewrite.text
+
+
+@pytest.mark.parametrize(
+    ("draft", "above"),
+    [
+        (
+            "Fenwick & Daughters Ltd\n42 Harrowgate Lane\n\nDear Sirs,\n\nThe delivery was late. We are on it.\n\nAnn",
+            "Dear Sirs,",
+        ),
+        ("Dear ${order.name},\n\nThe delivery was late. We are on it.\n\nAnn", "Dear ${order.name},"),
+        ("Hello.\n\nThe delivery was late. We are on it.\n\nAnn", "Hello."),
+        ("Hi Poul. The delivery was late. We are on it.\n\nAnn", "Hi Poul,"),
+    ],
+)
+def test_the_acknowledgement_goes_below_the_greeting_in_its_other_forms(
+    reviewer: Reviewer, draft: str, above: str
+) -> None:
+    """Under a letterhead, a template's greeting, a greeting that ends in a full stop: never above it. (Placed
+    without the re-review, which may leave the acknowledgement out of so short a draft.)"""
+    from reviewer.models import Message
+    from reviewer.rewrite import scaffold_rewrite
+
+    review = reviewer.review_text(draft)
+    lexicon = reviewer.rubric.lexicon
+    rewrite = scaffold_rewrite(Message(text=draft), lexicon, list(review.findings), list(review.missing))
+    assert rewrite is not None and "I know [" in rewrite.text
+    assert rewrite.text.index(above) < rewrite.text.index("I know ["), rewrite.text
