@@ -653,6 +653,69 @@ def _insert_opening(text: str, lines: list[str], lexicon: Lexicon) -> str:
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
+_CONTACT_LINE = re.compile(
+    r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\+?[\d()][\d ()./-]{6,}\d"
+    r"|(?:tel|phone|mobile|email|e-mail|web)\s*[:.]\s*\S.*)",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = frozenset({"of", "and", "the", "for", "at", "de", "la", "von", "van", "via", "team", "x"})
+
+
+def _signature_line(line: str) -> bool:
+    """A line a signature is made of: a name or a title in capitals ("Implementation Manager - Central Region"), a
+    handle ("-brenmoor", "@Mireille"), a template's "{agent_name}" or "[Title]", an email, a phone, a web address, a
+    date, a rule of underscores; never a sentence."""
+    words = line.strip().strip("*_").strip()
+    if not words:
+        return bool(line.strip())  # "____" under "Respectfully submitted,"
+    if len(words) > 60:
+        return False
+    if _CONTACT_LINE.fullmatch(words) or re.fullmatch(r"[-—–]\s?[\w.'’-]+", words):
+        return True
+    if words[-1] in ".!?:;" and not re.search(r"\b(?:Inc|Ltd|Co|Corp|Jr|Sr|[A-Z])\.$", words):
+        return False
+    tokens = words.replace(",", " ").split()
+    if len(tokens) > 7:
+        return False
+
+    def fits(token: str) -> bool:
+        if not any(ch.isalnum() for ch in token) or token[:1] in "@[{":  # "|", "//", "△"; "@handle", "[Title]"
+            return True
+        return token[:1].isupper() or token[:1].isdigit() or token.lower() in _SMALL_WORDS
+
+    return all(fits(t) for t in tokens) and any(ch.isalpha() for ch in words)
+
+
+def _signature_block_start(body: str) -> int | None:
+    """Where a signature of one to six lines ends the message ("Dennis Karlsson / Implementation Manager /
+    555-201-4478", "- Casey Lindqvist / Founder & CEO", "-brenmoor", "{agent_name}", "*Your Trailwise team*"), or
+    None. Its lines are all signature lines, it follows a blank line or a finished sentence, and a short line ending
+    in a comma just above it ("Respectfully submitted,") is its sign-off."""
+    lines = body.split("\n")
+    last = lines[-1].strip()
+    if len(lines) > 1 and last.endswith(",") and len(last) <= 30 and not _SENTENCE_END.search(last):
+        return len(body) - len(lines[-1])  # "love always," with no name under it: still the sign-off
+    start = len(lines)
+    while start > 1 and len(lines) - start < 6 and _signature_line(lines[start - 1]):
+        start -= 1
+    if start == len(lines) or start == 0:
+        return None
+    if sum(1 for line in lines[start:] if re.match(r"[ \t]*[-*•][ \t]", line)) > 1:
+        return None  # "- Design Review\n- QA Sign-off": a list, not a signature
+    if all(_CONTACT_LINE.fullmatch(line.strip()) or not line.strip() for line in lines[start:]):
+        return None  # "use the link below:\n\nhttps://...": a link the body points to, not whose it is
+    above = lines[start - 1].strip()
+    if above and not re.search(r"[.!?:)]$", above) and not (above.endswith(",") and len(above) <= 40):
+        return None
+    if above.endswith(",") and len(above) <= 40 and not _SENTENCE_END.search(above):
+        start -= 1
+    elif not above and start >= 2:
+        over = lines[start - 2].strip()
+        if over.endswith(",") and len(over) <= 40 and not _SENTENCE_END.search(over):
+            start -= 2  # "love always,\n\nDave"
+    return sum(len(line) + 1 for line in lines[:start])
+
+
 def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     """Where the sign-off begins ("Best,\\nSam", or a bare name on the last line), or None."""
     sign_offs = [m for m in lexicon.sign_off.finditer(text) if m.start() > len(text) * 0.5]
@@ -660,6 +723,9 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
         return sign_offs[-1].start()
     body = text.rstrip()
     last_line_start = body.rfind("\n") + 1
+    signature = _signature_block_start(body)
+    if signature is not None:
+        return signature
     if last_line_start > 0 and _BARE_NAME.match(body[last_line_start:]):
         # "Support Team\nAcme Ltd": a signature of two or three lines is one block, not to be split.
         for _ in range(2):
@@ -685,7 +751,9 @@ def _sign_off_start(text: str, lexicon: Lexicon) -> int | None:
     return None
 
 
-_INLINE_NAME = re.compile(r"(?<=[.!?])[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})[ \t]*$")
+_INLINE_NAME = re.compile(
+    r"(?<=[.!?])(?<![ \t][A-Z]\.)[ \t]+((?:[A-Z]\.|[A-Z][\w'’-]*)(?:[ \t]+[A-Z][\w'’-]*){0,2})[ \t]*$"
+)
 """A bare name after the last sentence, on its line ("...we are fixing it. Sam"): the signature of a message
 pasted as one paragraph (ordinary words, "...as planned. Enjoy", are not names)."""
 

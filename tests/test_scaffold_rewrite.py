@@ -481,3 +481,33 @@ def test_the_acknowledgement_goes_below_the_greeting_in_its_other_forms(
     rewrite = scaffold_rewrite(Message(text=draft), lexicon, list(review.findings), list(review.missing))
     assert rewrite is not None and "I know [" in rewrite.text
     assert rewrite.text.index(above) < rewrite.text.index("I know ["), rewrite.text
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Dennis Karlsson\nImplementation Manager - Central Region\ndkarlsson@example.com\n555-201-4478",
+        "Kindest Regards\nSupport team\nTuesday, March 6, 2019",
+        "- Casey Lindqvist\nFounder & CEO of Lindqsoft",
+        "{agent_name}",
+        "-brenmoor",
+        "*Your Trailwise team*",
+        "Respectfully submitted,\n\n____________\n[Name], [Title]\n[Phone] | [Email]",
+    ],
+)
+def test_the_next_steps_go_above_a_signature_of_any_shape(reviewer: Reviewer, signature: str) -> None:
+    """Titles, contacts, a date, a handle or a template under the name: still the signature, so the steps go
+    above it, never after it (editor's read: 21 blocks landed after one)."""
+    draft = f"Hi Dana,\n\nThe export failed last night and the report will be late.\n\n{signature}"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None and "Next steps:" in rewrite.text
+    assert rewrite.text.rstrip().endswith(signature) and rewrite.text.index("Next steps:") < rewrite.text.rindex(
+        signature
+    ), rewrite.text
+
+
+def test_a_link_the_body_points_to_is_not_a_signature(reviewer: Reviewer) -> None:
+    draft = "Hi Dana,\n\nThe export failed. Please use the link below:\n\nhttps://help.example.com/new\n"
+    rewrite = reviewer.review_text(draft).rewrite
+    assert rewrite is not None
+    assert rewrite.text.index("https://help.example.com/new") < rewrite.text.index("Next steps:"), rewrite.text
