@@ -273,7 +273,7 @@ def plan_edit(
         if finding.replacement[:1].isupper() and start != sentence_at(text, start).start:
             # "I'm sorry [...]" is a sentence of its own: mid-sentence it would read "apologise for I'm sorry".
             return _inline_apology(text, finding, lexicon)
-        if finding.replacement[:1].isupper() and not _CLAUSE_END.match(text, end):
+        if finding.replacement[:1].isupper() and not _ends_a_clause(text, end):
             # "We apologize for the problems [some of our users are still having...]": the words after the match say
             # what for, and "I'm sorry [...] some of our users are still having" would be no sentence.
             return None, "the apology goes on to say what it is for: reword its opening yourself"
@@ -339,6 +339,13 @@ _CLAUSE_END = re.compile(r"\s*(?:[,;.!?]|\band\b(?! any)|\bbut\b|\bwhile\b|$)")
 WHAT_HAPPENED = "[what happened, in your words]"
 
 
+def _ends_a_clause(text: str, end: int) -> bool:
+    """Whether `end` closes a clause by punctuation or the sentence's end; a conjunction ("...the disruption [while
+    our team works]") carries on what the apology is for, so "I'm sorry [...] while our team works" would dangle."""
+    m = _CLAUSE_END.match(text, end)
+    return m is not None and not m.group(0).strip()[:1].isalpha()
+
+
 def _inline_apology(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edit | None, str | None]:
     """A stock apology inside a sentence ("We are sorry for any inconvenience this may cause.") keeps its own
     words up to "sorry" and says what for: "We are sorry for [what happened, in your words]."."""
@@ -353,6 +360,10 @@ def _inline_apology(text: str, finding: Finding, lexicon: Lexicon) -> tuple[_Edi
         return None, "it sits inside a sentence: say in your own words what you are sorry for"
     tail = _CLAUSE_END.search(text, finding.end, sentence.end)
     end = tail.start() if tail else finding.end
+    if tail is not None and not _ends_a_clause(text, tail.start()):
+        # "...any inconvenience this may cause you [and your family]", "...the disruption [while our team works]":
+        # what follows belongs to what the apology is for, and would be stranded after the blank.
+        return None, "the apology runs on into the rest of its sentence: say in your own words what you are sorry for"
     facts = _facts_in(text, start, end)
     if facts:
         return None, f"its clause holds a fact ({facts[0]}): say in your own words what you are sorry for"

@@ -511,3 +511,19 @@ def test_a_link_the_body_points_to_is_not_a_signature(reviewer: Reviewer) -> Non
     rewrite = reviewer.review_text(draft).rewrite
     assert rewrite is not None
     assert rewrite.text.index("https://help.example.com/new") < rewrite.text.index("Next steps:"), rewrite.text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We apologize for any inconvenience this may cause you and your family.",
+        "We apologize for the disruption while our team works to fix the problem.",
+    ],
+)
+def test_a_stock_apology_that_runs_on_is_left_whole(reviewer: Reviewer, sentence: str) -> None:
+    """ "apologize for [what happened] and your family." strands the rest of what it is for: the writer rewords it."""
+    draft = f"Hi Ana,\n\nThe site is down. {sentence}\n\nSam"
+    review = reviewer.review_text(draft)
+    assert any(f.family == "formulaic_apology" for f in review.findings)
+    assert review.rewrite is not None and sentence in review.rewrite.text
+    assert any(u.rule.startswith("formulaic_apology") for u in review.rewrite.unapplied)
