@@ -29,12 +29,13 @@ def reviewer() -> Reviewer:
     return Reviewer()
 
 
-INFO_CHARSET = 4  # SRE_INFO_CHARSET: the info block's flag for a start set
+INFO_PREFIX, INFO_CHARSET = 1, 4  # the info block's flags for a literal prefix and for a start set
 
 
 def _has_start_set(pattern: str, flags: int = 0) -> bool:
+    """Whether the program names the characters a match starts with: a set, or a one-character prefix."""
     code = program_of(pattern, flags)[2]
-    return bool(code[2] & INFO_CHARSET)
+    return bool(code[2] & (INFO_CHARSET | INFO_PREFIX))
 
 
 def _spans(regex: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
@@ -82,6 +83,11 @@ def test_any_leading_look_ahead_of_one_class_gives_the_start_set(pattern: str) -
 def test_no_start_set_where_it_could_be_wrong(pattern: str, flags: int) -> None:
     assert not _has_start_set(pattern, flags)
     assert _spans(compile_starting(pattern, flags), SAMPLE) == _spans(re.compile(pattern, flags), SAMPLE)
+
+
+def test_a_one_character_look_ahead_becomes_a_prefix_the_match_still_reads() -> None:
+    code = program_of(r"(?=[d])(?:delay|d\w+)")[2]
+    assert code[2] == INFO_PREFIX and code[5:9] == [1, 0, ord("d"), 0]  # length 1, skipped 0, "d", overlap table
 
 
 def test_re_s_own_literal_prefix_is_kept() -> None:
