@@ -49,28 +49,55 @@ def compile_starting(text: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def with_start_set(parsed: Any, flags: int, code: list[Any]) -> list[Any]:
-    """The program of a pattern that starts with a look-ahead of one character class (or one character),
-    `(?=[chars])...`, with `chars` in its info block as the characters a match can start with; any other program
-    as it is.
+    """The program with the characters every match starts with in its info block (`start_class`), as a set, or as
+    a one-character prefix that the match itself still reads from its start (skip 0), which the engine scans for
+    faster than for a set; any other program as it is.
 
-    Only where `re` put nothing there itself (no literal prefix or start set of its own), for a pattern that
-    cannot match empty (`re` gives those no info at all) and is not case-insensitive (the engine compares the
-    start set with the text as written)."""
-    if not parsed.data or code[0] != sre_constants.INFO or code[2] != 0 or code[3] == 0 or flags & re.IGNORECASE:
+    Only where `re` put nothing there itself (no literal prefix or start set of its own) and for a pattern that
+    cannot match empty (`re` gives those no info at all)."""
+    if not parsed.data or code[0] != sre_constants.INFO or code[2] != 0 or code[3] == 0:
         return code
-    op, argument = parsed.data[0]
-    if op is not sre_constants.ASSERT or argument[0] != 1 or len(argument[1].data) != 1:
+    items = start_class(parsed.data, flags)
+    if items is None:
         return code
-    ((inner, items),) = argument[1].data
-    if inner is sre_constants.LITERAL:
-        # One character (the parser makes `[d]` a literal): a one-character prefix that the match itself still
-        # reads from its start (skip 0), which the engine scans for faster than for a set.
-        info = [sre_constants.INFO, 0, sre_constants.SRE_INFO_PREFIX, code[3], code[4], 1, 0, items, 0]
-    elif inner is sre_constants.IN:
+    if len(items) == 1 and items[0][0] is sre_constants.LITERAL:
+        info = [sre_constants.INFO, 0, sre_constants.SRE_INFO_PREFIX, code[3], code[4], 1, 0, items[0][1], 0]
+    else:
         charset, _ = sre_compile._optimize_charset(items)
         info = [sre_constants.INFO, 0, sre_constants.SRE_INFO_CHARSET, code[3], code[4]]
         sre_compile._compile_charset(charset, flags, info)
-    else:
-        return code
     info[1] = len(info) - 1  # the block's length after its first word, as `re` writes it
     return info + code[code[1] + 1 :]  # the pattern's own code after its old block (its jumps are relative)
+
+
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+
+def start_class(items: Any, flags: int) -> list[Any] | None:
+    """The character class (the parser's items) that the first character of every match of this sequence is in,
+    or None when that is not certain. Every item of a sequence must match; the zero-width ones (`\b`, `^`,
+    look-behinds, negative look-aheads) consume nothing, so the first character is the first consuming item's: a
+    class or a literal matched case-sensitively, or a group's own first character. A positive look-ahead starts
+    where the match does, so its own first character, when certain, is the match's (`guarded`'s `(?=[chars])`).
+    Anything else (an alternation, a repeat, case-insensitive letters) gives None."""
+    for op, argument in items:
+        if op is sre_constants.ASSERT and argument[0] == 1 and argument[1].getwidth()[0] > 0:
+            inside = start_class(argument[1].data, flags)
+            if inside is not None:
+                return inside
+            continue
+        if op in _ZERO_WIDTH:
+            continue
+        if op is sre_constants.SUBPATTERN:
+            _, add_flags, del_flags, group = argument
+            if group.getwidth()[0] == 0:
+                return None
+            return start_class(group.data, (flags | add_flags) & ~del_flags)
+        if flags & re.IGNORECASE:
+            return None
+        if op is sre_constants.IN:
+            return list(argument)
+        if op is sre_constants.LITERAL:
+            return [(op, argument)]
+        return None
+    return None
