@@ -71,15 +71,17 @@ def with_start_set(parsed: Any, flags: int, code: list[Any]) -> list[Any]:
 
 
 _ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 
 
 def start_class(items: Any, flags: int) -> list[Any] | None:
     """The character class (the parser's items) that the first character of every match of this sequence is in,
     or None when that is not certain. Every item of a sequence must match; the zero-width ones (`\b`, `^`,
     look-behinds, negative look-aheads) consume nothing, so the first character is the first consuming item's: a
-    class or a literal matched case-sensitively, or a group's own first character. A positive look-ahead starts
-    where the match does, so its own first character, when certain, is the match's (`guarded`'s `(?=[chars])`).
-    Anything else (an alternation, a repeat, case-insensitive letters) gives None."""
+    class or a literal matched case-sensitively, or the first character of a group or of a repeat that must match
+    at least once. A positive look-ahead starts where the match does, so its own first character, when certain, is
+    the match's (`guarded`'s `(?=[chars])`). Anything else (an alternation, an optional repeat, case-insensitive
+    letters) gives None."""
     for op, argument in items:
         if op is sre_constants.ASSERT and argument[0] == 1 and argument[1].getwidth()[0] > 0:
             inside = start_class(argument[1].data, flags)
@@ -93,6 +95,11 @@ def start_class(items: Any, flags: int) -> list[Any] | None:
             if group.getwidth()[0] == 0:
                 return None
             return start_class(group.data, (flags | add_flags) & ~del_flags)
+        if op in _REPEATS:
+            least, _, repeated = argument
+            if least == 0 or repeated.getwidth()[0] == 0:
+                return None
+            return start_class(repeated.data, flags)
         if flags & re.IGNORECASE:
             return None
         if op is sre_constants.IN:

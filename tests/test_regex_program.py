@@ -68,6 +68,9 @@ SAMPLE = "Apple bear, a bee; xapple ab. From Priya: Priya will call. SEND IT NOW
         (r"(?<!\bfrom )(?<!\bin )\b(?P<name>(?-i:[A-Z][a-z]+)) (?:will|owns)\b", re.IGNORECASE),
         (r"(?-i:\b[A-Z][A-Z']+(?: [A-Z][A-Z']+){1,}[.!])", re.IGNORECASE),
         (r"\b(?-i:[A-Z][\w.]+)'s (?:[\w-]+ ){0,2}(?:has been|was)", re.IGNORECASE),
+        (r"\b[A-Z]{4,}\b", 0),  # a repeat that must match once starts with its item
+        (r"(?:[A-Z][a-z]+ ?)+", 0),
+        (r"(?![ab])\w+", 0),  # a negative look-ahead consumes nothing either
     ],
 )
 def test_the_first_character_s_class_becomes_the_start_set(pattern: str, flags: int) -> None:
@@ -83,8 +86,7 @@ def test_the_first_character_s_class_becomes_the_start_set(pattern: str, flags: 
         (r"(?i)(?=[ab])(?:apple|bear)", 0),  # the same, by an inline flag
         (r"(?i:a)pple", 0),  # the same, by a scoped flag
         (r"\b[A-Z][a-z]+ will", re.IGNORECASE),  # case-insensitive letters first
-        (r"(?<=[ab])\w+", 0),  # a repeat first (after the look-behind): not read
-        (r"(?![ab])\w+", 0),
+        (r"(?<=[ab])\w*b", 0),  # an optional repeat first (after the look-behind): not read
         (r"\b(?:a+|b)c", 0),  # an alternation first: not read
         (r"(?:a?)b", 0),  # a group that can match empty: its first character need not be the match's
     ],
@@ -190,6 +192,7 @@ LEADS = [
     "(",
 ]
 FIRSTS = ["[A-Z]", "[a-z]", "d", "D", r"\d", "[’']", r"\w", "(?:a|b)", "x?", "[^ ]", "é"]
+FIRSTS += ["[A-Z]{2,}", "(?:Pr|D)+", "a*?", "(?:a|b)+?"]
 RESTS = ["", r"[a-z]+", r"\w*", " will", r"(?: [A-Z][a-z]+)?", "'s"]
 
 
