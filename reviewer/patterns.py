@@ -15,7 +15,7 @@ import json
 import marshal
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 # The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
@@ -504,6 +504,35 @@ def compile_regex(source: str, flags: int = 0, *, guard: bool = False) -> re.Pat
             _PROGRAMS.pop(key, None)
             _UNSAVED.discard(key)
     return compile_starting(guarded(source, flags) if guard else source, flags)
+
+
+BUILT = "\0built "
+"""How the name of a built regex's program begins (`compile_built`): never the start of a pattern's own source."""
+
+
+def compile_built(name: str, build: Callable[[], str]) -> re.Pattern[str]:
+    """A regex whose source costs more to build than its program costs to restore (the rules engine's trie of
+    trigger literals: about 70 million instructions of every start), found by a `name` that must say everything
+    the source depends on: from its saved program when there is one (`load_programs`), without building the
+    source; else built and compiled, its program kept to be saved (`built_program`)."""
+    saved = _PROGRAMS.get((BUILT + name, 0, False))
+    if saved is not None:
+        try:
+            return compile_program(saved)
+        except Exception:  # noqa: BLE001 - a damaged or foreign program only costs the build it saves
+            _PROGRAMS.pop((BUILT + name, 0, False), None)
+    return compile_program(built_program(name, build))
+
+
+def built_program(name: str, build: Callable[[], str]) -> list[Any]:
+    """The program of a built regex (`compile_built`), made from `build()`'s source if it is not known yet, and
+    kept to be saved (`save_programs`) under its name."""
+    key = (BUILT + name, 0, False)
+    known = _PROGRAMS.get(key)
+    if known is None:
+        known = _PROGRAMS[key] = program_of(build())
+        _UNSAVED.add(key)
+    return known
 
 
 def record_programs() -> None:
