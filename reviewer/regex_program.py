@@ -75,36 +75,52 @@ _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.PO
 
 
 def start_class(items: Any, flags: int) -> list[Any] | None:
-    """The character class (the parser's items) that the first character of every match of this sequence is in,
+    r"""The character class (the parser's items) that the first character of every match of this sequence is in,
     or None when that is not certain. Every item of a sequence must match; the zero-width ones (`\b`, `^`,
     look-behinds, negative look-aheads) consume nothing, so the first character is the first consuming item's: a
     class or a literal matched case-sensitively, or the first character of a group or of a repeat that must match
-    at least once. A positive look-ahead starts where the match does, so its own first character, when certain, is
-    the match's (`guarded`'s `(?=[chars])`). Anything else (an alternation, an optional repeat, case-insensitive
-    letters) gives None."""
+    at least once; an optional repeat before it adds its own first character (`[")]*\s+`: a quote, a bracket or a
+    space). A positive look-ahead reads from where the match goes on, so its own first character, when certain, is
+    one too (`guarded`'s `(?=[chars])`). Anything else (an alternation, case-insensitive letters, a sequence that
+    can match nothing) gives None."""
+    before: list[list[Any]] = []
+    """The first characters of the optional repeats passed so far, any of which may be the match's first."""
     for op, argument in items:
         if op is sre_constants.ASSERT and argument[0] == 1 and argument[1].getwidth()[0] > 0:
             inside = start_class(argument[1].data, flags)
             if inside is not None:
-                return inside
+                return _union([*before, inside])
             continue
         if op in _ZERO_WIDTH:
             continue
         if op is sre_constants.SUBPATTERN:
             _, add_flags, del_flags, group = argument
-            if group.getwidth()[0] == 0:
-                return None
-            return start_class(group.data, (flags | add_flags) & ~del_flags)
+            first = start_class(group.data, (flags | add_flags) & ~del_flags) if group.getwidth()[0] else None
+            return None if first is None else _union([*before, first])
         if op in _REPEATS:
             least, _, repeated = argument
-            if least == 0 or repeated.getwidth()[0] == 0:
+            first = start_class(repeated.data, flags) if repeated.getwidth()[0] else None
+            if first is None:
                 return None
-            return start_class(repeated.data, flags)
+            if least:
+                return _union([*before, first])
+            before.append(first)
+            continue
         if flags & re.IGNORECASE:
             return None
         if op is sre_constants.IN:
-            return list(argument)
+            return _union([*before, list(argument)])
         if op is sre_constants.LITERAL:
-            return [(op, argument)]
+            return _union([*before, [(op, argument)]])
         return None
     return None
+
+
+def _union(classes: list[list[Any]]) -> list[Any] | None:
+    """One class of every character in any of the classes; None if one is negated (`[^...]`, which holds for the
+    whole class it opens, so it cannot be joined to others)."""
+    if len(classes) == 1:
+        return classes[0]
+    if any(op is sre_constants.NEGATE for items in classes for op, _ in items):
+        return None
+    return [item for items in classes for item in items]

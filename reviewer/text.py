@@ -80,7 +80,9 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DATE_LOWER.finditer(lowered(text))]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = compile_starting(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+"""Compiled with the characters it can start with (a closing quote or bracket, a space) as its start set
+(`regex_program`): the engine passes over the rest of each block in C."""
 _BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)]|[A-Za-z][A-Za-z ]{0,20}:\s)")
 WRAP_WIDTH = 45
 """A line shorter than this is not wrapped prose (a greeting, a heading, a signature): it ends a sentence."""

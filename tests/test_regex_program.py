@@ -71,6 +71,11 @@ SAMPLE = "Apple bear, a bee; xapple ab. From Priya: Priya will call. SEND IT NOW
         (r"\b[A-Z]{4,}\b", 0),  # a repeat that must match once starts with its item
         (r"(?:[A-Z][a-z]+ ?)+", 0),
         (r"(?![ab])\w+", 0),  # a negative look-ahead consumes nothing either
+        (r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z])", 0),  # an optional repeat adds its own first character
+        (r"(?:ab)*\bc", 0),
+        (r"(?<=[ab])\w*b", 0),  # after a look-behind
+        (r"(?:a?)b", 0),  # the parser makes the group an optional repeat
+        (r"x*(?:a|b)c", 0),  # and `(?:a|b)` a class
     ],
 )
 def test_the_first_character_s_class_becomes_the_start_set(pattern: str, flags: int) -> None:
@@ -86,9 +91,11 @@ def test_the_first_character_s_class_becomes_the_start_set(pattern: str, flags: 
         (r"(?i)(?=[ab])(?:apple|bear)", 0),  # the same, by an inline flag
         (r"(?i:a)pple", 0),  # the same, by a scoped flag
         (r"\b[A-Z][a-z]+ will", re.IGNORECASE),  # case-insensitive letters first
-        (r"(?<=[ab])\w*b", 0),  # an optional repeat first (after the look-behind): not read
         (r"\b(?:a+|b)c", 0),  # an alternation first: not read
-        (r"(?:a?)b", 0),  # a group that can match empty: its first character need not be the match's
+        (r"[^a]*b", 0),  # a negated class cannot be joined to another
+        (r"x*(?:ab|cd)e", 0),  # an alternation after an optional repeat
+        (r"(?:ab|c)?d", 0),  # an optional alternation
+        (r"(?:x?)*y", 0),  # a repeat of what can match empty
     ],
 )
 def test_no_start_set_where_it_could_be_wrong(pattern: str, flags: int) -> None:
@@ -192,7 +199,7 @@ LEADS = [
     "(",
 ]
 FIRSTS = ["[A-Z]", "[a-z]", "d", "D", r"\d", "[’']", r"\w", "(?:a|b)", "x?", "[^ ]", "é"]
-FIRSTS += ["[A-Z]{2,}", "(?:Pr|D)+", "a*?", "(?:a|b)+?"]
+FIRSTS += ["[A-Z]{2,}", "(?:Pr|D)+", "a*?", "(?:a|b)+?", "[^ ]*d", r"[\"')]*\s+", "(?:D|e)*P"]
 RESTS = ["", r"[a-z]+", r"\w*", " will", r"(?: [A-Z][a-z]+)?", "'s"]
 
 
