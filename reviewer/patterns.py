@@ -10,22 +10,21 @@ validates it and yields its triggers) and compiled only the first time a message
 
 from __future__ import annotations
 
-import _sre  # type: ignore[import-not-found]  # the regex engine's constructor, for programs saved in the cache
 import hashlib
 import json
 import marshal
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 # The regex parser is private but stable across 3.11+; if it ever fails, patterns simply get no triggers.
-from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from reviewer.atomic import private_folder, write_atomic
+from reviewer.regex_program import compile_program, compile_starting, program_of
 
 MIN_TRIGGER = 2
 """A one-letter literal is in every message and would filter nothing."""
@@ -428,11 +427,13 @@ _PREPARED: dict[str, CuePattern] = {}
 
 
 def preparation_key() -> str:
-    """What a saved preparation depends on besides the rubric: this module's code, the date pattern that `@date`
-    expands to, and the Python version (its regex parser). A change to any of them makes old files unused."""
+    """What a saved preparation depends on besides the rubric: this module's code and `regex_program`'s (which
+    makes the saved programs), the date pattern that `@date` expands to, and the Python version (its regex parser). A
+    change to any of them makes old files unused."""
+    from reviewer import regex_program
     from reviewer.text import DATE_PATTERN
 
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(regex_program.__file__).read_bytes())
     digest.update(DATE_PATTERN.pattern.encode() + f"\0{sys.version_info[:2]}".encode())
     return digest.hexdigest()
 
@@ -498,13 +499,40 @@ def compile_regex(source: str, flags: int = 0, *, guard: bool = False) -> re.Pat
         saved = program(source, flags, guard=guard)
     if saved is not None:
         try:
-            pattern, final_flags, code, groups, groupindex, indexgroup = saved
-            compiled: re.Pattern[str] = _sre.compile(pattern, final_flags, code, groups, groupindex, tuple(indexgroup))
-            return compiled
+            return compile_program(saved)
         except Exception:  # noqa: BLE001 - a damaged or foreign program only costs the compile it saves
             _PROGRAMS.pop(key, None)
             _UNSAVED.discard(key)
-    return re.compile(guarded(source, flags) if guard else source, flags)
+    return compile_starting(guarded(source, flags) if guard else source, flags)
+
+
+BUILT = "\0built "
+"""How the name of a built regex's program begins (`compile_built`): never the start of a pattern's own source."""
+
+
+def compile_built(name: str, build: Callable[[], str]) -> re.Pattern[str]:
+    """A regex whose source costs more to build than its program costs to restore (the rules engine's trie of
+    trigger literals: about 70 million instructions of every start), found by a `name` that must say everything
+    the source depends on: from its saved program when there is one (`load_programs`), without building the
+    source; else built and compiled, its program kept to be saved (`built_program`)."""
+    saved = _PROGRAMS.get((BUILT + name, 0, False))
+    if saved is not None:
+        try:
+            return compile_program(saved)
+        except Exception:  # noqa: BLE001 - a damaged or foreign program only costs the build it saves
+            _PROGRAMS.pop((BUILT + name, 0, False), None)
+    return compile_program(built_program(name, build))
+
+
+def built_program(name: str, build: Callable[[], str]) -> list[Any]:
+    """The program of a built regex (`compile_built`), made from `build()`'s source if it is not known yet, and
+    kept to be saved (`save_programs`) under its name."""
+    key = (BUILT + name, 0, False)
+    known = _PROGRAMS.get(key)
+    if known is None:
+        known = _PROGRAMS[key] = program_of(build())
+        _UNSAVED.add(key)
+    return known
 
 
 def record_programs() -> None:
@@ -519,15 +547,7 @@ def program(source: str, flags: int = 0, *, guard: bool = False) -> list[Any]:
     known = _PROGRAMS.get(key)
     if known is not None:
         return known
-    flags = int(flags)
-    text = guarded(source, flags) if guard else source
-    parsed = sre_parse.parse(text, flags)
-    code = sre_compile._code(parsed, flags)
-    groupindex = dict(parsed.state.groupdict)
-    indexgroup: list[str | None] = [None] * parsed.state.groups
-    for name, index in groupindex.items():
-        indexgroup[index] = name
-    made = [text, flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, indexgroup]
+    made = program_of(guarded(source, flags) if guard else source, flags)
     _PROGRAMS[key] = made
     _UNSAVED.add(key)
     return made

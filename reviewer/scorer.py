@@ -20,6 +20,7 @@ from pathlib import Path
 
 from reviewer.errors import RubricError
 from reviewer.models import Finding, Missing
+from reviewer.regex_program import compile_starting
 
 SCORER_FILE = "scorer.json"
 SCORER_SCHEMA = "candor.scorer/1"
@@ -29,7 +30,8 @@ FAMILY_CAP = 3
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _WORD_LOW = re.compile(r"[a-z][a-z'’-]*")
 _BULLET_LINE = re.compile(r"^\s*(?:[-*•✅]|\d+[.)])\s+", re.MULTILINE)
-_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
+_SHOUT = compile_starting(r"\b[A-Z]{4,}\b")
+"""Compiled with its capitals as the start set (`regex_program`): the engine skips the rest of the text in C."""
 _TOKEN = re.compile(r"[a-z][a-z']+")
 WORD_PREFIX = "word:"
 

@@ -263,7 +263,9 @@ def test_saved_regex_programs_find_exactly_what_compiling_finds(
     assert patterns.load_programs(saved)
     compiled = rules._Compiled(list(_compiled(first.rubric).families))  # its finder compiled again, from the file
     prepared = [p.pattern for p in compiled.patterns] + [u for p in compiled.patterns for u in p.branch.unless]
-    keys = [(c.source, int(c.flags), c.on_lowered) for c in prepared] + [(rules._trie(compiled.prefixes), 0, False)]
+    keys = [(c.source, int(c.flags), c.on_lowered) for c in prepared] + [
+        (patterns.BUILT + compiled.finder_name, 0, False)
+    ]
     assert len(keys) > 500 and all(key in patterns._PROGRAMS for key in keys)
     pairs = [(compiled.finder, re.compile(rules._trie(compiled.prefixes)))]
     for cue in prepared:
@@ -281,6 +283,34 @@ def test_saved_regex_programs_find_exactly_what_compiling_finds(
         for text in texts:
             low = lowered(text)
             assert [m.span() for m in restored.finditer(low)] == [m.span() for m in fresh.finditer(low)]
+
+
+def test_the_literal_finder_is_restored_by_its_name_without_building_its_trie(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewer import patterns
+    from reviewer.config import Settings
+
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
+    monkeypatch.setattr(patterns, "_UNSAVED", set())
+    first = Reviewer(Settings(cache_dir=tmp_path))
+    rules.warm(first.rubric)
+    families = list(_compiled(first.rubric).families)
+    expected = rules._trie(_compiled(first.rubric).prefixes)
+    (saved,) = tmp_path.glob("programs-*.marshal")
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})  # a new process: only the saved file knows the programs
+    assert patterns.load_programs(saved)
+
+    def never_built(literals: object) -> str:
+        raise AssertionError("the trie was built again")
+
+    monkeypatch.setattr(rules, "_trie", never_built)
+    restored = rules._Compiled(families).finder
+    assert restored.pattern == expected
+    fewer = rules._Compiled(families[1:])  # other literals: another name, so never another rubric's finder
+    assert fewer.finder_name != rules._Compiled(families).finder_name
+    with pytest.raises(AssertionError, match="built again"):
+        _ = fewer.finder
 
 
 def test_regex_programs_are_saved_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,12 +8,14 @@ on its news: a routine update owes no apology, a delay owes a new date (`reviewe
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import get_args
 
 from reviewer.models import (
@@ -27,7 +29,17 @@ from reviewer.models import (
     Usage,
     trusted,
 )
-from reviewer.patterns import CuePattern, compile_regex, cue_pattern, expand, lower_pattern, program, save_programs
+from reviewer.patterns import (
+    CuePattern,
+    built_program,
+    compile_built,
+    compile_regex,
+    cue_pattern,
+    expand,
+    lower_pattern,
+    program,
+    save_programs,
+)
 from reviewer.rubric import Applies, Cue, Dimension, FoundCheck, Lexicon, NewDateCheck, OverExplainingCheck, Rubric
 from reviewer.scorer import explain_score, review_features
 from reviewer.scoring import Gate, judged_review
@@ -109,8 +121,16 @@ class _Compiled:
         alone, not inside a look-ahead: its first characters then let the engine skip the offsets where no literal
         starts, and each offset it tries costs less than a look-ahead and its capture would."""
         if self._finder is None:
-            self._finder = compile_regex(_trie(self.prefixes) or "(?!)")
+            self._finder = compile_built(self.finder_name, lambda: _trie(self.prefixes) or "(?!)")
         return self._finder
+
+    @property
+    def finder_name(self) -> str:
+        """What the finder's saved program is found by (`patterns.compile_built`): its literals and the code that
+        writes their trie (this module's), so a change to either builds it again."""
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        digest.update("\0".join(sorted(self.prefixes)).encode("utf-8", "surrogatepass"))
+        return f"trigger-literal trie {digest.hexdigest()}"
 
     def sentences_by_literal(self, spans: tuple[tuple[int, int], ...], low: str) -> dict[str, int]:
         """Each trigger literal in the lower-cased text -> the sentences (`_sentence_spans`) it is wholly inside, as
@@ -241,7 +261,7 @@ def warm(rubric: Rubric) -> None:
     causes = [_cause_source(c.patterns) for d in rubric.evidence_dimensions for c in d.checks
               if isinstance(c, OverExplainingCheck)]  # fmt: skip
     if rubric.programs is not None:
-        program(compiled.finder.pattern)
+        built_program(compiled.finder_name, lambda: compiled.finder.pattern)
         for cue in prepared:
             program(cue.source, cue.flags, guard=cue.on_lowered)
         for source in causes:
