@@ -31,7 +31,13 @@ def program_of(text: str, flags: int = 0) -> list[Any]:
     start set (`with_start_set`)."""
     flags = int(flags)
     parsed = sre_parse.parse(text, flags)
-    code = with_start_set(parsed, flags | parsed.state.flags, sre_compile._code(parsed, flags))
+    plain = sre_compile._code(parsed, flags)
+    try:
+        code = with_start_set(parsed, flags | parsed.state.flags, list(plain))
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        # The start set is only a speed-up built from `re`'s private helpers: a Python whose helpers differ gets
+        # the program exactly as `re` makes it, the same matches.
+        code = plain
     groupindex = dict(parsed.state.groupdict)
     indexgroup: list[str | None] = [None] * parsed.state.groups
     for name, index in groupindex.items():
@@ -47,8 +53,12 @@ def compile_program(entry: list[Any]) -> re.Pattern[str]:
 
 
 def compile_starting(text: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile(text, flags)`, with a leading look-ahead's class as the start set: the same matches."""
-    return compile_program(program_of(text, flags))
+    """`re.compile(text, flags)`, with a leading look-ahead's class as the start set: the same matches. Should the
+    regex engine refuse the program (a Python whose program layout differs), `re.compile`'s own: never an error."""
+    try:
+        return compile_program(program_of(text, flags))
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError, RuntimeError):
+        return re.compile(text, flags)
 
 
 def with_start_set(parsed: Any, flags: int, code: list[Any]) -> list[Any]:

@@ -222,3 +222,21 @@ def test_any_start_the_walk_reads_finds_what_re_compile_finds(
     for start in range(0, len(text) + 1, 2):
         a, b = ours.search(text, start), theirs.search(text, start)
         assert (a and a.span()) == (b and b.span())
+
+
+def test_a_python_whose_private_helpers_differ_still_gets_re_compiles_own_regex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start set is a speed-up from `re`'s private helpers: should they change, the same matches, no error."""
+    import re
+
+    from reviewer import regex_program
+
+    def broken(*_: object) -> None:
+        raise TypeError("helpers changed")
+
+    monkeypatch.setattr(regex_program, "with_start_set", broken)
+    pattern = regex_program.compile_starting(r"(?=[ab])(?:abc|bcd)")
+    assert pattern.findall("xxabcxbcd") == re.compile(r"(?=[ab])(?:abc|bcd)").findall("xxabcxbcd") == ["abc", "bcd"]
+    monkeypatch.setattr(regex_program, "compile_program", broken)
+    assert regex_program.compile_starting(r"\bsoon\b").pattern == r"\bsoon\b"
