@@ -60,7 +60,9 @@ def _reviewer(settings: Settings, rewrite: bool = False) -> Reviewer:
                 if settings.engine == "rules":
                     from reviewer.engines.rules import RulesEngine, warm
 
-                    reviewer = Reviewer(settings, engine=RulesEngine(settings.gate, rewrite=rewrite))
+                    # Results hold scores, never rationales: what moved each score is not worked out.
+                    engine = RulesEngine(settings.gate, rewrite=rewrite, explain=False)
+                    reviewer = Reviewer(settings, engine=engine)
                     warm(reviewer.rubric)  # before `candor batch` forks its workers: they inherit it compiled
                 else:
                     reviewer = Reviewer(settings)

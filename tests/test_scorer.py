@@ -242,3 +242,14 @@ def test_a_dimension_without_fitted_weights_keeps_its_cue_rationale(tmp_path: Pa
     (folder / SCORER_FILE).unlink()
     review = RulesEngine().review(Message(text=HOSTILE), load_rubric([folder]))
     assert all(d.rationale.split(": ", 1)[1].startswith(("Hurt by", "Helped by", "No cues")) for d in review.dimensions)
+
+
+def test_leaving_the_explanation_out_changes_no_score_finding_or_verdict() -> None:
+    """`candor batch` reviews with `explain=False`: only the rationales' wording may differ."""
+    rubric = Reviewer().rubric
+    explained, plain = RulesEngine(rewrite=False), RulesEngine(rewrite=False, explain=False)
+    for example in load_labelled(REALISTIC_DEV)[:80]:
+        a, b = explained.review(Message(text=example.text), rubric), plain.review(Message(text=example.text), rubric)
+        assert (a.overall, a.verdict, a.findings, a.missing) == (b.overall, b.verdict, b.findings, b.missing)
+        assert [d.score for d in a.dimensions] == [d.score for d in b.dimensions]
+        assert all("Held down" not in d.rationale and "Lifted" not in d.rationale for d in b.dimensions)

@@ -731,11 +731,15 @@ class RulesEngine:
 
     name = "rules"
 
-    def __init__(self, gate: Gate | None = None, *, rewrite: bool = True) -> None:
+    def __init__(self, gate: Gate | None = None, *, rewrite: bool = True, explain: bool = True) -> None:
         self.gate = gate or Gate()
         self.rewrite = rewrite
         """Whether a review carries the scaffold rewrite. It never changes the draft's own judgement, and it costs
         one to several more reviews (the rewrite is re-reviewed), so `candor batch` leaves it out unless asked."""
+        self.explain = explain
+        """Whether a fitted dimension's rationale says what held it down and lifted it (`scorer.explain_score`, about
+        a tenth of a review). `candor batch` writes scores, not rationales, so it leaves that out; every score,
+        finding and verdict is the same either way (the rationale then says what the level means)."""
 
     def review(self, message: Message, rubric: Rubric) -> Review:
         """The draft's review, with a scaffold rewrite that this same engine has reviewed too."""
@@ -780,7 +784,8 @@ class RulesEngine:
             own = [p for p in parts if p.dimension == dim.id]
             if fitted is not None and fitted.knows(dim.id):
                 score = _round_half_up(predicted[dim.id])
-                rationale = _fitted_rationale(score, *explain_score(fitted, dim.id, found.features), dim.scale)
+                pushes = explain_score(fitted, dim.id, found.features) if self.explain else ("", "")
+                rationale = _fitted_rationale(score, *pushes, dim.scale)
             else:
                 score = score_dimension(dim, news, own)
                 rationale = _rationale(score, own, news)
