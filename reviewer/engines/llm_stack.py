@@ -93,13 +93,16 @@ def llm_engine(
     if cache == "auto":
         cache = ReviewCache(default_cache_dir(settings.cache_dir)) if settings.cache and backend is None else None
     wire = transport(settings, openai_backend(settings) if backend is None else backend, retry=retry, sleep=sleep)
+    # The rules engine that checks a model's rewrite gives scores to compare, shown as scores: what moved each one
+    # is not worked out (that CPU, under the GIL, is the per-call overhead at concurrency 16).
     engine: CacheableEngine = CheckedRewriteEngine(
-        LLMEngine(settings, wire, run=run, prompts=prompts, redact=redact), RulesEngine(settings.gate)
+        LLMEngine(settings, wire, run=run, prompts=prompts, redact=redact), RulesEngine(settings.gate, explain=False)
     )
     if rules:
         # Only the rules review's findings, missing elements, suggestions and verdict are used: its scaffold
-        # rewrite (itself reviewed again, one to several reviews more) would be built for nothing.
-        engine = RulesPlusModelEngine(RulesEngine(settings.gate, rewrite=False), engine, settings.gate)
+        # rewrite (itself reviewed again, one to several reviews more) would be built for nothing, and so would
+        # its rationales' explanations.
+        engine = RulesPlusModelEngine(RulesEngine(settings.gate, rewrite=False, explain=False), engine, settings.gate)
     outer: Engine = engine if cache is None else CachedEngine(engine, cache, settings.gate)
     if settings.fail_open if fail_open is None else fail_open:
         outer = FailOpenEngine(outer, RulesEngine(settings.gate))

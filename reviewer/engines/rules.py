@@ -784,8 +784,10 @@ class RulesEngine:
             own = [p for p in parts if p.dimension == dim.id]
             if fitted is not None and fitted.knows(dim.id):
                 score = _round_half_up(predicted[dim.id])
-                pushes = explain_score(fitted, dim.id, found.features) if self.explain else ("", "")
-                rationale = _fitted_rationale(score, *pushes, dim.scale)
+                if self.explain:
+                    rationale = _fitted_rationale(score, *explain_score(fitted, dim.id, found.features), dim.scale)
+                else:
+                    rationale = f"{score}/5: a {score} is: {dim.scale[str(score)]}"  # what the level means, no more
             else:
                 score = score_dimension(dim, news, own)
                 rationale = _rationale(score, own, news)

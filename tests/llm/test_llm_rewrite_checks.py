@@ -91,13 +91,16 @@ def test_the_models_rewrite_carries_scores_from_the_rules_engine(
     draft = rules.judge(Message(text=DRAFT), rubric)
     # Placeholders the model added ([new date], [owner], [day]) are blank when the rewrite is scored.
     after = rules.judge(Message(text=unfilled(rewrite.text, DRAFT)), rubric)
-    assert rewrite.dimensions == after.dimensions and rewrite.overall == after.overall
+    # Scores to compare (the checking engine does not work out what moved each one, so rationales may differ).
+    assert [(d.id, d.score) for d in rewrite.dimensions or ()] == [(d.id, d.score) for d in after.dimensions]
+    assert rewrite.overall == after.overall
     # Beside it, the projection with those blanks filled in, by the same rules engine.
     filled = rules.judge(Message(text=with_sample_values(rewrite.text, DRAFT)), rubric)
     assert "[" not in with_sample_values(rewrite.text, DRAFT)
     assert rewrite.filled_overall == filled.overall and rewrite.filled_verdict == filled.verdict
-    assert rewrite.draft_dimensions == draft.dimensions and rewrite.draft_overall == draft.overall
-    assert rewrite.baseline(review) == (draft.dimensions, draft.overall)
+    assert [d.score for d in rewrite.draft_dimensions or ()] == [d.score for d in draft.dimensions]
+    assert rewrite.draft_overall == draft.overall and rewrite.baseline(review)[1] == draft.overall
+    assert rewrite.dimensions is not None
     assert all(a.score >= b.score for a, b in zip(rewrite.dimensions, draft.dimensions, strict=True))
     # The model's own scores for the draft are untouched.
     assert {d.id: d.score for d in review.dimensions} == {
@@ -117,7 +120,9 @@ def test_a_model_rewrite_that_scores_lower_is_not_offered(
     assert review.rewrite.text == scaffold.text and review.rewrite.source == "scaffold"
     # Its scores sit beside the draft's rules scores, not the model's.
     draft = rules.judge(Message(text=DRAFT), rubric)
-    assert review.rewrite.scored_by == "rules" and review.rewrite.baseline(review) == (draft.dimensions, draft.overall)
+    baseline = review.rewrite.baseline(review)
+    assert review.rewrite.scored_by == "rules" and baseline[1] == draft.overall
+    assert [d.score for d in baseline[0]] == [d.score for d in draft.dimensions]
     note = next(n for n in review.notes if n.startswith("The model's rewrite scored lower"))
     assert "scaffold is offered instead" in note
 
