@@ -245,11 +245,8 @@ def test_a_match_starts_with_one_of_the_first_characters_given(pieces: list[str]
     assert first_chars(r"x|") is None and first_chars(r"[^a]") is None and first_chars(r"^\s*") is None
 
 
-def test_saved_regex_programs_find_exactly_what_compiling_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Every regex of a review, restored from the programs a first start saved (`patterns.compile_regex`), is the
-    # same pattern as `re.compile` makes and finds the same matches on the dev messages and the rubric's examples.
+def _restarted_from_saved_programs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Reviewer:
+    """A first start that saves its regex programs (user-only), then what a new process knows: only that file."""
     from reviewer import patterns
     from reviewer.config import Settings
 
@@ -259,8 +256,19 @@ def test_saved_regex_programs_find_exactly_what_compiling_finds(
     rules.warm(first.rubric)
     (saved,) = tmp_path.glob("programs-*.marshal")
     assert (saved.stat().st_mode & 0o777) == 0o600
-    monkeypatch.setattr(patterns, "_PROGRAMS", {})  # a new process: only the saved file knows the programs
+    monkeypatch.setattr(patterns, "_PROGRAMS", {})
     assert patterns.load_programs(saved)
+    return first
+
+
+def test_saved_regex_programs_find_exactly_what_compiling_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every regex of a review, restored from the programs a first start saved (`patterns.compile_regex`), is the
+    # same pattern as `re.compile` makes and finds the same matches on the dev messages and the rubric's examples.
+    from reviewer import patterns
+
+    first = _restarted_from_saved_programs(tmp_path, monkeypatch)
     compiled = rules._Compiled(list(_compiled(first.rubric).families))  # its finder compiled again, from the file
     prepared = [p.pattern for p in compiled.patterns] + [u for p in compiled.patterns for u in p.branch.unless]
     keys = [(c.source, int(c.flags), c.on_lowered) for c in prepared] + [
@@ -288,18 +296,9 @@ def test_saved_regex_programs_find_exactly_what_compiling_finds(
 def test_the_literal_finder_is_restored_by_its_name_without_building_its_trie(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reviewer import patterns
-    from reviewer.config import Settings
-
-    monkeypatch.setattr(patterns, "_PROGRAMS", {})
-    monkeypatch.setattr(patterns, "_UNSAVED", set())
-    first = Reviewer(Settings(cache_dir=tmp_path))
-    rules.warm(first.rubric)
+    first = _restarted_from_saved_programs(tmp_path, monkeypatch)
     families = list(_compiled(first.rubric).families)
     expected = rules._trie(_compiled(first.rubric).prefixes)
-    (saved,) = tmp_path.glob("programs-*.marshal")
-    monkeypatch.setattr(patterns, "_PROGRAMS", {})  # a new process: only the saved file knows the programs
-    assert patterns.load_programs(saved)
 
     def never_built(literals: object) -> str:
         raise AssertionError("the trie was built again")
