@@ -149,12 +149,14 @@ def render_text(
         out.append(paint("To aim for", "bold"))
         for aim in review.suggestions:
             out.append(textwrap.fill(aim, 100, initial_indent="  - ", subsequent_indent="    "))
-    credits = [f for f in review.findings if f.severity == "positive"]
+    # One line per strength and phrase: "your board" found twice is one thing that works, said once.
+    credits = list(
+        dict.fromkeys(f"  + {f.message} “{clip(f.quote, 60)}”" for f in review.findings if f.severity == "positive")
+    )
     if credits:
         out.append("")
         out.append(paint("Working well", "bold"))
-        for f in credits:
-            out.append(f"  + {f.message} “{clip(f.quote, 60)}”")
+        out.extend(credits)
     for note in review.notes:
         out.append(paint(f"note: {note}", "dim"))
     if show_rewrite and review.rewrite is not None:

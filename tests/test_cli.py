@@ -177,3 +177,16 @@ def test_a_reader_that_goes_away_never_turns_a_block_into_a_pass(tmp_path: Path)
     os.close(write)
     assert done.returncode == ExitCode.ENGINE
     assert done.stderr.strip() == "candor: error: the output was closed before the review was written (broken pipe)"
+
+
+def test_a_strength_found_twice_is_listed_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    draft = tmp_path / "board.txt"
+    draft.write_text(
+        "Hi Dana,\n\nI know your board meets on Friday, and your board will want the figures. The report is late; "
+        "that is on us. The new date is 14 March.\n\nSam\n",
+        encoding="utf-8",
+    )
+    main(["check", str(draft), "--no-rewrite"])
+    out = capsys.readouterr().out
+    working = out.split("Working well", 1)[1]
+    assert working.count("“your board”") == 1, working
