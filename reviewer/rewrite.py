@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -21,7 +22,7 @@ from functools import lru_cache
 from reviewer.facts import common_words, extract_facts, strip_placeholders
 from reviewer.models import ChangedFact, DimensionScore, Finding, Message, Missing, Review, Rewrite, UnappliedFix
 from reviewer.rubric import TEMPLATE_BLANKS, Lexicon
-from reviewer.text import clip, diff_window, lowered, sentence_at
+from reviewer.text import BLANK, clip, diff_window, lowered, sentence_at
 
 _BARE_NAME = re.compile(
     r"^[ \t]*(?:(?:-\s*)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}(?:[ \t]+(?:team|support|crew|folks|group))?"
@@ -851,16 +852,26 @@ def _insert_next_steps(text: str, lines: list[str], lexicon: Lexicon, closing: S
 
 Scores = Callable[[str], Review]
 """Reviews a text with the draft's engine (no rewrite of its own): the re-review of a rewrite."""
-_PLACEHOLDER = re.compile(r"(?:\b(?:by|on|at|before|until|within|from|in)[ \t]+)?\[[^\[\]\n]{1,80}\]")
+_PLACEHOLDER = re.compile(r"(?:\b(?:by|on|at|before|until|within|from|in)[ \t]+)?" + BLANK.pattern)
 """A placeholder, with the preposition that would make it a time ("by [day]"): a blank time is no time."""
-
-
-_BLANK = re.compile(r"\[[^\[\]\n]{1,80}\]")
-"""A blank alone, without the preposition `_PLACEHOLDER` takes with it."""
 
 
 def _bracketed(m: re.Match[str]) -> str:
     return m.group(0)[m.group(0).index("[") :]
+
+
+def _replace_added(pattern: re.Pattern[str], text: str, draft: str, replace: Callable[[re.Match[str]], str]) -> str:
+    """Each blank of `text` (a `pattern` match) replaced by `replace(match)`, but as many of each as the draft held
+    itself are kept as written: a template's own "[new date]" is the writer's, not the scaffold's."""
+    own = Counter(_bracketed(m) for m in pattern.finditer(draft))
+
+    def one(m: re.Match[str]) -> str:
+        if own[_bracketed(m)]:
+            own[_bracketed(m)] -= 1
+            return m.group(0)
+        return replace(m)
+
+    return pattern.sub(one, text)
 
 
 def unfilled(text: str, draft: str = "") -> str:
@@ -869,18 +880,7 @@ def unfilled(text: str, draft: str = "") -> str:
     placeholders (a template's "[new date]") stay, and are judged as they were in the draft."""
     # A private-use character the text does not hold marks the blanks the scaffold left, while lines are dropped.
     ours = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
-    kept: dict[str, int] = {}
-    for m in _PLACEHOLDER.finditer(draft):
-        kept[_bracketed(m)] = kept.get(_bracketed(m), 0) + 1
-
-    def blank(m: re.Match[str]) -> str:
-        left = kept.get(_bracketed(m), 0)
-        if left:
-            kept[_bracketed(m)] = left - 1
-            return m.group(0)
-        return ours
-
-    blanked = _PLACEHOLDER.sub(blank, text)
+    blanked = _replace_added(_PLACEHOLDER, text, draft, lambda _: ours)
     # "- Next update: ___, then ___ until this is resolved" promises nothing yet: neither its label nor the bare line
     # may count, nor a "Next steps:" heading left with nothing under it (a frame of blanks would otherwise earn credit
     # for length and structure). Only the lines the scaffold left blank go; the draft's own stay as they were.
@@ -916,19 +916,12 @@ def with_sample_values(text: str, draft: str = "") -> str:
     """The rewrite as if its writer had filled in every blank it added, each with a plain sample value: a
     projection, shown beside (never instead of) the scores of the rewrite as it stands. The draft's own blanks stay,
     as `unfilled` keeps them."""
-    kept: dict[str, int] = {}
-    for m in _BLANK.finditer(draft):
-        kept[m.group(0)] = kept.get(m.group(0), 0) + 1
 
-    def fill(m: re.Match[str]) -> str:
-        left = kept.get(m.group(0), 0)
-        if left:
-            kept[m.group(0)] = left - 1
-            return m.group(0)
+    def sample(m: re.Match[str]) -> str:
         inside = m.group(0)[1:-1].lower()
         return next((value for start, value in SAMPLE_VALUES if inside.startswith(start)), "the details")
 
-    return _BLANK.sub(fill, text)
+    return _replace_added(BLANK, text, draft, sample)
 
 
 def _compose(
@@ -1044,7 +1037,7 @@ def _already_left_blank(placeholder: str, draft: str) -> bool:
     an accepted scaffold does until the writer fills it in; blanks a template also uses ("[date]") do not count."""
     if placeholder in draft:
         return True
-    own = [b for b in _BLANK.findall(placeholder) if b not in TEMPLATE_BLANKS]
+    own = [b for b in BLANK.findall(placeholder) if b not in TEMPLATE_BLANKS]
     return any(b in draft for b in own)
 
 

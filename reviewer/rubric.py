@@ -38,7 +38,7 @@ from reviewer.patterns import (
     save_programs,
 )
 from reviewer.scorer import FeatureWords, FittedScorer, load_scorer
-from reviewer.text import NewsWords
+from reviewer.text import BLANK, NewsWords
 
 Applies = Literal["always", "problem", "failure", "timing", "complaint"]
 """When a check applies: always; when the message reports a problem (risk or failure); a failure only; a
@@ -414,7 +414,7 @@ class Rubric:
             getattr(check, "placeholder", None) or "" for dim in self.evidence_dimensions for check in dim.checks
         ]
         written += [cue.replacement or "" for dim in self.evidence_dimensions for cue in dim.cues]
-        found = {blank for text in written for blank in re.findall(r"\[[^\[\]\n]{1,80}\]", text)}
+        found = {blank for text in written for blank in BLANK.findall(text)}
         blanks = sorted((found | CLOSING_BLANKS) - TEMPLATE_BLANKS, key=lambda b: (-len(b), b))
         return re.compile("|".join(re.escape(b) for b in blanks)) if blanks else None
 

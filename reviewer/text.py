@@ -18,6 +18,8 @@ _MONTH = (
 _DAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 
+BLANK = re.compile(r"\[[^\[\]\n]{1,80}\]")
+"""A blank for the writer to fill in, "[date we can commit to]": what the scaffold writes, and a template's own."""
 DATE_PATTERN = re.compile(
     "|".join(
         [
