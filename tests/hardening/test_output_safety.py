@@ -129,6 +129,37 @@ def test_ctrl_c_wrapped_by_python_during_an_import_still_gives_130_and_no_traceb
     assert b"Traceback" not in done.stderr and b"candor: interrupted" in done.stderr
 
 
+SCHEMA_INTERRUPT = (
+    "import sys; sys.argv[0] = 'candor'; import reviewer\n"
+    "from pydantic_core import SchemaValidator, core_schema\n"
+    "class Interrupting(str):\n"
+    "    def __hash__(self):\n"
+    "        raise KeyboardInterrupt\n"
+    "    def __repr__(self):\n"
+    "        raise KeyboardInterrupt\n"
+    "SchemaValidator(core_schema.literal_schema([Interrupting('critical')]))\n"
+)
+"""Ctrl-C landing while pydantic-core builds a validator (as a real Ctrl-C at 0.15 s into `candor check -` did, in CI,
+building the `severity` literal of `reviewer.models`): pydantic-core reports it as a SchemaError whose text, not its
+cause, names the KeyboardInterrupt."""
+
+
+def test_ctrl_c_while_pydantic_builds_a_validator_still_gives_130_and_no_traceback() -> None:
+    done = subprocess.run([sys.executable, "-c", SCHEMA_INTERRUPT], capture_output=True, timeout=60)
+    assert done.returncode == ExitCode.INTERRUPTED, done.stderr
+    assert b"Traceback" not in done.stderr and b"candor: interrupted" in done.stderr
+
+
+def test_a_schema_error_that_is_not_an_interrupt_is_not_taken_for_one() -> None:
+    from pydantic_core import SchemaError
+
+    from reviewer.interrupt import caused_by_interrupt
+
+    assert caused_by_interrupt(SchemaError('Error building "literal" validator:\n  KeyboardInterrupt: '))
+    assert not caused_by_interrupt(SchemaError("Invalid Schema: literal expected a list"))
+    assert not caused_by_interrupt(ValueError("KeyboardInterrupt: quoted in a draft"))
+
+
 def test_a_command_interrupted_inside_wrapping_machinery_exits_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
